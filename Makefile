@@ -1,0 +1,77 @@
+# Diabetes Education Finder. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export FLASK_APP := finder
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F ':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+ASSET_SOURCES := $(wildcard assets/*)
+build/assets/.built: node_modules/.installed $(ASSET_SOURCES)
+	rm -rf build/assets && mkdir -p build/assets
+	npx sass --no-source-map --style=compressed --load-path=node_modules assets/finder.scss build/assets/finder.css
+	cp assets/finder.js node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js build/assets/
+	cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets/images node_modules/nhsuk-frontend/dist/nhsuk/assets/manifest.json build/assets/
+	touch $@
+
+.PHONY: install
+install: $(BIN)/.installed build/assets/.built translations ## Install Python and npm packages, build assets and catalogues
+
+.PHONY: translations
+translations: $(BIN)/.installed ## Compile the translation catalogues
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile --use-fuzzy=false -q -d translations || $(BIN)/pybabel compile -q -d translations; fi
+
+.PHONY: extract
+extract: $(BIN)/.installed ## Update translations/messages.pot from the code and templates
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext -k lazy_ngettext:1,2 --add-comments=Translators: --no-location --omit-header --sort-output -o translations/messages.pot .
+
+.PHONY: check-strings
+check-strings: $(BIN)/.installed ## Fail if translations/messages.pot is stale
+	@tmp=$$(mktemp) && $(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext -k lazy_ngettext:1,2 --add-comments=Translators: --no-location --omit-header --sort-output -o $$tmp . >/dev/null 2>&1 && \
+	  if diff -q $$tmp translations/messages.pot >/dev/null; then echo "messages.pot is current"; rm $$tmp; \
+	  else diff -u translations/messages.pot $$tmp | head -40; rm $$tmp; echo "messages.pot is stale: run 'make extract'"; exit 1; fi
+
+.PHONY: db
+db: $(BIN)/.installed ## Migrate the database and seed the directory (demo data unless FINDER_DEMO=0)
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed
+
+.PHONY: run
+run: install db ## Set everything up and serve the site at http://127.0.0.1:$(PORT)
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) 'finder:create_app()'
+
+.PHONY: browser
+browser: ## Install Debian's Chromium for the browser tests (as root, when missing)
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation fonts-noto-core >/dev/null; \
+	else echo "Chromium is missing: install Debian's chromium package to run the browser tests"; fi
+
+.PHONY: lint
+lint: $(BIN)/.installed ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+.PHONY: test
+test: install browser check-strings lint ## Install what the tests need and run the whole suite
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: clean
+clean: ## Remove the build output (keeps the database)
+	rm -rf build node_modules $(VENV)

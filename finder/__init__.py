@@ -1,0 +1,70 @@
+"""Diabetes Education Finder: the Flask application factory."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from finder import config as configuration
+from finder.extensions import babel, csrf, db, migrate
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy issue BEGIN itself (pysqlite's own handling is wrong for us; see
+    # SQLAlchemy's "Serializable isolation / Savepoints / Transactional DDL" notes).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn: Any) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    root = configuration.ROOT
+    app = Flask(__name__, static_folder=None, instance_path=str(root / "instance"))
+    app.config.update(configuration.from_environment())
+    app.config.update(config or {})
+    configuration.check(app.config)
+
+    # nhsuk-frontend-jinja needs ChainableUndefined; set before Babel so its extension is kept.
+    app.jinja_options = {
+        "undefined": ChainableUndefined,
+        "loader": ChoiceLoader(
+            [FileSystemLoader(str(root / "templates")), PackageLoader("nhsuk_frontend_jinja")]
+        ),
+        "autoescape": True,
+        "extensions": ["jinja2.ext.do"],
+    }
+    from finder import i18n
+
+    i18n.check_catalogues(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(root / "migrations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+
+    from finder import api, cli, core, errors, public, templating
+
+    app.register_blueprint(core.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,61 @@
+"""Configuration from the environment.
+
+Every setting can be given as an environment variable of the same name (prefix ``FINDER_`` for
+our own settings). ``create_app(config)`` may override any of them, which is how tests run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses to run with
+LANGUAGES = ("en",)  # every language here must have a catalogue in translations/
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict[str, object]:
+    env = os.environ.get("FINDER_ENV", "development")
+    return {
+        "FINDER_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'finder.db'}"
+        ),
+        "FINDER_DEMO": _bool("FINDER_DEMO", env != "production"),
+        "FINDER_DEMO_PASSWORD": os.environ.get("FINDER_DEMO_PASSWORD", "demo-password"),
+        "FINDER_SEEDS_DIR": os.environ.get("FINDER_SEEDS_DIR", str(ROOT / "seeds")),
+        "FINDER_ASSETS_DIR": os.environ.get("FINDER_ASSETS_DIR", str(ROOT / "build" / "assets")),
+        # A course more than this many days away is flagged: people lose impetus on a wait.
+        "FINDER_LONG_WAIT_DAYS": int(os.environ.get("FINDER_LONG_WAIT_DAYS", "42")),
+        "LANGUAGES": LANGUAGES,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+    }
+
+
+class ConfigurationError(RuntimeError):
+    """The app refuses to start with this configuration."""
+
+
+def check(config: dict[str, object]) -> None:
+    if config["FINDER_ENV"] == "production":
+        key = config.get("SECRET_KEY")
+        if not key or key == DEFAULT_SECRET_KEY or len(str(key)) < 32:
+            raise ConfigurationError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production."
+            )
+        if config.get("FINDER_DEMO"):
+            raise ConfigurationError("Demo mode cannot be used in production.")

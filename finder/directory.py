@@ -1,0 +1,65 @@
+"""Reads of the programme directory."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from finder import matching
+from finder.extensions import db
+from finder.models import Area, CourseRun, Programme, ProgrammeText
+
+
+def all_programmes() -> list[Programme]:
+    return list(
+        db.session.scalars(
+            select(Programme)
+            .options(
+                selectinload(Programme.texts),
+                selectinload(Programme.areas),
+                selectinload(Programme.provider),
+                selectinload(Programme.runs).selectinload(CourseRun.venue),
+            )
+            .order_by(Programme.slug)
+        )
+    )
+
+
+def area_names() -> dict[str, str]:
+    rows = db.session.execute(select(Area.slug, Area.name).order_by(Area.name))
+    return {slug: name for slug, name in rows}
+
+
+def text_for(programme: Programme, locale: str) -> tuple[ProgrammeText, bool]:
+    """The programme's text in ``locale``, else in English; and whether it fell back."""
+    by_locale = {t.locale: t for t in programme.texts}
+    if locale in by_locale:
+        return by_locale[locale], False
+    return by_locale["en"], locale != "en"
+
+
+def for_matching(programme: Programme) -> matching.Programme:
+    return matching.Programme(
+        slug=programme.slug,
+        delivery=programme.delivery,
+        diabetes_types=frozenset(programme.diabetes_types),
+        stages=frozenset(programme.stages),
+        self_referral=programme.self_referral,
+        companion_welcome=programme.companion_welcome,
+        covers_other_conditions=programme.covers_other_conditions,
+        content_languages=frozenset(programme.content_languages),
+        areas=tuple((a.slug, a.name) for a in programme.areas),
+        runs=tuple(
+            matching.Run(
+                key=r.key,
+                start_date=r.start_date,
+                evening=r.evening,
+                weekend=r.weekend,
+                language=r.language,
+                places_left=r.places_left,
+                venue=r.venue.name if r.venue else None,
+                step_free=r.venue.step_free if r.venue else None,
+            )
+            for r in programme.runs
+        ),
+    )

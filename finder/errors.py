@@ -1,0 +1,38 @@
+"""NHS.UK-style error pages. HTML for pages, JSON for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from finder.i18n import supported
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _page_language() -> None:
+    """Error pages outside a language prefix still need a language: take it from the path."""
+    if not g.get("lang"):
+        first = request.path.strip("/").split("/")[0]
+        g.lang = first if first in supported() else "en"
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        if _wants_json():
+            return jsonify(error=error.name.lower().replace(" ", "_")), error.code or 500
+        _page_language()
+        template = "errors/404.jinja" if error.code == 404 else "errors/generic.jinja"
+        return render_template(template, error=error), error.code or 500
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception) -> ResponseReturnValue:
+        app.logger.exception("unhandled error on %s %s", request.method, request.endpoint)
+        if _wants_json():
+            return jsonify(error="internal_server_error"), 500
+        _page_language()
+        return render_template("errors/500.jinja"), 500

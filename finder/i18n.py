@@ -1,0 +1,49 @@
+"""Locale negotiation, in one place: the URL prefix, then Accept-Language, then English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel import Locale
+from flask import Flask, current_app, g, request
+
+
+def supported() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def best_from_accept_language() -> str:
+    """The best shipped language for this request's Accept-Language (``pt-BR`` gives ``pt``)."""
+    offered = supported()
+    for tag, _quality in request.accept_languages:
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if primary in offered:
+            return primary
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_locale() -> str:
+    return getattr(g, "lang", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def text_direction(lang: str) -> str:
+    return Locale.parse(lang).text_direction
+
+
+def native_name(lang: str) -> str:
+    name = Locale.parse(lang).get_display_name(lang) or lang
+    return name[:1].upper() + name[1:]
+
+
+def check_catalogues(app: Flask) -> None:
+    """Refuse to start if a configured language has no compiled catalogue."""
+    folder = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    missing = [
+        lang
+        for lang in app.config["LANGUAGES"]
+        if lang != "en" and not (folder / lang / "LC_MESSAGES" / "messages.mo").exists()
+    ]
+    if missing:
+        raise RuntimeError(
+            f"No compiled catalogue for {', '.join(missing)}: run 'make translations'."
+        )

@@ -1,0 +1,118 @@
+"""The words for every reason and caution that matching gives, and how they are shown.
+
+Texts are marked with ``N_`` so ``pybabel extract`` finds them; they are translated when shown,
+in the language of the page. Each is one whole sentence with named placeholders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from babel import Locale
+from babel.lists import format_list as babel_format_list
+from flask_babel import format_date, get_locale, gettext, ngettext
+
+from finder.matching import Message
+
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    return text
+
+
+TEXTS: dict[str, str] = {
+    # Translators: shown when someone has prediabetes; every course is then marked "not for you".
+    "for_diagnosed_diabetes": N_(
+        "This course is for people who have diabetes. "
+        "If you are at risk of diabetes, the NHS Diabetes Prevention Programme can help."
+    ),
+    "only_type2": N_("This course is only for people with type 2 diabetes."),
+    "only_type1": N_("This course is only for people with type 1 diabetes."),
+    "check_type_type2": N_("This course is for type 2 diabetes. Ask your GP which type you have."),
+    "check_type_type1": N_("This course is for type 1 diabetes. Ask your GP which type you have."),
+    "only_established": N_(
+        "This course is for people who have had diabetes for more than a year."
+    ),
+    "only_recent": N_("This course is for people who found out they have diabetes this year."),
+    # Translators: %(areas)s is a list of place names, such as "Camden and Islington".
+    "only_in_areas": N_("This course is only for people who live in %(areas)s."),
+    "online_confident": N_("You are happy using the internet, and this course is online."),
+    "online_with_help": N_(
+        "This course is online. You may need someone to help you get started."
+    ),
+    "online_no_computer": N_(
+        "This course is online, so you need to use a phone, tablet or computer."
+    ),
+    "online_any_time": N_(
+        "It is online and open 24 hours a day, so it fits around work or caring."
+    ),
+    "own_pace": N_("You learn on your own, at your own pace."),
+    "online_not_group": N_("You like learning with others, but you do this course on your own."),
+    "online_no_group": N_("You do not have to join a group."),
+    "online_reading": N_("Most of this course is reading on a screen."),
+    # Translators: %(language)s is the name of a language, such as "Bengali".
+    "in_your_language": N_("It is in %(language)s."),
+    "online_english_only": N_(
+        "It is only in English. Someone could help you, or you could use a translation tool."
+    ),
+    "no_computer_needed": N_("You do not need to use a computer."),
+    "talk_and_listen": N_("You learn by talking and listening."),
+    "likes_group": N_("You like learning with other people."),
+    "group_not_own_pace": N_(
+        "You like learning on your own, but this course is in a group."
+    ),
+    "group_worry": N_("You will learn in a group with other people."),
+    "no_dates": N_("No dates are planned yet. Ask your GP practice when the next course is."),
+    # Translators: %(language)s is the name of a language, such as "Bengali".
+    "course_in_language": N_("There is a course in %(language)s."),
+    # Translators: %(language)s is the name of a language, such as "Bengali".
+    "language_course_other_time": N_(
+        "There is a course in %(language)s, but not at a time you said you can come."
+    ),
+    "group_english_only": N_("The courses are in English."),
+    "group_english_only_bring": N_(
+        "The courses are in English. You can bring someone to help you."
+    ),
+    "no_fitting_time": N_("No course is planned at a time you said you can come."),
+    # Translators: %(date)s is a date, such as "Tuesday 5 January".
+    "evening_course": N_("There is an evening course starting on %(date)s."),
+    # Translators: %(date)s is a date, such as "Saturday 9 January".
+    "weekend_course": N_("There is a weekend course starting on %(date)s."),
+    "bring_someone_group": N_("You can bring a relative, friend or carer."),
+    "bring_someone_online": N_("A relative or carer can sign up too."),
+    "no_companion": N_("You cannot bring someone with you to this course."),
+    "other_conditions": N_("It also helps you live with other long-term conditions."),
+}
+
+
+def format_list(items: list[str]) -> str:
+    """"A, B and C" in the language of the page."""
+    return babel_format_list(items, locale=get_locale())
+
+
+def language_name(tag: str) -> str:
+    """A language's name in the language of the page, e.g. "Bengali" or "বাংলা"."""
+    name = Locale.parse(tag).get_display_name(get_locale()) or tag
+    return name[:1].upper() + name[1:]
+
+
+def _format(value: object) -> object:
+    if isinstance(value, dt.date):
+        return format_date(value, "EEEE d MMMM")
+    if isinstance(value, list):
+        return format_list([str(v) for v in value])
+    return value
+
+
+def text(message: Message) -> str:
+    params = {k: _format(v) for k, v in message.params.items()}
+    if "language" in params:
+        params["language"] = language_name(str(message.params["language"]))
+    if message.code == "long_wait":
+        days = int(message.params["days"])
+        return ngettext(
+            # Translators: a caution on a course that starts a long time from now.
+            "The next course starts in %(num)d day. People can lose interest while they wait.",
+            "The next course starts in %(num)d days. People can lose interest while they wait.",
+            days,
+        )
+    return gettext(TEXTS[message.code], **params)

@@ -1,0 +1,51 @@
+"""Words about a programme that pages need, built from directory facts (template globals)."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_babel import format_decimal, gettext, ngettext
+
+from finder import directory
+from finder.messages import format_list, language_name, text
+from finder.models import Programme, ProgrammeText
+
+
+def programme_text(programme: Programme) -> ProgrammeText:
+    return directory.text_for(programme, g.get("lang") or "en")[0]
+
+
+def delivery_text(programme: Programme) -> str:
+    if programme.delivery == "online":
+        return gettext("Online, on your own.")
+    return gettext("In a group, face to face.")
+
+
+def duration_text(programme: Programme) -> str:
+    if not programme.sessions:
+        return gettext("There is no set length. Use it for as long as you like.")
+    return ngettext(
+        "%(num)d session of %(hours)s hours.",
+        "%(num)d sessions of %(hours)s hours each.",
+        programme.sessions,
+        hours=format_decimal(programme.session_hours or 0),
+    )
+
+
+def course_languages(programme: Programme) -> list[str]:
+    tags = set(programme.content_languages) | {r.language for r in programme.runs}
+    return sorted(tags, key=lambda tag: (tag != "en", tag))
+
+
+def format_list_of_languages(tags: list[str]) -> str:
+    return format_list([language_name(tag) for tag in tags])
+
+
+GLOBALS = {
+    "programme_text": programme_text,
+    "delivery_text": delivery_text,
+    "duration_text": duration_text,
+    "course_languages": course_languages,
+    "format_list_of_languages": format_list_of_languages,
+    "language_name": language_name,
+    "message_text": text,
+}

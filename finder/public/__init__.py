@@ -1,0 +1,34 @@
+"""Public pages, under the language prefix: the finder, results and programme pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g
+
+from finder.i18n import supported
+from finder.public import views
+
+bp = Blueprint("public", __name__, url_prefix="/<lang>")
+
+
+@bp.url_value_preprocessor
+def _take_language(_endpoint: str | None, values: dict[str, str] | None) -> None:
+    g.lang = (values or {}).pop("lang", None)
+    if g.lang not in supported():
+        g.lang = None
+        abort(404)
+
+
+@bp.url_defaults
+def _add_language(_endpoint: str, values: dict[str, str]) -> None:
+    values.setdefault("lang", g.get("lang") or "en")
+
+
+bp.add_url_rule("/", view_func=views.start, endpoint="start")
+bp.add_url_rule("/find", view_func=views.find, endpoint="find")
+bp.add_url_rule("/find/check", view_func=views.check_answers, endpoint="check")
+bp.add_url_rule("/find/<name>", view_func=views.question, endpoint="question")
+bp.add_url_rule("/results", view_func=views.results, endpoint="results")
+bp.add_url_rule("/programmes", view_func=views.programmes, endpoint="programmes")
+bp.add_url_rule("/programmes/<slug>", view_func=views.programme, endpoint="programme")
+bp.add_url_rule("/accessibility", view_func=views.accessibility, endpoint="accessibility")
+bp.add_url_rule("/privacy", view_func=views.privacy, endpoint="privacy")

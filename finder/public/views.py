@@ -1,0 +1,120 @@
+"""Public views: thin, over the circumstances vocabulary, matching and the directory."""
+
+from __future__ import annotations
+
+from flask import abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from finder import directory, menu
+from finder.circumstances import PARAMETERS, Circumstances, parse
+from finder.public import questions
+
+
+def _answers() -> tuple[Circumstances, dict[str, str], dict[str, str]]:
+    areas = directory.area_names()
+    person, errors = parse(request.args, areas)
+    return person, errors, areas
+
+
+def _ask(name: str, person: Circumstances, areas: dict[str, str], error: bool, status: int = 200):
+    previous = questions.previous_question(name)
+    back = (
+        url_for(".check", **person.answered())
+        if request.args.get("return") == "check"
+        else url_for(".question", name=previous, **person.answered())
+        if previous
+        else url_for(".start")
+    )
+    return (
+        render_template(
+            "public/question.jinja",
+            question=questions.QUESTIONS[name],
+            items=questions.radio_items(name, areas, getattr(person, name)),
+            carried={k: v for k, v in person.answered().items() if k != name},
+            error=questions.ERRORS[name] if error else None,
+            back=back,
+            returning=request.args.get("return") == "check",
+        ),
+        status,
+    )
+
+
+def start() -> ResponseReturnValue:
+    return render_template("public/start.jinja")
+
+
+def find() -> ResponseReturnValue:
+    return redirect(url_for(".question", name=PARAMETERS[0], **request.args))
+
+
+def question(name: str) -> ResponseReturnValue:
+    if name not in questions.QUESTIONS:
+        abort(404)
+    person, errors, areas = _answers()
+    if name in errors:
+        return _ask(name, person, areas, error=True, status=400)
+    if "continue" not in request.args:
+        return _ask(name, person, areas, error=False)
+    following = questions.next_question(name, person)
+    if following is None or request.args.get("return") == "check":
+        return redirect(url_for(".check", **person.answered()))
+    return redirect(url_for(".question", name=following, **person.answered()))
+
+
+def _reask_first_error(errors: dict[str, str], person: Circumstances, areas: dict[str, str]):
+    first = next(name for name in PARAMETERS if name in errors)
+    return _ask(first, person, areas, error=True, status=400)
+
+
+def check_answers() -> ResponseReturnValue:
+    person, errors, areas = _answers()
+    if errors:
+        return _reask_first_error(errors, person, areas)
+    rows = [
+        (
+            name,
+            questions.QUESTIONS[name].title,
+            questions.label(name, value, areas) if value else None,
+        )
+        for name, value in ((n, getattr(person, n)) for n in PARAMETERS)
+        if person.diabetes != "prediabetes" or name == "diabetes"
+    ]
+    return render_template("public/check.jinja", rows=rows, answers=person.answered())
+
+
+def results() -> ResponseReturnValue:
+    person, errors, areas = _answers()
+    if errors:
+        return _reask_first_error(errors, person, areas)
+    rows = directory.all_programmes()
+    found = menu.for_person(person, rows)
+    by_slug = {p.slug: p for p in rows}
+    return render_template(
+        "public/results.jinja",
+        menu=found,
+        programmes=by_slug,
+        answers=person.answered(),
+        eligible=[o for o in found.options if o.fit != "not_eligible"],
+        not_eligible=[o for o in found.options if o.fit == "not_eligible"],
+    )
+
+
+def programmes() -> ResponseReturnValue:
+    return render_template("public/programmes.jinja", programmes=directory.all_programmes())
+
+
+def programme(slug: str) -> ResponseReturnValue:
+    found = next((p for p in directory.all_programmes() if p.slug == slug), None)
+    if found is None:
+        abort(404)
+    return render_template(
+        "public/programme.jinja", programme=found, today=menu.today(), lang=g.lang
+    )
+
+
+def accessibility() -> ResponseReturnValue:
+    return render_template("public/accessibility.jinja")
+
+
+def privacy() -> ResponseReturnValue:
+    return render_template("public/privacy.jinja")

@@ -1,0 +1,339 @@
+"""``flask seed``: load the directory (and, in demo mode, demo data) from ``seeds/*.yaml``.
+
+Every file is validated before anything is written; errors name the file, the entry and the
+field. Seeding is idempotent: entries are matched on their slug, code, key or email and updated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from sqlalchemy import select
+
+from finder import passwords
+from finder.circumstances import CHOICES, valid_language
+from finder.extensions import db
+from finder.models import (
+    Area,
+    CourseRun,
+    Practice,
+    Programme,
+    ProgrammeText,
+    Provider,
+    User,
+    Venue,
+)
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AreaSeed(Strict):
+    slug: Slug
+    name: str = Field(min_length=1)
+
+
+class ProviderSeed(Strict):
+    slug: Slug
+    name: str = Field(min_length=1)
+    website: HttpUrl | None = None
+
+
+class SourceSeed(Strict):
+    fact: str = Field(min_length=1)
+    url: HttpUrl
+    unverified: bool = False
+
+
+class TextSeed(Strict):
+    name: str = Field(min_length=1)
+    summary: str = Field(min_length=1)
+    what_happens: str = Field(min_length=1)
+    who_for: str = Field(min_length=1)
+    how_to_join: str = Field(min_length=1)
+
+
+class ProgrammeSeed(Strict):
+    slug: Slug
+    provider: Slug
+    delivery: Literal["online", "group"]
+    diabetes_types: list[Literal["type1", "type2"]] = Field(min_length=1)
+    stages: list[Literal["recent", "established"]] = Field(min_length=1)
+    self_referral: bool
+    companion_welcome: bool | None
+    covers_other_conditions: bool
+    content_languages: list[str] = Field(min_length=1)
+    sessions: int | None = Field(default=None, ge=1)
+    session_hours: float | None = Field(default=None, gt=0)
+    join_url: HttpUrl | None = None
+    areas: list[Slug]
+    last_verified: dt.date
+    sources: list[SourceSeed] = Field(min_length=1)
+    text: dict[str, TextSeed]
+
+    @field_validator("content_languages")
+    @classmethod
+    def _languages(cls, value: list[str]) -> list[str]:
+        bad = [tag for tag in value if not valid_language(tag)]
+        if bad:
+            raise ValueError(f"not a language tag: {', '.join(bad)}")
+        return value
+
+    @field_validator("text")
+    @classmethod
+    def _english_text(cls, value: dict[str, TextSeed]) -> dict[str, TextSeed]:
+        if "en" not in value:
+            raise ValueError("English text ('en') is required")
+        bad = [tag for tag in value if not valid_language(tag)]
+        if bad:
+            raise ValueError(f"not a language tag: {', '.join(bad)}")
+        return value
+
+
+class VenueSeed(Strict):
+    slug: Slug
+    name: str = Field(min_length=1)
+    address: str = Field(min_length=1)
+    postcode: str = Field(min_length=1, max_length=10)
+    area: Slug
+    step_free: bool
+
+
+class RunSeed(Strict):
+    key: Slug
+    programme: Slug
+    venue: Slug | None = None
+    starts_in_days: int = Field(ge=0, le=365)
+    weekday: Literal[WEEKDAYS]  # type: ignore[valid-type]
+    start: dt.time
+    end: dt.time
+    language: str
+    places_left: int = Field(ge=0)
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if not valid_language(value):
+            raise ValueError("not a language tag")
+        return value
+
+    def start_date(self, today: dt.date) -> dt.date:
+        earliest = today + dt.timedelta(days=self.starts_in_days)
+        ahead = (WEEKDAYS.index(self.weekday) - earliest.weekday()) % 7
+        return earliest + dt.timedelta(days=ahead)
+
+
+class PracticeSeed(Strict):
+    code: str = Field(pattern=r"^[A-Z0-9]{3,20}$")
+    name: str = Field(min_length=1)
+    area: Slug
+
+
+class UserSeed(Strict):
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$")
+    name: str = Field(min_length=1)
+    role: Literal["clinician", "support", "commissioner", "admin"]
+    practice: str | None = None
+
+
+assert set(CHOICES["diabetes"]) >= {"type1", "type2"}  # noqa: S101 - seeds use the vocabulary
+
+
+class SeedError(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+M = TypeVar("M", bound=Strict)
+
+
+def _load(path: Path, model: type[M], key: str, problems: list[str]) -> list[M]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        problems.append(f"{path.name}: cannot read: {exc}")
+        return []
+    if not isinstance(raw, list):
+        problems.append(f"{path.name}: must be a list of entries")
+        return []
+    entries: list[M] = []
+    seen: set[str] = set()
+    for number, item in enumerate(raw, start=1):
+        name = item.get(key) if isinstance(item, dict) else None
+        where = f"{path.name}: entry {number}" + (f" ({name})" if name else "")
+        try:
+            entry = model.model_validate(item)
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"]) or "(entry)"
+                problems.append(f"{where}, field '{field}': {err['msg']}")
+            continue
+        if getattr(entry, key) in seen:
+            problems.append(f"{where}, field '{key}': duplicate value")
+        seen.add(getattr(entry, key))
+        entries.append(entry)
+    return entries
+
+
+def _refs(
+    where: str, field: str, values: list[str] | Iterator[str], known: set[str]
+) -> list[str]:
+    return [f"{where}, field '{field}': unknown '{v}'" for v in values if v not in known]
+
+
+def read_seeds(folder: Path, demo: bool) -> dict[str, list[Any]]:
+    problems: list[str] = []
+    data: dict[str, list[Any]] = {
+        "areas": _load(folder / "areas.yaml", AreaSeed, "slug", problems),
+        "providers": _load(folder / "providers.yaml", ProviderSeed, "slug", problems),
+        "programmes": _load(folder / "programmes.yaml", ProgrammeSeed, "slug", problems),
+        "venues": _load(folder / "venues.yaml", VenueSeed, "slug", problems),
+        "runs": _load(folder / "course_runs.yaml", RunSeed, "key", problems),
+        "practices": _load(folder / "practices.yaml", PracticeSeed, "code", problems),
+        "users": _load(folder / "demo_users.yaml", UserSeed, "email", problems) if demo else [],
+    }
+    areas = {a.slug for a in data["areas"]}
+    providers = {p.slug for p in data["providers"]}
+    programmes = {p.slug for p in data["programmes"]}
+    venues = {v.slug for v in data["venues"]}
+    practices = {p.code for p in data["practices"]}
+    for p in data["programmes"]:
+        where = f"programmes.yaml: {p.slug}"
+        problems += _refs(where, "provider", [p.provider], providers)
+        problems += _refs(where, "areas", p.areas, areas)
+    for v in data["venues"]:
+        problems += _refs(f"venues.yaml: {v.slug}", "area", [v.area], areas)
+    for r in data["runs"]:
+        where = f"course_runs.yaml: {r.key}"
+        problems += _refs(where, "programme", [r.programme], programmes)
+        problems += _refs(where, "venue", [r.venue] if r.venue else [], venues)
+        if r.end <= r.start:
+            problems.append(f"{where}, field 'end': must be after the start time")
+    for pr in data["practices"]:
+        problems += _refs(f"practices.yaml: {pr.code}", "area", [pr.area], areas)
+    for u in data["users"]:
+        where = f"demo_users.yaml: {u.email}"
+        needs_practice = u.role in ("clinician", "support")
+        if needs_practice and not u.practice:
+            problems.append(f"{where}, field 'practice': required for role {u.role}")
+        if not needs_practice and u.practice:
+            problems.append(f"{where}, field 'practice': role {u.role} has no practice")
+        problems += _refs(where, "practice", [u.practice] if u.practice else [], practices)
+    if problems:
+        raise SeedError(problems)
+    return data
+
+
+def _upsert(model: type[Any], lookup: dict[str, Any], values: dict[str, Any]) -> Any:
+    row = db.session.scalar(select(model).filter_by(**lookup))
+    if row is None:
+        row = model(**lookup)
+        db.session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    return row
+
+
+def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[str, int]:
+    """Validate every seed file, then write them all in one transaction."""
+    data = read_seeds(folder, demo)
+    areas = {
+        a.slug: _upsert(Area, {"slug": a.slug}, {"name": a.name}) for a in data["areas"]
+    }
+    providers = {
+        p.slug: _upsert(
+            Provider,
+            {"slug": p.slug},
+            {"name": p.name, "website": str(p.website) if p.website else None},
+        )
+        for p in data["providers"]
+    }
+    programmes: dict[str, Programme] = {}
+    for p in data["programmes"]:
+        prog = _upsert(
+            Programme,
+            {"slug": p.slug},
+            {
+                "provider": providers[p.provider],
+                "delivery": p.delivery,
+                "diabetes_types": p.diabetes_types,
+                "stages": p.stages,
+                "self_referral": p.self_referral,
+                "companion_welcome": p.companion_welcome,
+                "covers_other_conditions": p.covers_other_conditions,
+                "content_languages": p.content_languages,
+                "sessions": p.sessions,
+                "session_hours": p.session_hours,
+                "join_url": str(p.join_url) if p.join_url else None,
+                "sources": [s.model_dump(mode="json") for s in p.sources],
+                "last_verified": p.last_verified,
+                "areas": [areas[a] for a in p.areas],
+            },
+        )
+        existing = {t.locale: t for t in prog.texts}
+        for locale, text in p.text.items():
+            row = existing.get(locale) or ProgrammeText(locale=locale)
+            for name, value in text.model_dump().items():
+                setattr(row, name, value)
+            if locale not in existing:
+                prog.texts.append(row)
+        programmes[p.slug] = prog
+    venues = {
+        v.slug: _upsert(
+            Venue,
+            {"slug": v.slug},
+            {
+                "name": v.name,
+                "address": v.address,
+                "postcode": v.postcode,
+                "area": areas[v.area],
+                "step_free": v.step_free,
+            },
+        )
+        for v in data["venues"]
+    }
+    for r in data["runs"]:
+        _upsert(
+            CourseRun,
+            {"key": r.key},
+            {
+                "programme": programmes[r.programme],
+                "venue": venues[r.venue] if r.venue else None,
+                "start_date": r.start_date(today),
+                "start_time": r.start,
+                "end_time": r.end,
+                "language": r.language,
+                "places_left": r.places_left,
+            },
+        )
+    practices = {
+        pr.code: _upsert(
+            Practice, {"code": pr.code}, {"name": pr.name, "area": areas[pr.area]}
+        )
+        for pr in data["practices"]
+    }
+    for u in data["users"]:
+        user = _upsert(
+            User,
+            {"email": u.email},
+            {
+                "name": u.name,
+                "role": u.role,
+                "practice": practices[u.practice] if u.practice else None,
+                "active": True,
+            },
+        )
+        if not user.password_hash or not passwords.verify(user.password_hash, demo_password):
+            user.password_hash = passwords.hash_password(demo_password)
+    db.session.commit()
+    return {name: len(entries) for name, entries in data.items()}
