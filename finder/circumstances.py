@@ -84,9 +84,7 @@ def valid_language(tag: str) -> bool:
     return True
 
 
-def parse(
-    args: Mapping[str, str], areas: Collection[str]
-) -> tuple[Circumstances, dict[str, str]]:
+def parse(args: Mapping[str, str], areas: Collection[str]) -> tuple[Circumstances, dict[str, str]]:
     """Read circumstances from request arguments.
 
     Returns the circumstances with every valid answer, and a map of each bad parameter to its

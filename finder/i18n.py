@@ -22,8 +22,13 @@ def best_from_accept_language() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+# The Babel locale for a site language where they differ: our English is British English.
+BABEL_LOCALES = {"en": "en_GB"}
+
+
 def select_locale() -> str:
-    return getattr(g, "lang", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    lang = getattr(g, "lang", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return BABEL_LOCALES.get(lang, lang)
 
 
 def text_direction(lang: str) -> str:

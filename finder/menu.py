@@ -21,9 +21,7 @@ def for_person(person: Circumstances, rows: list[Programme] | None = None) -> ma
     """Match ``person`` against the directory (or the directory rows already read)."""
     rows = directory.all_programmes() if rows is None else rows
     programmes = [directory.for_matching(p) for p in rows]
-    return matching.match(
-        person, programmes, today(), current_app.config["FINDER_LONG_WAIT_DAYS"]
-    )
+    return matching.match(person, programmes, today(), current_app.config["FINDER_LONG_WAIT_DAYS"])
 
 
 def _messages(messages: tuple[matching.Message, ...]) -> list[dict[str, str]]:

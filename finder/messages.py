@@ -15,7 +15,7 @@ from flask_babel import format_date, get_locale, gettext, ngettext
 from finder.matching import Message
 
 
-def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+def N_(text: str) -> str:
     return text
 
 
@@ -29,16 +29,12 @@ TEXTS: dict[str, str] = {
     "only_type1": N_("This course is only for people with type 1 diabetes."),
     "check_type_type2": N_("This course is for type 2 diabetes. Ask your GP which type you have."),
     "check_type_type1": N_("This course is for type 1 diabetes. Ask your GP which type you have."),
-    "only_established": N_(
-        "This course is for people who have had diabetes for more than a year."
-    ),
+    "only_established": N_("This course is for people who have had diabetes for more than a year."),
     "only_recent": N_("This course is for people who found out they have diabetes this year."),
     # Translators: %(areas)s is a list of place names, such as "Camden and Islington".
     "only_in_areas": N_("This course is only for people who live in %(areas)s."),
     "online_confident": N_("You are happy using the internet, and this course is online."),
-    "online_with_help": N_(
-        "This course is online. You may need someone to help you get started."
-    ),
+    "online_with_help": N_("This course is online. You may need someone to help you get started."),
     "online_no_computer": N_(
         "This course is online, so you need to use a phone, tablet or computer."
     ),
@@ -57,9 +53,7 @@ TEXTS: dict[str, str] = {
     "no_computer_needed": N_("You do not need to use a computer."),
     "talk_and_listen": N_("You learn by talking and listening."),
     "likes_group": N_("You like learning with other people."),
-    "group_not_own_pace": N_(
-        "You like learning on your own, but this course is in a group."
-    ),
+    "group_not_own_pace": N_("You like learning on your own, but this course is in a group."),
     "group_worry": N_("You will learn in a group with other people."),
     "no_dates": N_("No dates are planned yet. Ask your GP practice when the next course is."),
     # Translators: %(language)s is the name of a language, such as "Bengali".
@@ -85,13 +79,20 @@ TEXTS: dict[str, str] = {
 
 
 def format_list(items: list[str]) -> str:
-    """"A, B and C" in the language of the page."""
+    """ "A, B and C" in the language of the page."""
     return babel_format_list(items, locale=get_locale())
+
+
+# Where the NHS in England names a language differently from Unicode's CLDR ("Bangla").
+ENGLISH_NAMES = {"bn": "Bengali"}
 
 
 def language_name(tag: str) -> str:
     """A language's name in the language of the page, e.g. "Bengali" or "বাংলা"."""
-    name = Locale.parse(tag).get_display_name(get_locale()) or tag
+    locale = get_locale()
+    if locale is not None and locale.language == "en" and tag in ENGLISH_NAMES:
+        return ENGLISH_NAMES[tag]
+    name = Locale.parse(tag).get_display_name(locale) or tag
     return name[:1].upper() + name[1:]
 
 

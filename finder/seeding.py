@@ -185,9 +185,7 @@ def _load(path: Path, model: type[M], key: str, problems: list[str]) -> list[M]:
     return entries
 
 
-def _refs(
-    where: str, field: str, values: list[str] | Iterator[str], known: set[str]
-) -> list[str]:
+def _refs(where: str, field: str, values: list[str] | Iterator[str], known: set[str]) -> list[str]:
     return [f"{where}, field '{field}': unknown '{v}'" for v in values if v not in known]
 
 
@@ -247,9 +245,7 @@ def _upsert(model: type[Any], lookup: dict[str, Any], values: dict[str, Any]) ->
 def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[str, int]:
     """Validate every seed file, then write them all in one transaction."""
     data = read_seeds(folder, demo)
-    areas = {
-        a.slug: _upsert(Area, {"slug": a.slug}, {"name": a.name}) for a in data["areas"]
-    }
+    areas = {a.slug: _upsert(Area, {"slug": a.slug}, {"name": a.name}) for a in data["areas"]}
     providers = {
         p.slug: _upsert(
             Provider,
@@ -317,9 +313,7 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
             },
         )
     practices = {
-        pr.code: _upsert(
-            Practice, {"code": pr.code}, {"name": pr.name, "area": areas[pr.area]}
-        )
+        pr.code: _upsert(Practice, {"code": pr.code}, {"name": pr.name, "area": areas[pr.area]})
         for pr in data["practices"]
     }
     for u in data["users"]:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import LazyString
-from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from finder.circumstances import CHOICES, PARAMETERS, Circumstances
 from finder.i18n import native_name

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from finder import directory, menu
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.public import questions
+
+
+def _url(endpoint: str, answers: Mapping[str, str], **values: Any) -> str:
+    """A URL carrying the person's answers in its query string."""
+    return url_for(endpoint, **{**answers, **values})
 
 
 def _answers() -> tuple[Circumstances, dict[str, str], dict[str, str]]:
@@ -19,9 +27,9 @@ def _answers() -> tuple[Circumstances, dict[str, str], dict[str, str]]:
 def _ask(name: str, person: Circumstances, areas: dict[str, str], error: bool, status: int = 200):
     previous = questions.previous_question(name)
     back = (
-        url_for(".check", **person.answered())
+        _url(".check", person.answered())
         if request.args.get("return") == "check"
-        else url_for(".question", name=previous, **person.answered())
+        else _url(".question", person.answered(), name=previous)
         if previous
         else url_for(".start")
     )
@@ -44,7 +52,7 @@ def start() -> ResponseReturnValue:
 
 
 def find() -> ResponseReturnValue:
-    return redirect(url_for(".question", name=PARAMETERS[0], **request.args))
+    return redirect(_url(".question", request.args.to_dict(), name=PARAMETERS[0]))
 
 
 def question(name: str) -> ResponseReturnValue:
@@ -57,8 +65,8 @@ def question(name: str) -> ResponseReturnValue:
         return _ask(name, person, areas, error=False)
     following = questions.next_question(name, person)
     if following is None or request.args.get("return") == "check":
-        return redirect(url_for(".check", **person.answered()))
-    return redirect(url_for(".question", name=following, **person.answered()))
+        return redirect(_url(".check", person.answered()))
+    return redirect(_url(".question", person.answered(), name=following))
 
 
 def _reask_first_error(errors: dict[str, str], person: Circumstances, areas: dict[str, str]):

@@ -1,0 +1,63 @@
+"""The app factory, its configuration and its database settings."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from finder import create_app
+from finder.config import DEFAULT_SECRET_KEY, ConfigurationError
+from finder.extensions import db
+
+
+@pytest.mark.parametrize("key", [None, "", DEFAULT_SECRET_KEY, "short"])
+def test_production_refuses_to_start_without_a_real_secret_key(key):
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app({"FINDER_ENV": "production", "SECRET_KEY": key, "FINDER_DEMO": False})
+
+
+def test_production_refuses_demo_mode():
+    with pytest.raises(ConfigurationError, match="Demo"):
+        create_app({"FINDER_ENV": "production", "SECRET_KEY": "x" * 40, "FINDER_DEMO": True})
+
+
+def test_production_starts_with_a_real_secret_key(tmp_path):
+    app = create_app(
+        {
+            "FINDER_ENV": "production",
+            "SECRET_KEY": "k" * 40,
+            "FINDER_DEMO": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+        }
+    )
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # set from the environment, not config
+    assert app.config["FINDER_ENV"] == "production"
+
+
+def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    monkeypatch.setenv("FINDER_LONG_WAIT_DAYS", "21")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.db")
+    assert app.config["FINDER_LONG_WAIT_DAYS"] == 21
+
+
+def test_database_settings(app):
+    """SQLite runs with WAL, FULL sync and foreign keys; PostgreSQL in UTF-8."""
+    with app.app_context():
+        run = db.session.execute
+        if db.engine.dialect.name == "sqlite":
+            assert run(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert run(text("PRAGMA synchronous")).scalar() == 2  # FULL
+            assert run(text("PRAGMA foreign_keys")).scalar() == 1
+        else:
+            assert db.engine.dialect.driver == "psycopg"
+            assert run(text("SHOW server_encoding")).scalar() == "UTF8"
+
+
+def test_the_migrated_schema_matches_the_models(app):
+    with app.app_context(), db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
