@@ -23,10 +23,7 @@ node_modules/.installed: package.json package-lock.json
 
 ASSET_SOURCES := $(wildcard assets/*)
 build/assets/.built: node_modules/.installed $(ASSET_SOURCES)
-	rm -rf build/assets && mkdir -p build/assets
-	npx sass --no-source-map --style=compressed --load-path=node_modules assets/finder.scss build/assets/finder.css
-	cp assets/finder.js node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js build/assets/
-	cp -r node_modules/nhsuk-frontend/dist/nhsuk/assets/images node_modules/nhsuk-frontend/dist/nhsuk/assets/manifest.json build/assets/
+	npm run --silent build
 	touch $@
 
 .PHONY: install
@@ -68,9 +65,16 @@ lint: $(BIN)/.installed ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
 .PHONY: test
 test: install browser check-strings lint ## Install what the tests need and run the whole suite
 	$(BIN)/pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-postgres
+
+.PHONY: test-postgres
+test-postgres: $(BIN)/.installed ## Run the suite again on PostgreSQL (skips when it is not there, fails in CI)
+	FINDER_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
 .PHONY: clean
 clean: ## Remove the build output (keeps the database)

@@ -17,6 +17,7 @@ PUBLIC_PAGES = [
     "/en/results",
     "/en/results?diabetes=type2&daytime=no&computer=confident",
     "/en/results?diabetes=prediabetes",
+    "/en/results?diabetes=type1&language=bn&daytime=no",
     "/en/programmes",
     "/en/programmes/help-diabetes",
     "/en/programmes/desmond",

@@ -1,0 +1,42 @@
+# Production image: gunicorn serving the app; assets and catalogues built in earlier stages.
+# Build: docker build -t diabetes-education-finder .
+# Run:   docker run -p 8000:8000 -e SECRET_KEY=... -e DATABASE_URL=postgresql+psycopg://... IMAGE
+
+FROM node:20-bookworm-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY assets ./assets
+RUN npm run build
+
+FROM python:3.11-slim-bookworm AS python
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+RUN python -m venv /venv
+COPY pyproject.toml ./
+COPY finder ./finder
+# Only the dependencies go into the venv; the app itself runs from /app (gunicorn's cwd).
+RUN /venv/bin/pip install . && /venv/bin/pip uninstall -y diabetes-education-finder
+COPY translations ./translations
+RUN if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then /venv/bin/pybabel compile -d translations; fi
+
+FROM python:3.11-slim-bookworm
+ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 FINDER_ENV=production FINDER_DEMO=0 \
+    FINDER_ASSETS_DIR=/app/build/assets FLASK_APP=finder PORT=8000
+RUN useradd --system --uid 10001 --home-dir /app finder
+WORKDIR /app
+COPY --from=python /venv /venv
+COPY --from=python /app/translations ./translations
+COPY --from=assets /src/build/assets ./build/assets
+COPY finder ./finder
+COPY templates ./templates
+COPY seeds ./seeds
+COPY migrations ./migrations
+COPY gunicorn.conf.py ./
+RUN mkdir -p /app/instance && chown finder /app/instance
+USER finder
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"
+# Migrate, load the directory (never demo data in production), then serve.
+CMD ["sh", "-c", "flask db upgrade && flask seed --no-demo && exec gunicorn --config gunicorn.conf.py 'finder:create_app()'"]

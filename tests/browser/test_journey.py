@@ -1,0 +1,82 @@
+"""The patient journey in a real browser, with JavaScript on and off."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_start_questions_results_programme(open_page, javascript):
+    page = open_page("/", javascript=javascript)
+    expect(page).to_have_url(re.compile(r"/en/$"))
+    page.get_by_role("button", name="Start now").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Which type of diabetes do you have?")
+    page.get_by_label("Type 2 diabetes").check()
+    page.get_by_role("button", name="Continue").click()
+
+    page.get_by_label("No, longer ago").check()
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("on a weekday, during the day")
+    page.get_by_label("No").check()
+    page.get_by_role("button", name="Continue").click()
+
+    # Skip the next questions, then answer the computer question.
+    for _ in range(4):
+        page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("using the internet")
+    page.get_by_label("Yes, I use it on my own").check()
+    page.get_by_role("button", name="Continue").click()
+
+    # Go back one question, and the answer given is still there.
+    page.get_by_role("link", name="Back").click()
+    expect(page.get_by_label("Yes, I use it on my own")).to_be_checked()
+    page.get_by_role("button", name="Continue").click()
+
+    for _ in range(5):
+        page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text("Type 2 diabetes")
+    page.get_by_role("button", name="See your options").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your options")
+    first = page.locator("[data-programme][data-fit]").first
+    expect(first).to_have_attribute("data-programme", "help-diabetes")
+    expect(first).to_have_attribute("data-fit", "good")
+    first.get_by_role("link").first.click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Healthy Living (HeLP-Diabetes)")
+    expect(page).to_have_url(re.compile(r"/en/programmes/help-diabetes$"))
+
+
+def test_keyboard_only_answering(open_page):
+    page = open_page("/en/find/diabetes")
+    page.keyboard.press("Tab")  # the skip link comes first
+    expect(page.locator(".nhsuk-skip-link")).to_be_focused()
+    page.get_by_label("Type 1 diabetes").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Continue")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/en/find/diagnosed\?diabetes=type1$"))
+
+
+def test_a_bad_answer_in_a_link_is_asked_again_with_the_error_summary_focused(open_page):
+    page = open_page("/en/results?diabetes=type7")
+    expect(page).to_have_title(re.compile("^Error:"))
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link").click()
+    expect(page.get_by_label("Type 2 diabetes")).to_be_focused()
+
+
+def test_not_eligible_options_open_when_asked(open_page):
+    page = open_page("/en/results?diabetes=type1")
+    hidden = page.locator("details [data-programme=desmond]")
+    expect(hidden).to_be_hidden()
+    page.get_by_text("3 courses are not for you").click()
+    expect(hidden).to_be_visible()
