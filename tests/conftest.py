@@ -83,10 +83,13 @@ def migrated_app(database_url: str, **config: Any) -> Flask:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if POSTGRES_URL:
+        engine = create_engine(POSTGRES_URL)
         try:
-            create_engine(POSTGRES_URL).connect().close()
-        except Exception as exc:
+            engine.connect().close()
+        except Exception as exc:  # any failure to connect means "not available"
             skip_or_fail(f"PostgreSQL at {POSTGRES_URL} is not available: {exc}")
+        finally:
+            engine.dispose()
         return POSTGRES_URL
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'finder.db'}"
 
