@@ -250,3 +250,16 @@ def test_runs_in_the_past_are_not_listed(app, fetch):
         finally:
             run.start_date = original
             db.session.commit()
+
+
+def test_an_unexpected_error_gives_the_nhs_error_page_and_no_details(fetch, monkeypatch, caplog):
+    from finder import directory
+
+    def broken():
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(directory, "all_programmes", broken)
+    page = fetch("/en/programmes", status=500)
+    assert page.find("h1").get_text(strip=True) == "Sorry, there is a problem with the service"
+    assert "secret internal detail" not in str(page)
+    assert "unhandled error" in caplog.text
