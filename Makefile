@@ -37,6 +37,10 @@ translations: $(BIN)/.installed ## Compile the translation catalogues
 extract: $(BIN)/.installed ## Update translations/messages.pot from the code and templates
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext -k lazy_ngettext:1,2 --add-comments=Translators: --no-location --omit-header --sort-output -o translations/messages.pot .
 
+.PHONY: update-catalogues
+update-catalogues: extract ## Merge new strings from messages.pot into every language's .po file
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --omit-header --no-fuzzy-matching --ignore-obsolete
+
 .PHONY: check-strings
 check-strings: $(BIN)/.installed ## Fail if translations/messages.pot is stale
 	@tmp=$$(mktemp) && $(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext -k lazy_ngettext:1,2 --add-comments=Translators: --no-location --omit-header --sort-output -o $$tmp . >/dev/null 2>&1 && \

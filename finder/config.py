@@ -11,7 +11,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses to run with
-LANGUAGES = ("en",)  # every language here must have a catalogue in translations/
+# Site languages; each must have a catalogue in translations/ (checked at start-up).
+LANGUAGES = ("en", "bn", "tr", "so", "ar", "ur", "pl", "ro", "es", "pt")
 
 
 def _bool(name: str, default: bool) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -78,21 +79,10 @@ class ProgrammeSeed(Strict):
     areas: list[Slug]
     last_verified: dt.date
     sources: list[SourceSeed] = Field(min_length=1)
-    text: dict[str, TextSeed]
 
     @field_validator("content_languages")
     @classmethod
     def _languages(cls, value: list[str]) -> list[str]:
-        bad = [tag for tag in value if not valid_language(tag)]
-        if bad:
-            raise ValueError(f"not a language tag: {', '.join(bad)}")
-        return value
-
-    @field_validator("text")
-    @classmethod
-    def _english_text(cls, value: dict[str, TextSeed]) -> dict[str, TextSeed]:
-        if "en" not in value:
-            raise ValueError("English text ('en') is required")
         bad = [tag for tag in value if not valid_language(tag)]
         if bad:
             raise ValueError(f"not a language tag: {', '.join(bad)}")
@@ -185,11 +175,43 @@ def _load(path: Path, model: type[M], key: str, problems: list[str]) -> list[M]:
     return entries
 
 
+def _load_texts(folder: Path, problems: list[str]) -> dict[str, dict[str, TextSeed]]:
+    """programme_text/<language>.yaml: each maps a programme slug to its text in that language."""
+    texts: dict[str, dict[str, TextSeed]] = {}
+    for path in sorted((folder / "programme_text").glob("*.yaml")):
+        where = f"programme_text/{path.name}"
+        if not valid_language(path.stem):
+            problems.append(f"{where}: the file name must be a language tag, such as bn.yaml")
+            continue
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            problems.append(f"{where}: cannot read: {exc}")
+            continue
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: must map each programme slug to its text")
+            continue
+        for slug, item in raw.items():
+            try:
+                texts.setdefault(str(slug), {})[path.stem] = TextSeed.model_validate(item)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    field = ".".join(str(p) for p in err["loc"]) or "(entry)"
+                    problems.append(f"{where}: entry {slug}, field '{field}': {err['msg']}")
+    return texts
+
+
 def _refs(where: str, field: str, values: list[str] | Iterator[str], known: set[str]) -> list[str]:
     return [f"{where}, field '{field}': unknown '{v}'" for v in values if v not in known]
 
 
-def read_seeds(folder: Path, demo: bool) -> dict[str, list[Any]]:
+@dataclass(frozen=True)
+class Seeds:
+    entries: dict[str, list[Any]]  # each file's validated entries, by kind
+    texts: dict[str, dict[str, TextSeed]]  # programme slug -> language -> text
+
+
+def read_seeds(folder: Path, demo: bool) -> Seeds:
     problems: list[str] = []
     data: dict[str, list[Any]] = {
         "areas": _load(folder / "areas.yaml", AreaSeed, "slug", problems),
@@ -200,6 +222,7 @@ def read_seeds(folder: Path, demo: bool) -> dict[str, list[Any]]:
         "practices": _load(folder / "practices.yaml", PracticeSeed, "code", problems),
         "users": _load(folder / "demo_users.yaml", UserSeed, "email", problems) if demo else [],
     }
+    texts = _load_texts(folder, problems)
     areas = {a.slug for a in data["areas"]}
     providers = {p.slug for p in data["providers"]}
     programmes = {p.slug for p in data["programmes"]}
@@ -209,6 +232,11 @@ def read_seeds(folder: Path, demo: bool) -> dict[str, list[Any]]:
         where = f"programmes.yaml: {p.slug}"
         problems += _refs(where, "provider", [p.provider], providers)
         problems += _refs(where, "areas", p.areas, areas)
+        if "en" not in texts.get(p.slug, {}):
+            problems.append(f"programme_text/en.yaml: entry {p.slug}: English text is required")
+    for slug in texts:
+        if slug not in programmes:
+            problems.append(f"programme_text: entry {slug}: no such programme in programmes.yaml")
     for v in data["venues"]:
         problems += _refs(f"venues.yaml: {v.slug}", "area", [v.area], areas)
     for r in data["runs"]:
@@ -229,7 +257,7 @@ def read_seeds(folder: Path, demo: bool) -> dict[str, list[Any]]:
         problems += _refs(where, "practice", [u.practice] if u.practice else [], practices)
     if problems:
         raise SeedError(problems)
-    return data
+    return Seeds(data, texts)
 
 
 def _upsert(model: type[Any], lookup: dict[str, Any], values: dict[str, Any]) -> Any:
@@ -244,7 +272,8 @@ def _upsert(model: type[Any], lookup: dict[str, Any], values: dict[str, Any]) ->
 
 def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[str, int]:
     """Validate every seed file, then write them all in one transaction."""
-    data = read_seeds(folder, demo)
+    seeds = read_seeds(folder, demo)
+    data = seeds.entries
     areas = {a.slug: _upsert(Area, {"slug": a.slug}, {"name": a.name}) for a in data["areas"]}
     providers = {
         p.slug: _upsert(
@@ -277,7 +306,7 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
             },
         )
         existing = {t.locale: t for t in prog.texts}
-        for locale, text in p.text.items():
+        for locale, text in seeds.texts[p.slug].items():
             row = existing.get(locale) or ProgrammeText(locale=locale)
             for name, value in text.model_dump().items():
                 setattr(row, name, value)
@@ -330,4 +359,6 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
         if not user.password_hash or not passwords.verify(user.password_hash, demo_password):
             user.password_hash = passwords.hash_password(demo_password)
     db.session.commit()
-    return {name: len(entries) for name, entries in data.items()}
+    counts = {name: len(entries) for name, entries in data.items()}
+    counts["programme texts"] = sum(len(by_language) for by_language in seeds.texts.values())
+    return counts

@@ -52,8 +52,8 @@ def test_every_programme_keeps_its_sources_and_last_verified_date(app):
 
 
 def test_demo_accounts_only_in_demo_mode():
-    assert read_seeds(ROOT / "seeds", demo=False)["users"] == []
-    assert len(read_seeds(ROOT / "seeds", demo=True)["users"]) == 5
+    assert read_seeds(ROOT / "seeds", demo=False).entries["users"] == []
+    assert len(read_seeds(ROOT / "seeds", demo=True).entries["users"]) == 5
 
 
 @pytest.fixture
@@ -70,11 +70,12 @@ def edit(path, change):
 
 
 def test_a_bad_seed_file_is_reported_by_file_entry_and_field(seeds_copy):
-    def break_programmes(entries):
-        entries[1]["delivery"] = "carrier-pigeon"
-        del entries[2]["text"]["en"]
-
-    edit(seeds_copy / "programmes.yaml", break_programmes)
+    edit(seeds_copy / "programmes.yaml", lambda e: e[1].update(delivery="carrier-pigeon"))
+    texts = seeds_copy / "programme_text" / "en.yaml"
+    english = yaml.safe_load(texts.read_text())
+    del english["dsmp"]
+    english["x-pert"]["summary"] = ""
+    texts.write_text(yaml.safe_dump(english))
     edit(seeds_copy / "course_runs.yaml", lambda e: e[0].update(venue="nowhere", language="xx"))
     with pytest.raises(SeedError) as caught:
         read_seeds(seeds_copy, demo=True)
@@ -82,7 +83,8 @@ def test_a_bad_seed_file_is_reported_by_file_entry_and_field(seeds_copy):
     assert any(
         p.startswith("programmes.yaml: entry 2 (desmond), field 'delivery'") for p in problems
     ), problems
-    assert any("entry 3 (dsmp), field 'text'" in p and "English" in p for p in problems)
+    assert "programme_text/en.yaml: entry dsmp: English text is required" in problems
+    assert any(p.startswith("programme_text/en.yaml: entry x-pert, field 'summary'") for p in problems)
     assert any(
         "course_runs.yaml: entry 1 (desmond-camden-weekday), field 'language'" in p
         for p in problems
