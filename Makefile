@@ -31,21 +31,31 @@ install: $(BIN)/.installed build/assets/.built translations ## Install Python an
 
 .PHONY: translations
 translations: $(BIN)/.installed ## Compile the translation catalogues
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile --use-fuzzy=false -q -d translations || $(BIN)/pybabel compile -q -d translations; fi
+	$(BIN)/pybabel compile -d translations --statistics
+
+EXTRACT = $(BIN)/pybabel extract -k N_ -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	--add-comments=Translators: --no-location --omit-header --sort-output
 
 .PHONY: extract
-extract: $(BIN)/.installed ## Update translations/messages.pot from the code and templates
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext -k lazy_ngettext:1,2 --add-comments=Translators: --no-location --omit-header --sort-output -o translations/messages.pot .
+extract: $(BIN)/.installed ## Update translations/messages.pot and staff.pot from the code and templates
+	$(EXTRACT) -F babel.cfg -o translations/messages.pot .
+	$(EXTRACT) -F babel-staff.cfg -o translations/staff.pot .
 
 .PHONY: update-catalogues
 update-catalogues: extract ## Merge new strings from messages.pot into every language's .po file
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --omit-header --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	@for po in translations/*/LC_MESSAGES/staff.po; do [ -f "$$po" ] || continue; \
+	  $(BIN)/pybabel update -D staff -i translations/staff.pot -d translations --no-fuzzy-matching --ignore-obsolete; break; done
 
 .PHONY: check-strings
-check-strings: $(BIN)/.installed ## Fail if translations/messages.pot is stale
-	@tmp=$$(mktemp) && $(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext -k lazy_ngettext:1,2 --add-comments=Translators: --no-location --omit-header --sort-output -o $$tmp . >/dev/null 2>&1 && \
-	  if diff -q $$tmp translations/messages.pot >/dev/null; then echo "messages.pot is current"; rm $$tmp; \
-	  else diff -u translations/messages.pot $$tmp | head -40; rm $$tmp; echo "messages.pot is stale: run 'make extract'"; exit 1; fi
+check-strings: $(BIN)/.installed ## Fail if translations/messages.pot or staff.pot is stale
+	@tmp=$$(mktemp -d) && \
+	  $(EXTRACT) -F babel.cfg -o $$tmp/messages.pot . >/dev/null 2>&1 && \
+	  $(EXTRACT) -F babel-staff.cfg -o $$tmp/staff.pot . >/dev/null 2>&1 && \
+	  if diff -q $$tmp/messages.pot translations/messages.pot >/dev/null && diff -q $$tmp/staff.pot translations/staff.pot >/dev/null; \
+	  then echo "messages.pot and staff.pot are current"; rm -r $$tmp; \
+	  else diff -u translations/messages.pot $$tmp/messages.pot | head -30; diff -u translations/staff.pot $$tmp/staff.pot | head -30; \
+	    rm -r $$tmp; echo "a .pot file is stale: run 'make update-catalogues'"; exit 1; fi
 
 .PHONY: db
 db: $(BIN)/.installed ## Migrate the database and seed the directory (demo data unless FINDER_DEMO=0)

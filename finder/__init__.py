@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from finder import config as configuration
-from finder.extensions import babel, csrf, db, migrate
+from finder.extensions import babel, csrf, db, login_manager, migrate
 
 
 @event.listens_for(Engine, "connect")
@@ -58,12 +58,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(root / "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
+    login_manager.init_app(app)
 
-    from finder import api, cli, core, errors, public, templating
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        from finder.models import User
+
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    from finder import api, cli, core, errors, public, staff, templating
 
     app.register_blueprint(core.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(staff.bp)
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

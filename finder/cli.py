@@ -7,15 +7,23 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from finder import demo as demo_data
+from finder import passwords
+from finder.extensions import db
+from finder.models import ROLES, Practice, User
 from finder.seeding import SeedError, seed
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
+    app.cli.add_command(create_user_command)
 
 
 @click.command("seed")
+@with_appcontext
 @click.option(
     "--demo/--no-demo",
     default=None,
@@ -39,3 +47,43 @@ def seed_command(demo: bool | None) -> None:
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException(f"{len(exc.problems)} problem(s) in the seed files") from exc
     click.echo(", ".join(f"{n} {name}" for name, n in counts.items()))
+    if demo:
+        made = demo_data.seed_referrals(dt.datetime.now(dt.UTC))
+        click.echo(f"{made} demo referrals" if made else "demo referrals already present")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--name", required=True, help="The person's name, as staff see it.")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--practice", "practice_code", help="Practice code (clinician and support only).")
+@click.password_option(help="Prompted for when not given; at least 12 characters.")
+def create_user_command(
+    email: str, name: str, role: str, practice_code: str | None, password: str
+) -> None:
+    """Create a staff account."""
+    if len(password) < 12:
+        raise click.BadParameter("use at least 12 characters", param_hint="password")
+    needs_practice = role in ("clinician", "support")
+    practice = None
+    if needs_practice:
+        practice = db.session.scalar(select(Practice).filter_by(code=practice_code or ""))
+        if practice is None:
+            raise click.BadParameter("give the code of an existing practice", param_hint="practice")
+    elif practice_code:
+        raise click.BadParameter(f"a {role} belongs to no practice", param_hint="practice")
+    email = email.strip().lower()
+    if db.session.scalar(select(User).filter_by(email=email)):
+        raise click.ClickException(f"{email} already has an account")
+    db.session.add(
+        User(
+            email=email,
+            name=name,
+            role=role,
+            practice=practice,
+            password_hash=passwords.hash_password(password),
+        )
+    )
+    db.session.commit()
+    click.echo(f"created {role} {email}")

@@ -36,9 +36,13 @@ def from_environment() -> dict[str, object]:
         "FINDER_ASSETS_DIR": os.environ.get("FINDER_ASSETS_DIR", str(ROOT / "build" / "assets")),
         # A course more than this many days away is flagged: people lose impetus on a wait.
         "FINDER_LONG_WAIT_DAYS": int(os.environ.get("FINDER_LONG_WAIT_DAYS", "42")),
+        # A referral not booked after this many days is overdue (follow-up worklist).
+        "FINDER_NOT_BOOKED_DAYS": int(os.environ.get("FINDER_NOT_BOOKED_DAYS", "14")),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "en",
-        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        # Two domains in one folder: "messages" (patients) and "staff" (may fall back to English).
+        "BABEL_TRANSLATION_DIRECTORIES": f"{ROOT / 'translations'};{ROOT / 'translations'}",
+        "BABEL_DOMAIN": "messages;staff",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from finder.access import public
 from finder.extensions import db
 from finder.i18n import best_from_accept_language
 
@@ -14,16 +15,19 @@ bp = Blueprint("core", __name__)
 
 
 @bp.get("/")
+@public
 def root() -> ResponseReturnValue:
     return redirect(url_for("public.start", lang=best_from_accept_language()))
 
 
 @bp.get("/assets/<path:filename>")
+@public
 def assets(filename: str) -> ResponseReturnValue:
     return send_from_directory(current_app.config["FINDER_ASSETS_DIR"], filename, max_age=3600)
 
 
 @bp.get("/healthz")
+@public
 def healthz() -> ResponseReturnValue:
     try:
         db.session.execute(text("SELECT 1"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +25,15 @@ def all_programmes() -> list[Programme]:
             .order_by(Programme.slug)
         )
     )
+
+
+def programme(slug: str | None) -> Programme | None:
+    return next((p for p in all_programmes() if p.slug == slug), None) if slug else None
+
+
+def upcoming_runs(programme: Programme, today: dt.date) -> list[CourseRun]:
+    """Runs that have not started and have places left, soonest first."""
+    return [r for r in programme.runs if r.start_date >= today and r.places_left > 0]
 
 
 def area_names() -> dict[str, str]:

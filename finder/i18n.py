@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel import Locale
-from flask import Flask, current_app, g, request
+from flask import Blueprint, Flask, abort, current_app, g, request
 
 
 def supported() -> tuple[str, ...]:
@@ -42,7 +42,7 @@ def native_name(lang: str) -> str:
 
 def check_catalogues(app: Flask) -> None:
     """Refuse to start if a configured language has no compiled catalogue."""
-    folder = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    folder = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0])
     missing = [
         lang
         for lang in app.config["LANGUAGES"]
@@ -52,3 +52,20 @@ def check_catalogues(app: Flask) -> None:
         raise RuntimeError(
             f"No compiled catalogue for {', '.join(missing)}: run 'make translations'."
         )
+
+
+def language_prefixed(bp: Blueprint) -> Blueprint:
+    """Give a blueprint the /<lang>/ prefix: take the language from the URL, and add it back."""
+
+    @bp.url_value_preprocessor
+    def take_language(_endpoint: str | None, values: dict[str, str] | None) -> None:
+        g.lang = (values or {}).pop("lang", None)
+        if g.lang not in supported():
+            g.lang = None
+            abort(404)
+
+    @bp.url_defaults
+    def add_language(_endpoint: str, values: dict[str, str]) -> None:
+        values.setdefault("lang", g.get("lang") or "en")
+
+    return bp

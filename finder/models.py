@@ -5,10 +5,30 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, Time, UniqueConstraint
+from flask_login import UserMixin
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from finder.extensions import db
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A moment in UTC. SQLite keeps no time zone, so values read back are marked as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: give times in UTC")
+        return value.astimezone(dt.UTC) if value is not None else None
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
 
 # Weekdays follow Python's date.weekday(): Monday is 0, Saturday 5, Sunday 6.
 SATURDAY = 5
@@ -139,7 +159,7 @@ class Practice(db.Model):  # type: ignore[name-defined,misc]
 ROLES = ("clinician", "support", "commissioner", "admin")
 
 
-class User(db.Model):  # type: ignore[name-defined,misc]
+class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "staff_user"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -150,3 +170,88 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(default=True)
 
     practice: Mapped[Practice | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+
+class Patient(db.Model):  # type: ignore[name-defined,misc]
+    """A person referred by (or to) one practice. Personal data: only that practice's staff."""
+
+    __tablename__ = "patient"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    preferred_language: Mapped[str] = mapped_column(String(10), default="en")
+    contact_method: Mapped[str] = mapped_column(String(10), default="phone")  # phone|email|letter
+    interpreter_needed: Mapped[bool] = mapped_column(default=False)
+    companion_coming: Mapped[bool] = mapped_column(default=False)
+    diagnosis_date: Mapped[dt.date | None] = mapped_column(Date)
+
+    practice: Mapped[Practice] = relationship()
+
+
+class Referral(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "referral"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
+    course_run_id: Mapped[int | None] = mapped_column(ForeignKey("course_run.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    self_referral: Mapped[bool] = mapped_column(default=False)
+    circumstances: Mapped[dict[str, str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    linked_from_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+
+    patient: Mapped[Patient] = relationship()
+    practice: Mapped[Practice] = relationship()
+    programme: Mapped[Programme] = relationship()
+    course_run: Mapped[CourseRun | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    events: Mapped[list[ReferralEvent]] = relationship(
+        back_populates="referral", order_by="ReferralEvent.id"
+    )
+
+
+class ReferralEvent(db.Model):  # type: ignore[name-defined,misc]
+    """Append-only history of a referral: status changes, notes and contact attempts."""
+
+    __tablename__ = "referral_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    actor_role: Mapped[str] = mapped_column(String(20))  # a staff role, "patient" or "system"
+    kind: Mapped[str] = mapped_column(String(20))  # "status", "note", "contact"
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    snomed_code: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    referral: Mapped[Referral] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+    """Who read or changed what, and when. Holds references, never personal data."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40))  # e.g. "referral.view", "referral.denied"
+    object_ref: Mapped[str | None] = mapped_column(String(40), index=True)
+    outcome: Mapped[str] = mapped_column(String(20), default="ok")  # "ok" or "denied"
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()

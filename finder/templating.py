@@ -8,6 +8,7 @@ from flask import Flask, g, request, url_for
 
 from finder import presenting
 from finder.i18n import native_name, supported, text_direction
+from finder.staff.navigation import staff_navigation
 
 
 def _language_links(lang: str) -> list[tuple[str, str, str]]:
@@ -23,7 +24,7 @@ def _language_links(lang: str) -> list[tuple[str, str, str]]:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(presenting.GLOBALS)
+    app.jinja_env.globals.update(presenting.GLOBALS, staff_navigation=staff_navigation)
 
     @app.context_processor
     def page_context() -> dict[str, Any]:

@@ -29,7 +29,7 @@ def test_seed_command_is_idempotent(app):
         assert result.exit_code == 0, result.output
         assert "4 programmes" in result.output
         assert counts() == before
-    assert before["Programme"] == 4 and before["User"] == 5
+    assert before["Programme"] == 4 and before["User"] >= 5
 
 
 def test_runs_are_generated_relative_to_today(app):
@@ -84,7 +84,9 @@ def test_a_bad_seed_file_is_reported_by_file_entry_and_field(seeds_copy):
         p.startswith("programmes.yaml: entry 2 (desmond), field 'delivery'") for p in problems
     ), problems
     assert "programme_text/en.yaml: entry dsmp: English text is required" in problems
-    assert any(p.startswith("programme_text/en.yaml: entry x-pert, field 'summary'") for p in problems)
+    assert any(
+        p.startswith("programme_text/en.yaml: entry x-pert, field 'summary'") for p in problems
+    )
     assert any(
         "course_runs.yaml: entry 1 (desmond-camden-weekday), field 'language'" in p
         for p in problems

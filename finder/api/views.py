@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
 from finder import directory, menu
+from finder.access import public
 from finder.api.openapi import SPEC
 from finder.circumstances import CHOICES, parse
 from finder.i18n import supported
@@ -62,6 +63,7 @@ def _programme_json(p: Programme, lang: str) -> dict[str, Any]:
     }
 
 
+@public
 def programmes() -> ResponseReturnValue:
     lang, error = _language()
     if error:
@@ -69,6 +71,7 @@ def programmes() -> ResponseReturnValue:
     return jsonify(programmes=[_programme_json(p, str(lang)) for p in directory.all_programmes()])
 
 
+@public
 def match() -> ResponseReturnValue:
     areas = directory.area_names()
     person, bad = parse(request.args, areas)
@@ -94,5 +97,6 @@ def _allowed(name: str, areas: dict[str, str]) -> list[str] | str:
     return list(CHOICES[name])
 
 
+@public
 def openapi() -> ResponseReturnValue:
     return jsonify(SPEC)

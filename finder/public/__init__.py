@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g
+from flask import Blueprint
 
-from finder.i18n import supported
+from finder.i18n import language_prefixed
 from finder.public import views
 
-bp = Blueprint("public", __name__, url_prefix="/<lang>")
-
-
-@bp.url_value_preprocessor
-def _take_language(_endpoint: str | None, values: dict[str, str] | None) -> None:
-    g.lang = (values or {}).pop("lang", None)
-    if g.lang not in supported():
-        g.lang = None
-        abort(404)
-
-
-@bp.url_defaults
-def _add_language(_endpoint: str, values: dict[str, str]) -> None:
-    values.setdefault("lang", g.get("lang") or "en")
-
+bp = language_prefixed(Blueprint("public", __name__, url_prefix="/<lang>"))
 
 bp.add_url_rule("/", view_func=views.start, endpoint="start")
 bp.add_url_rule("/find", view_func=views.find, endpoint="find")
@@ -32,3 +18,5 @@ bp.add_url_rule("/programmes", view_func=views.programmes, endpoint="programmes"
 bp.add_url_rule("/programmes/<slug>", view_func=views.programme, endpoint="programme")
 bp.add_url_rule("/accessibility", view_func=views.accessibility, endpoint="accessibility")
 bp.add_url_rule("/privacy", view_func=views.privacy, endpoint="privacy")
+bp.add_url_rule("/explainer", view_func=views.explainers, endpoint="explainers")
+bp.add_url_rule("/programmes/<slug>/explainer", view_func=views.explainer, endpoint="explainer")

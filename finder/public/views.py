@@ -8,7 +8,8 @@ from typing import Any
 from flask import abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from finder import directory, menu
+from finder import directory, guide, menu
+from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.public import questions
 
@@ -47,14 +48,17 @@ def _ask(name: str, person: Circumstances, areas: dict[str, str], error: bool, s
     )
 
 
+@public
 def start() -> ResponseReturnValue:
     return render_template("public/start.jinja")
 
 
+@public
 def find() -> ResponseReturnValue:
     return redirect(_url(".question", request.args.to_dict(), name=PARAMETERS[0]))
 
 
+@public
 def question(name: str) -> ResponseReturnValue:
     if name not in questions.QUESTIONS:
         abort(404)
@@ -74,6 +78,7 @@ def _reask_first_error(errors: dict[str, str], person: Circumstances, areas: dic
     return _ask(first, person, areas, error=True, status=400)
 
 
+@public
 def check_answers() -> ResponseReturnValue:
     person, errors, areas = _answers()
     if errors:
@@ -90,6 +95,7 @@ def check_answers() -> ResponseReturnValue:
     return render_template("public/check.jinja", rows=rows, answers=person.answered())
 
 
+@public
 def results() -> ResponseReturnValue:
     person, errors, areas = _answers()
     if errors:
@@ -107,12 +113,14 @@ def results() -> ResponseReturnValue:
     )
 
 
+@public
 def programmes() -> ResponseReturnValue:
     return render_template("public/programmes.jinja", programmes=directory.all_programmes())
 
 
+@public
 def programme(slug: str) -> ResponseReturnValue:
-    found = next((p for p in directory.all_programmes() if p.slug == slug), None)
+    found = directory.programme(slug)
     if found is None:
         abort(404)
     return render_template(
@@ -120,9 +128,27 @@ def programme(slug: str) -> ResponseReturnValue:
     )
 
 
+@public
 def accessibility() -> ResponseReturnValue:
     return render_template("public/accessibility.jinja")
 
 
+@public
 def privacy() -> ResponseReturnValue:
     return render_template("public/privacy.jinja")
+
+
+@public
+def explainers() -> ResponseReturnValue:
+    return render_template(
+        "explainers/overview.jinja", programmes=directory.all_programmes(), guide=guide
+    )
+
+
+@public
+def explainer(slug: str) -> ResponseReturnValue:
+    found = directory.programme(slug)
+    if found is None:
+        abort(404)
+    runs = directory.upcoming_runs(found, menu.today())[:4]
+    return render_template("explainers/programme.jinja", programme=found, runs=runs, guide=guide)

@@ -13,11 +13,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from babel.support import Translations
 from flask import Flask
 from playwright.sync_api import Browser, Page, Route
 from werkzeug.serving import make_server
 
-from tests.conftest import skip_or_fail
+from tests.conftest import ROOT, skip_or_fail
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -50,6 +51,16 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     if chromium is None:
         skip_or_fail("Debian's chromium is not installed (make test installs it as root)")
     return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(scope="session")
+def words() -> Callable[[str], Callable[[str], str]]:
+    """The site's own catalogues, so a test can find "Continue" in any language."""
+
+    def for_language(lang: str) -> Callable[[str], str]:
+        return Translations.load(str(ROOT / "translations"), [lang]).gettext
+
+    return for_language
 
 
 @pytest.fixture(scope="session")

@@ -8,49 +8,65 @@ import pytest
 from playwright.sync_api import expect
 
 
-@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_start_questions_results_programme(open_page, javascript):
-    page = open_page("/", javascript=javascript)
-    expect(page).to_have_url(re.compile(r"/en/$"))
-    page.get_by_role("button", name="Start now").click()
+@pytest.mark.parametrize(
+    ("lang", "javascript"),
+    [("en", True), ("en", False), ("ar", True), ("bn", True), ("bn", False)],
+    ids=["en-js", "en-no-js", "ar-js", "bn-js", "bn-no-js"],
+)
+def test_start_questions_results_programme(open_page, words, lang, javascript):
+    _ = words(lang)
+    page = open_page(f"/{lang}/", javascript=javascript)
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    page.get_by_role("button", name=_("Start now")).click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Which type of diabetes do you have?")
-    page.get_by_label("Type 2 diabetes").check()
-    page.get_by_role("button", name="Continue").click()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text(_("Which type of diabetes do you have?"))
+    page.get_by_label(_("Type 2 diabetes")).check()
+    page.get_by_role("button", name=_("Continue")).click()
 
-    page.get_by_label("No, longer ago").check()
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_label(_("No, longer ago")).check()
+    page.get_by_role("button", name=_("Continue")).click()
 
-    expect(page.get_by_role("heading", level=1)).to_contain_text("on a weekday, during the day")
-    page.get_by_label("No").check()
-    page.get_by_role("button", name="Continue").click()
+    expect(heading).to_have_text(_("Can you go to a course on a weekday, during the day?"))
+    page.get_by_label(_("No"), exact=True).check()
+    page.get_by_role("button", name=_("Continue")).click()
 
     # Skip the next questions, then answer the computer question.
-    for _ in range(4):
-        page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("using the internet")
-    page.get_by_label("Yes, I use it on my own").check()
-    page.get_by_role("button", name="Continue").click()
+    for _skipped in range(4):
+        page.get_by_role("button", name=_("Continue")).click()
+    expect(heading).to_have_text(
+        _("Are you happy using the internet on a phone, tablet or computer?")
+    )
+    page.get_by_label(_("Yes, I use it on my own")).check()
+    page.get_by_role("button", name=_("Continue")).click()
 
     # Go back one question, and the answer given is still there.
-    page.get_by_role("link", name="Back").click()
-    expect(page.get_by_label("Yes, I use it on my own")).to_be_checked()
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("link", name=_("Back")).click()
+    expect(page.get_by_label(_("Yes, I use it on my own"))).to_be_checked()
+    page.get_by_role("button", name=_("Continue")).click()
 
-    for _ in range(5):
-        page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
-    expect(page.locator(".nhsuk-summary-list")).to_contain_text("Type 2 diabetes")
-    page.get_by_role("button", name="See your options").click()
+    for _skipped in range(5):
+        page.get_by_role("button", name=_("Continue")).click()
+    expect(heading).to_have_text(_("Check your answers"))
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text(_("Type 2 diabetes"))
+    page.get_by_role("button", name=_("See your options")).click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your options")
+    expect(heading).to_have_text(_("Your options"))
     first = page.locator("[data-programme][data-fit]").first
     expect(first).to_have_attribute("data-programme", "help-diabetes")
     expect(first).to_have_attribute("data-fit", "good")
     first.get_by_role("link").first.click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Healthy Living (HeLP-Diabetes)")
-    expect(page).to_have_url(re.compile(r"/en/programmes/help-diabetes$"))
+    expect(page).to_have_url(re.compile(rf"/{lang}/programmes/help-diabetes$"))
+    expect(page.locator("[data-programme=help-diabetes] h1")).to_be_visible()
+
+
+def test_switching_language_keeps_the_place(open_page, words):
+    page = open_page("/en/results?diabetes=type2&daytime=no")
+    page.locator(".app-language-switcher").get_by_role("link", name="العربية").click()
+    expect(page).to_have_url(re.compile(r"/ar/results\?diabetes=type2&daytime=no$"))
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.get_by_role("heading", level=1)).to_have_text(words("ar")("Your options"))
 
 
 def test_keyboard_only_answering(open_page):

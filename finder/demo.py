@@ -1,0 +1,98 @@
+"""Demo referrals (demo mode only): fictional patients in every status, so the staff pages and
+the dashboard show something real. Names, phone numbers (Ofcom's drama ranges) and NHS
+numbers (the 999 test range) are not real people's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy import func, select
+
+from finder.extensions import db
+from finder.models import Patient, Practice, Programme, Referral, ReferralEvent
+from finder.referrals import statuses
+from finder.referrals.operations import new_reference
+
+FIRST = ["Alex", "Sam", "Jo", "Chris", "Pat", "Robin", "Jamie", "Morgan", "Ali", "Nur", "Ayse"]
+LAST = ["Example", "Sample", "Testing", "Demo", "Placeholder", "Fictional", "Madeup"]
+LANGUAGES = ["en", "en", "en", "bn", "tr", "so", "ar", "ur", "pl", "es"]
+# Each demo history: the statuses a referral went through, oldest first.
+PATHS = [
+    ["referred"],
+    ["referred", "booked"],
+    ["referred", "booked", "attended"],
+    ["referred", "booked", "attended", "completed"],
+    ["referred", "declined"],
+    ["referred", "booked", "did_not_attend"],
+    ["referred", "unsuitable"],
+    ["referred", "withdrawn"],
+]
+
+
+def _nhs_number(rnd: random.Random) -> str:
+    while True:
+        digits = [9, 9, 9] + [rnd.randrange(10) for _ in range(6)]
+        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
+        if check == 11:
+            check = 0
+        if check != 10:
+            return "".join(map(str, digits)) + str(check)
+
+
+def seed_referrals(now: dt.datetime, per_practice: int = 24) -> int:
+    """Create demo referrals unless there are any already. Returns how many were made."""
+    if db.session.scalar(select(func.count()).select_from(Referral)):
+        return 0
+    rnd = random.Random(2026)  # noqa: S311 - repeatable demo data, not security
+    programmes = list(db.session.scalars(select(Programme).order_by(Programme.slug)))
+    made = 0
+    for practice in db.session.scalars(select(Practice).order_by(Practice.code)):
+        for i in range(per_practice):
+            path = PATHS[i % len(PATHS)]
+            programme = programmes[i % len(programmes)]
+            started = now - dt.timedelta(days=rnd.randrange(3, 200))
+            patient = Patient(
+                practice=practice,
+                name=f"{rnd.choice(FIRST)} {rnd.choice(LAST)}",
+                date_of_birth=dt.date(rnd.randrange(1940, 1995), rnd.randrange(1, 13), 15),
+                nhs_number=_nhs_number(rnd),
+                phone=f"07700 900{rnd.randrange(1000):03d}",
+                email=None,
+                preferred_language=rnd.choice(LANGUAGES),
+                contact_method="phone",
+                interpreter_needed=rnd.random() < 0.2,
+                companion_coming=rnd.random() < 0.3,
+                diagnosis_date=(started - dt.timedelta(days=rnd.randrange(10, 300))).date(),
+            )
+            referral = Referral(
+                reference=new_reference(),
+                patient=patient,
+                practice=practice,
+                programme=programme,
+                self_referral=i % 5 == 0,
+                circumstances={"diabetes": "type2"},
+                status=path[-1],
+                created_at=started,
+                status_changed_at=started,
+            )
+            db.session.add(referral)
+            at, previous = started, None
+            for status in path:
+                referral.events.append(
+                    ReferralEvent(
+                        at=at,
+                        actor_role="system",
+                        kind="status",
+                        from_status=previous,
+                        to_status=status,
+                        snomed_code=statuses.code_for(status, programme.slug),
+                        reason="demo data",
+                    )
+                )
+                referral.status_changed_at = at
+                previous = status
+                at = min(now, at + dt.timedelta(days=rnd.randrange(5, 30)))
+            made += 1
+    db.session.commit()
+    return made

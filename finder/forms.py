@@ -1,0 +1,175 @@
+"""Forms whose fields render themselves as NHS.UK components (notifications-admin's idea).
+
+Templates write ``{{ form.email() }}``: the field calls the nhsuk-frontend-jinja macro with its
+label, hint, value and error. ``BaseForm`` strips whitespace and turns off browser validation,
+so the server's translated messages are the ones people see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.fields.core import Field
+
+
+def choices(pairs: Any) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+            filters = [_strip, *unbound_field.kwargs.get("filters", [])]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+    def error_list(self) -> list[dict[str, str]]:
+        """The error summary's links: each field's first error, pointing at the field."""
+        return [
+            {"text": str(field.errors[0]), "href": f"#{field.id}"} for field in self if field.errors
+        ]
+
+
+def _macro(component: str, name: str) -> Any:
+    template = current_app.jinja_env.get_template(f"nhsuk/components/{component}/macro.jinja")
+    return getattr(template.module, name)
+
+
+class NHSField:
+    """Mixin: render through an NHS.UK macro. ``hint`` is a field keyword argument."""
+
+    component = "input"
+    macro = "input"
+
+    def __init__(self, *args: Any, hint: Any = None, **kwargs: Any) -> None:
+        self.hint = hint
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+
+    def common(self) -> dict[str, Any]:
+        field: Any = self
+        params: dict[str, Any] = {"id": field.id, "name": field.name}
+        if self.hint:
+            params["hint"] = {"text": str(self.hint)}
+        if field.errors:
+            params["errorMessage"] = {
+                "text": str(field.errors[0]),
+                "visuallyHiddenText": str(_l("Error")),
+            }
+        return params
+
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        field: Any = self
+        return {
+            **self.common(),
+            "label": {"text": str(field.label.text)},
+            "value": field._value() if hasattr(field, "_value") else field.data,
+            **overrides,
+        }
+
+    def __call__(self, **overrides: Any) -> Markup:  # type: ignore[override]
+        # The macro escapes every value it is given; its output is safe HTML.
+        return Markup(_macro(self.component, self.macro)(self.params(**overrides)))  # noqa: S704
+
+
+class NHSStringField(NHSField, StringField):
+    pass
+
+
+class NHSEmailField(NHSField, EmailField):
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        return super().params(type="email", autocomplete="email", spellcheck=False, **overrides)
+
+
+class NHSPasswordField(NHSField, PasswordField):
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        return super().params(type="password", value="", **overrides)
+
+
+class NHSTextAreaField(NHSField, TextAreaField):
+    component = "textarea"
+    macro = "textarea"
+
+
+class NHSDateField(NHSField, DateField):
+    """A date typed as DD/MM/YYYY in one box (quick from the keyboard at a front desk)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("format", ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"])
+        super().__init__(*args, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        return super().params(classes="nhsuk-input--width-10", **overrides)
+
+
+class NHSRadioField(NHSField, RadioField):
+    component = "radios"
+    macro = "radios"
+
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        params = self.common()
+        params.pop("id")
+        return {
+            **params,
+            "idPrefix": self.id,
+            "fieldset": {"legend": {"text": str(self.label.text), "size": "s"}},
+            "items": [
+                {"value": c.value, "text": str(c.label), "checked": c.selected}
+                for c in self.iter_choices()
+            ],
+            **overrides,
+        }
+
+
+class NHSSelectField(NHSField, SelectField):
+    component = "select"
+    macro = "select"
+
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        return {
+            **self.common(),
+            "label": {"text": str(self.label.text)},
+            "items": [
+                {"value": c.value, "text": str(c.label), "selected": c.selected}
+                for c in self.iter_choices()
+            ],
+            **overrides,
+        }
+
+
+class NHSBooleanField(NHSField, BooleanField):
+    component = "checkboxes"
+    macro = "checkboxes"
+
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        params = self.common()
+        params.pop("id")
+        return {
+            **params,
+            "idPrefix": self.id,
+            "items": [{"value": "y", "text": str(self.label.text), "checked": bool(self.data)}],
+            **overrides,
+        }

@@ -1,0 +1,1 @@
+"""The referral record: statuses, reads (queries) and writes with their audit (operations)."""

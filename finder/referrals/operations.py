@@ -1,0 +1,176 @@
+"""Writes to the referral record. Each write and its audit event commit together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask_login import current_user
+from sqlalchemy import select
+
+from finder.extensions import db
+from finder.models import (
+    AuditEvent,
+    CourseRun,
+    Patient,
+    Practice,
+    Programme,
+    Referral,
+    ReferralEvent,
+    User,
+)
+from finder.referrals import statuses
+
+# No 0/O, 1/I/L or U: a reference is read out over the phone.
+_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_reference() -> str:
+    while True:
+        code = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+        reference = f"DE-{code[:4]}-{code[4:]}"
+        if not db.session.scalar(select(Referral.id).filter_by(reference=reference)):
+            return reference
+
+
+def _actor() -> tuple[User | None, str]:
+    if current_user and current_user.is_authenticated:
+        return current_user._get_current_object(), current_user.role  # type: ignore[attr-defined]
+    return None, "patient"
+
+
+def audit(action: str, object_ref: str | None = None, outcome: str = "ok", **detail: Any) -> None:
+    """Record who did what to which record. ``detail`` must hold no personal data."""
+    actor, role = _actor()
+    db.session.add(
+        AuditEvent(
+            at=now(),
+            actor=actor,
+            actor_role=role,
+            action=action,
+            object_ref=object_ref,
+            outcome=outcome,
+            detail=detail,
+        )
+    )
+
+
+def audit_now(action: str, object_ref: str | None = None, outcome: str = "ok", **detail: Any):
+    audit(action, object_ref, outcome, **detail)
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    name: str
+    date_of_birth: dt.date
+    nhs_number: str | None
+    phone: str | None
+    email: str | None
+    preferred_language: str
+    contact_method: str
+    interpreter_needed: bool
+    companion_coming: bool
+    diagnosis_date: dt.date | None
+
+
+def open_referral_for(practice: Practice, nhs_number: str | None, programme: Programme):
+    """An open referral for the same person (by NHS number) and programme, if there is one."""
+    if not nhs_number:
+        return None
+    return db.session.scalar(
+        select(Referral)
+        .join(Patient)
+        .where(
+            Referral.practice_id == practice.id,
+            Referral.programme_id == programme.id,
+            Patient.nhs_number == nhs_number,
+            Referral.status.in_(statuses.OPEN),
+        )
+    )
+
+
+def _event(referral: Referral, kind: str, **values: Any) -> ReferralEvent:
+    actor, role = _actor()
+    event = ReferralEvent(at=now(), actor=actor, actor_role=role, kind=kind, **values)
+    referral.events.append(event)
+    return event
+
+
+def create_referral(
+    practice: Practice,
+    programme: Programme,
+    details: PatientDetails,
+    circumstances: dict[str, str],
+    course_run: CourseRun | None = None,
+    self_referral: bool = False,
+) -> tuple[Referral, bool]:
+    """Create a referral, or return the open one for the same person and programme.
+
+    Returns the referral and whether it was created.
+    """
+    existing = open_referral_for(practice, details.nhs_number, programme)
+    if existing is not None:
+        audit("referral.duplicate_prevented", existing.reference)
+        db.session.commit()
+        return existing, False
+    patient = Patient(practice=practice, **details.__dict__)
+    actor, _role = _actor()
+    at = now()
+    referral = Referral(
+        reference=new_reference(),
+        patient=patient,
+        practice=practice,
+        programme=programme,
+        course_run=course_run,
+        created_by=actor,
+        self_referral=self_referral,
+        circumstances=circumstances,
+        status="referred",
+        created_at=at,
+        status_changed_at=at,
+    )
+    db.session.add(referral)
+    _event(
+        referral,
+        "status",
+        to_status="referred",
+        snomed_code=statuses.code_for("referred", programme.slug),
+        reason="self-referral" if self_referral else None,
+    )
+    audit("referral.create", referral.reference, programme=programme.slug)
+    db.session.commit()
+    return referral, True
+
+
+class InvalidTransition(ValueError):
+    pass
+
+
+def change_status(referral: Referral, to_status: str, reason: str | None) -> None:
+    if not statuses.can_change(referral.status, to_status):
+        raise InvalidTransition(f"{referral.status} -> {to_status}")
+    _event(
+        referral,
+        "status",
+        from_status=referral.status,
+        to_status=to_status,
+        snomed_code=statuses.code_for(to_status, referral.programme.slug),
+        reason=reason or None,
+    )
+    referral.status = to_status
+    referral.status_changed_at = now()
+    audit("referral.status", referral.reference, to_status=to_status)
+    db.session.commit()
+
+
+def add_note(referral: Referral, text: str) -> None:
+    _event(referral, "note", reason=text)
+    audit("referral.note", referral.reference)
+    db.session.commit()

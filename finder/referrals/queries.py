@@ -1,0 +1,105 @@
+"""Reads of the referral record, always within one practice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+
+from finder.extensions import db
+from finder.models import AuditEvent, Programme, Referral
+from finder.referrals import statuses
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    days_in_month = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+                     31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]  # fmt: skip
+    return dt.date(year, month, min(day.day, days_in_month))
+
+
+def dm014_date(diagnosis: dt.date | None) -> dt.date | None:
+    """QOF DM014: referred within 9 months of joining the diabetes register."""
+    return add_months(diagnosis, 9) if diagnosis else None
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    programme: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Referral]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _filtered(practice_id: int, filters: Filters, overdue_days: int) -> Select[Any]:
+    query = select(Referral).where(Referral.practice_id == practice_id)
+    if filters.status:
+        query = query.where(Referral.status == filters.status)
+    if filters.programme:
+        query = query.join(Referral.programme).where(Programme.slug == filters.programme)
+    if filters.since:
+        query = query.where(Referral.created_at >= dt.datetime.combine(filters.since, dt.time()))
+    if filters.until:
+        end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time())
+        query = query.where(Referral.created_at < end)
+    if filters.overdue:
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=overdue_days)
+        query = query.where(Referral.status.in_(statuses.OPEN), Referral.status_changed_at < cutoff)
+    return query
+
+
+def page_for_practice(
+    practice_id: int, filters: Filters, page: int, per_page: int, overdue_days: int
+) -> Page:
+    query = _filtered(practice_id, filters, overdue_days)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(
+        query.options(joinedload(Referral.patient), joinedload(Referral.programme))
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(list(items), total, page, per_page)
+
+
+def all_for_practice(practice_id: int) -> list[Referral]:
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .where(Referral.practice_id == practice_id)
+            .options(joinedload(Referral.patient), joinedload(Referral.programme))
+            .order_by(Referral.created_at, Referral.id)
+        )
+    )
+
+
+def by_reference(reference: str) -> Referral | None:
+    return db.session.scalar(select(Referral).filter_by(reference=reference))
+
+
+def audit_history(reference: str) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_ref == reference)
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.id)
+        )
+    )

@@ -1,0 +1,29 @@
+"""Staff pages, under /<lang>/staff/: sign-in, consultation mode and the referral record."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from finder.i18n import language_prefixed
+from finder.staff import views
+
+bp = language_prefixed(Blueprint("staff", __name__, url_prefix="/<lang>/staff"))
+
+bp.add_url_rule("/login", view_func=views.login, endpoint="login", methods=["GET", "POST"])
+bp.add_url_rule("/logout", view_func=views.logout, endpoint="logout", methods=["POST"])
+bp.add_url_rule("/", view_func=views.home, endpoint="home")
+bp.add_url_rule("/consult", view_func=views.consult, endpoint="consult")
+bp.add_url_rule(
+    "/referrals/new", view_func=views.new_referral, endpoint="new_referral", methods=["GET", "POST"]
+)
+bp.add_url_rule("/referrals", view_func=views.referrals, endpoint="referrals")
+bp.add_url_rule("/referrals.csv", view_func=views.referrals_csv, endpoint="referrals_csv")
+bp.add_url_rule("/referrals/<ref>", view_func=views.referral, endpoint="referral")
+bp.add_url_rule(
+    "/referrals/<ref>/status", view_func=views.change_status, endpoint="status", methods=["POST"]
+)
+bp.add_url_rule(
+    "/referrals/<ref>/notes", view_func=views.add_note, endpoint="note", methods=["POST"]
+)
+bp.add_url_rule("/referrals/<ref>/fhir", view_func=views.fhir_resource, endpoint="fhir")
+bp.add_url_rule("/handout", view_func=views.handout, endpoint="handout")

@@ -1,0 +1,139 @@
+"""Staff forms."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from finder import nhs_number
+from finder.circumstances import CHOICES, PARAMETERS
+from finder.forms import (
+    BaseForm,
+    NHSBooleanField,
+    NHSDateField,
+    NHSEmailField,
+    NHSPasswordField,
+    NHSRadioField,
+    NHSSelectField,
+    NHSStringField,
+    NHSTextAreaField,
+    choices,
+)
+from finder.i18n import native_name
+from finder.public.questions import COURSE_LANGUAGES, QUESTIONS
+from finder.referrals.statuses import LABELS
+
+CONTACT_METHODS = {"phone": _l("Phone"), "email": _l("Email"), "letter": _l("Letter")}
+PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
+
+
+class LoginForm(BaseForm):
+    email = NHSEmailField(
+        _l("Email address"), validators=[DataRequired(_l("Enter your email address"))]
+    )
+    password = NHSPasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password"))]
+    )
+
+
+def consult_form(areas: dict[str, str], formdata: Any) -> BaseForm:
+    """All the finder's questions on one page, built from the one vocabulary (a GET form)."""
+
+    class ConsultForm(BaseForm):
+        class Meta:
+            csrf = False
+
+    for name in PARAMETERS:
+        question = QUESTIONS[name]
+        if name in CHOICES:
+            pairs = [(v, question.labels[v]) for v in CHOICES[name]]
+            field: Any = NHSRadioField(
+                question.title, choices=choices(pairs), validators=[Optional()]
+            )
+        else:
+            options = (
+                [(tag, native_name(tag)) for tag in COURSE_LANGUAGES]
+                if name == "language"
+                else list(areas.items())
+            )
+            field = NHSSelectField(
+                question.title,
+                choices=choices([("", _l("Not asked")), *options]),
+                validators=[Optional()],
+            )
+        setattr(ConsultForm, name, field)
+    return ConsultForm(formdata=formdata)
+
+
+def _nhs_number(_form: Any, field: Any) -> None:
+    if field.data and not nhs_number.is_valid(field.data):
+        raise ValidationError(_l("Enter a valid 10-digit NHS number, like 943 476 5919"))
+
+
+def _phone(_form: Any, field: Any) -> None:
+    if field.data and not PHONE.match(field.data):
+        raise ValidationError(_l("Enter a phone number, like 020 7946 0000 or 07700 900 982"))
+
+
+class ReferralForm(BaseForm):
+    name = NHSStringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter the patient's full name")), Length(max=200)],
+    )
+    date_of_birth = NHSDateField(
+        _l("Date of birth"),
+        hint=_l("For example, 27/03/1958"),
+        validators=[DataRequired(_l("Enter the date of birth as day, month and year"))],
+    )
+    nhs_number = NHSStringField(
+        _l("NHS number (optional)"), hint=_l("10 digits"), validators=[Optional(), _nhs_number]
+    )
+    phone = NHSStringField(_l("Phone number"), validators=[Optional(), _phone])
+    email = NHSEmailField(
+        _l("Email address"),
+        validators=[Optional(), Email(_l("Enter an email address, like name@example.com"))],
+    )
+    preferred_language = NHSSelectField(
+        _l("Preferred language"),
+        choices=choices((tag, native_name(tag)) for tag in COURSE_LANGUAGES),
+        default="en",
+    )
+    contact_method = NHSRadioField(
+        _l("How should we contact them?"),
+        choices=choices(CONTACT_METHODS.items()),
+        default="phone",
+    )
+    interpreter_needed = NHSBooleanField(_l("They need an interpreter"))
+    companion_coming = NHSBooleanField(_l("A relative or carer will come with them"))
+    diagnosis_date = NHSDateField(
+        _l("Date of diagnosis (optional)"),
+        hint=_l("When they joined the diabetes register. For example, 14/02/2026"),
+        validators=[Optional()],
+    )
+    course_run = NHSSelectField(_l("Course date (optional)"), choices=[], validate_choice=False)
+    programme = HiddenField()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.phone.data and not self.email.data:
+            self.phone.errors = [*self.phone.errors, _l("Enter a phone number or an email address")]
+            return False
+        return valid
+
+
+class StatusForm(BaseForm):
+    status = NHSSelectField(_l("New status"), choices=[], validate_choice=False)
+    reason = NHSTextAreaField(_l("Reason (optional)"), validators=[Length(max=1000)])
+
+    def set_choices(self, allowed: list[str]) -> None:
+        self.status.choices = choices((s, LABELS[s]) for s in allowed)
+
+
+class NoteForm(BaseForm):
+    text = NHSTextAreaField(
+        _l("Note"), validators=[DataRequired(_l("Enter a note")), Length(max=2000)]
+    )

@@ -1,0 +1,23 @@
+"""The staff menu in the page header."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+
+def staff_navigation() -> list[dict[str, Any]]:
+    """The staff menu for the signed-in user's role (empty for patients)."""
+    if not current_user.is_authenticated:
+        return []
+    items = [("staff.home", _("Home"))]
+    if current_user.role in ("clinician", "support"):
+        items += [("staff.consult", _("Consultation")), ("staff.referrals", _("Referrals"))]
+    items.append(("public.explainers", _("Explainers")))
+    return [
+        {"href": url_for(endpoint), "text": text, "current": request.endpoint == endpoint}
+        for endpoint, text in items
+    ]

@@ -1,0 +1,355 @@
+"""Staff views: thin, over forms, referral queries and operations."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from urllib.parse import urlsplit
+
+import segno
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from finder import directory, fhir, guide, menu, nhs_number
+from finder.access import public, staff
+from finder.circumstances import parse
+from finder.extensions import db
+from finder.forms import choices
+from finder.models import CourseRun, Referral, User
+from finder.passwords import verify
+from finder.referrals import operations, queries, statuses
+from finder.staff.forms import (
+    CONTACT_METHODS,
+    LoginForm,
+    NoteForm,
+    ReferralForm,
+    StatusForm,
+    consult_form,
+)
+
+PRACTICE_ROLES = ("clinician", "support")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no host) may be a redirect target."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@public
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).filter_by(email=form.email.data.lower()))
+        if user and user.active and verify(user.password_hash, form.password.data):
+            session.clear()  # a new session on sign-in
+            login_user(user)
+            operations.audit_now("staff.login")
+            return redirect(_safe_next(request.args.get("next")) or url_for(".home"))
+        form.email.errors = [_("Enter a correct email address and password")]
+        operations.audit_now("staff.login", outcome="denied")
+    return render_template("staff/login.jinja", form=form)
+
+
+@staff()
+def logout() -> ResponseReturnValue:
+    operations.audit("staff.logout")
+    db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for(".login"))
+
+
+@staff()
+def home() -> ResponseReturnValue:
+    return render_template("staff/home.jinja")
+
+
+@staff(*PRACTICE_ROLES)
+def consult() -> ResponseReturnValue:
+    areas = directory.area_names()
+    form = consult_form(areas, request.args)
+    person, errors = parse(request.args, areas)
+    for name in errors:
+        getattr(form, name).errors = [_("Select an answer from the list")]
+    rows = directory.all_programmes()
+    found = menu.for_person(person, rows) if request.args and not errors else None
+    return render_template(
+        "staff/consult.jinja",
+        form=form,
+        menu=found,
+        programmes={p.slug: p for p in rows},
+        answers=person.answered(),
+        person=person,
+        guide=guide,
+        has_error=bool(errors),
+        error_list=form.error_list(),
+    )
+
+
+def _practice_referral(ref: str) -> Referral:
+    """The referral, if it belongs to the signed-in user's practice; 404 (and audited) if not."""
+    referral = queries.by_reference(ref)
+    if referral is None or referral.practice_id != current_user.practice_id:
+        operations.audit_now("referral.access", ref, outcome="denied", endpoint=request.endpoint)
+        abort(404)
+    return referral
+
+
+@staff(*PRACTICE_ROLES)
+def new_referral() -> ResponseReturnValue:
+    programme = directory.programme(request.args.get("programme"))
+    if programme is None:
+        abort(404)
+    person, _errors = parse(request.args, directory.area_names())
+    form = ReferralForm()
+    runs = directory.upcoming_runs(programme, menu.today())
+    form.course_run.choices = choices(
+        [("", _("Not chosen yet")), *((str(r.id), run_label(r)) for r in runs)]
+    )
+    if request.method == "GET" and person.language:
+        form.preferred_language.data = person.language
+    if form.validate_on_submit():
+        run = next((r for r in runs if str(r.id) == form.course_run.data), None)
+        details = operations.PatientDetails(
+            name=form.name.data,
+            date_of_birth=form.date_of_birth.data,
+            nhs_number=form.nhs_number.data and form.nhs_number.data.replace(" ", ""),
+            phone=form.phone.data or None,
+            email=form.email.data or None,
+            preferred_language=form.preferred_language.data,
+            contact_method=form.contact_method.data,
+            interpreter_needed=form.interpreter_needed.data,
+            companion_coming=form.companion_coming.data,
+            diagnosis_date=form.diagnosis_date.data,
+        )
+        referral, created = operations.create_referral(
+            current_user.practice, programme, details, person.answered(), course_run=run
+        )
+        if created:
+            flash(_("Referral %(reference)s created.", reference=referral.reference))
+        else:
+            flash(
+                _(
+                    "This patient already has an open referral to this programme: "
+                    "%(reference)s. It is shown here instead of making a second one.",
+                    reference=referral.reference,
+                )
+            )
+        return redirect(url_for(".referral", ref=referral.reference))
+    return render_template(
+        "staff/new_referral.jinja",
+        form=form,
+        programme=programme,
+        answers=person.answered(),
+        has_error=bool(form.errors),
+    )
+
+
+def run_label(run: CourseRun) -> str:
+    venue = run.venue.name if run.venue else _("Online")
+    return f"{format_date(run.start_date, 'EEE d MMM yyyy')} {run.start_time:%H:%M}, {venue}"
+
+
+def _filters() -> queries.Filters:
+    args = request.args
+    return queries.Filters(
+        status=args.get("status") if args.get("status") in statuses.STATUSES else None,
+        programme=args.get("programme") or None,
+        since=_date_arg("since"),
+        until=_date_arg("until"),
+        overdue=args.get("overdue") == "1",
+    )
+
+
+def _date_arg(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@staff(*PRACTICE_ROLES)
+def referrals() -> ResponseReturnValue:
+    try:
+        page_number = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page_number = 1
+    filters = _filters()
+    page = queries.page_for_practice(
+        current_user.practice_id,
+        filters,
+        page_number,
+        per_page=25,
+        overdue_days=current_app.config["FINDER_NOT_BOOKED_DAYS"],
+    )
+    operations.audit_now("referrals.list", None, count=len(page.items))
+    return render_template(
+        "staff/referrals.jinja",
+        page=page,
+        filters=filters,
+        programmes=directory.all_programmes(),
+        statuses=statuses,
+        dm014_date=queries.dm014_date,
+    )
+
+
+@staff(*PRACTICE_ROLES)
+def referral(ref: str) -> ResponseReturnValue:
+    item = _practice_referral(ref)
+    operations.audit_now("referral.view", item.reference)
+    status_form = StatusForm()
+    status_form.set_choices(sorted(statuses.TRANSITIONS[item.status]))
+    return render_template(
+        "staff/referral.jinja",
+        referral=item,
+        status_form=status_form,
+        note_form=NoteForm(),
+        statuses=statuses,
+        dm014=queries.dm014_date(item.patient.diagnosis_date),
+        audit=queries.audit_history(item.reference),
+        contact_labels=CONTACT_METHODS,
+        nhs_number_display=nhs_number.display,
+    )
+
+
+@staff(*PRACTICE_ROLES)
+def change_status(ref: str) -> ResponseReturnValue:
+    item = _practice_referral(ref)
+    form = StatusForm()
+    form.set_choices(list(statuses.STATUSES))
+    if form.validate_on_submit():
+        try:
+            operations.change_status(item, form.status.data, form.reason.data)
+        except operations.InvalidTransition:
+            flash(
+                _(
+                    "A referral that is %(current)s cannot become %(new)s. Nothing was changed.",
+                    current=str(statuses.LABELS[item.status]).lower(),
+                    new=str(statuses.LABELS.get(form.status.data, form.status.data)).lower(),
+                ),
+                "error",
+            )
+        else:
+            flash(_("Status changed to %(status)s.", status=statuses.LABELS[item.status]))
+    return redirect(url_for(".referral", ref=item.reference))
+
+
+@staff(*PRACTICE_ROLES)
+def add_note(ref: str) -> ResponseReturnValue:
+    item = _practice_referral(ref)
+    form = NoteForm()
+    if form.validate_on_submit():
+        operations.add_note(item, form.text.data)
+        flash(_("Note added."))
+    else:
+        flash(_("Enter a note"), "error")
+    return redirect(url_for(".referral", ref=item.reference))
+
+
+@staff(*PRACTICE_ROLES)
+def fhir_resource(ref: str) -> ResponseReturnValue:
+    item = _practice_referral(ref)
+    operations.audit_now("referral.fhir", item.reference)
+    return current_app.response_class(
+        fhir.json_dumps(fhir.service_request(item)), mimetype="application/fhir+json"
+    )
+
+
+CSV_COLUMNS = (
+    "reference",
+    "created",
+    "status",
+    "programme",
+    "name",
+    "date_of_birth",
+    "nhs_number",
+    "phone",
+    "email",
+    "preferred_language",
+    "interpreter_needed",
+    "companion_coming",
+    "diagnosis_date",
+    "dm014_date",
+    "self_referral",
+)
+
+
+@staff(*PRACTICE_ROLES)
+def referrals_csv() -> ResponseReturnValue:
+    rows = queries.all_for_practice(current_user.practice_id)
+    operations.audit_now("referrals.export", None, count=len(rows))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        p = r.patient
+        dm014 = queries.dm014_date(p.diagnosis_date)
+        writer.writerow(
+            [
+                r.reference,
+                r.created_at.date().isoformat(),
+                r.status,
+                r.programme.slug,
+                *(_cell(v) for v in (p.name, p.date_of_birth.isoformat(), p.nhs_number or "")),
+                *(_cell(v) for v in (p.phone or "", p.email or "", p.preferred_language)),
+                p.interpreter_needed,
+                p.companion_coming,
+                p.diagnosis_date.isoformat() if p.diagnosis_date else "",
+                dm014.isoformat() if dm014 else "",
+                r.self_referral,
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=referrals.csv"},
+    )
+
+
+def _cell(value: str) -> str:
+    """Neutralise spreadsheet formulas (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@staff(*PRACTICE_ROLES)
+def handout() -> ResponseReturnValue:
+    """A printable handout in the page's language: the chosen programme and what happens next."""
+    ref = request.args.get("ref")
+    item = _practice_referral(ref) if ref else None
+    programme = item.programme if item else directory.programme(request.args.get("programme"))
+    if programme is None:
+        abort(404)
+    if item:
+        operations.audit_now("referral.handout", item.reference, language=g.lang)
+    target = url_for("public.programme", slug=programme.slug, _external=True)
+    return render_template(
+        "public/handout.jinja",
+        referral=item,
+        programme=programme,
+        runs=directory.upcoming_runs(programme, menu.today())[:3],
+        # segno writes the SVG itself from the URL's bits: no outside text goes in unescaped.
+        qr_svg=Markup(segno.make(target, error="m").svg_inline(scale=3)),  # noqa: S704
+        qr_target=target,
+    )

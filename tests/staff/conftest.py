@@ -1,0 +1,98 @@
+"""Staff fixtures: sign in as each demo role; a factory for referrals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_login import login_user
+from sqlalchemy import select
+
+from finder.extensions import db
+from finder.models import Practice, Programme, Referral, User
+from finder.referrals import operations
+
+ACCOUNTS = {
+    "clinician": "clinician@demo.invalid",
+    "support": "support@demo.invalid",
+    "clinician2": "clinician2@demo.invalid",
+    "commissioner": "commissioner@demo.invalid",
+    "admin": "admin@demo.invalid",
+}
+
+
+def csrf_token(client: FlaskClient, path: str = "/en/staff/login") -> str:
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get(path).data, "html5lib")
+    return page.find("input", attrs={"name": "csrf_token"})["value"]
+
+
+def sign_in(client: FlaskClient, account: str) -> FlaskClient:
+    response = client.post(
+        "/en/staff/login",
+        data={
+            "email": ACCOUNTS[account],
+            "password": "test-password",
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.status_code == 302, response.data[:500]
+    return client
+
+
+@pytest.fixture
+def signed_in(app: Flask) -> Callable[[str], FlaskClient]:
+    """A new client signed in as one of the demo accounts."""
+    return lambda account: sign_in(app.test_client(), account)
+
+
+@pytest.fixture
+def make_referral(app: Flask) -> Callable[..., str]:
+    """Create a referral as a staff member would; returns its reference."""
+
+    def make(
+        by: str = "clinician",
+        programme: str = "desmond",
+        nhs_number: str | None = None,
+        **details: Any,
+    ) -> str:
+        with app.test_request_context():
+            user = db.session.scalar(select(User).filter_by(email=ACCOUNTS[by]))
+            login_user(user)
+            patient = operations.PatientDetails(
+                **{
+                    "name": "Pat Example",
+                    "date_of_birth": dt.date(1960, 5, 1),
+                    "nhs_number": nhs_number,
+                    "phone": "07700 900123",
+                    "email": None,
+                    "preferred_language": "en",
+                    "contact_method": "phone",
+                    "interpreter_needed": False,
+                    "companion_coming": False,
+                    "diagnosis_date": dt.date.today() - dt.timedelta(days=100),
+                    **details,
+                }
+            )
+            referral, _created = operations.create_referral(
+                db.session.get(Practice, user.practice_id),
+                db.session.scalar(select(Programme).filter_by(slug=programme)),
+                patient,
+                {"diabetes": "type2"},
+            )
+            return referral.reference
+
+    return make
+
+
+def referral(app: Flask, reference: str) -> Referral:
+    with app.app_context():
+        found = db.session.scalar(select(Referral).filter_by(reference=reference))
+        assert found is not None
+        found.events  # noqa: B018 - load the history before the session closes
+        return found

@@ -1,0 +1,130 @@
+"""Access control: every route has exactly one access decorator, and a role x route matrix."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask import Flask
+from flask_login import login_user
+from sqlalchemy import select
+
+from finder.extensions import db
+from finder.models import ROLES, Practice, Programme, User
+from finder.referrals import operations
+from tests.staff.conftest import csrf_token, sign_in
+
+SAMPLE_VALUES = {
+    "lang": "en",
+    "slug": "desmond",
+    "name": "diabetes",
+    "filename": "finder.css",
+}
+
+
+def routes(app: Flask):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        view = app.view_functions[rule.endpoint]
+        yield rule, view
+
+
+def test_every_route_has_exactly_one_access_decorator(app):
+    unclassified = [rule.rule for rule, view in routes(app) if not hasattr(view, "access")]
+    assert not unclassified, f"routes without an access decorator: {unclassified}"
+
+
+def test_two_access_decorators_are_refused():
+    from finder.access import public, staff
+
+    with pytest.raises(TypeError):
+        staff("admin")(public(lambda: None))
+
+
+def test_staff_routes_are_the_only_non_public_ones(app):
+    for rule, view in routes(app):
+        if "/staff/" in rule.rule and not rule.rule.endswith("/staff/login"):
+            assert view.access[0] == "staff", rule.rule
+        else:
+            assert view.access == ("public",), rule.rule
+
+
+@pytest.fixture(scope="module")
+def matrix_referral(app):
+    """A referral of practice 1, so that routes with <ref> have something to show."""
+    with app.test_request_context():
+        user = db.session.scalar(select(User).filter_by(email="clinician@demo.invalid"))
+        login_user(user)
+        made, _created = operations.create_referral(
+            db.session.get(Practice, user.practice_id),
+            db.session.scalar(select(Programme).filter_by(slug="x-pert")),
+            operations.PatientDetails(
+                name="Matrix Example",
+                date_of_birth=dt.date(1950, 1, 1),
+                nhs_number=None,
+                phone="07700 900000",
+                email=None,
+                preferred_language="en",
+                contact_method="phone",
+                interpreter_needed=False,
+                companion_coming=False,
+                diagnosis_date=None,
+            ),
+            {},
+        )
+        return made.reference
+
+
+WHO = ["anonymous", "clinician", "support", "commissioner", "admin"]
+
+
+def test_the_matrix_covers_every_role():
+    assert set(WHO) - {"anonymous"} == set(ROLES)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_role_route_matrix(app, matrix_referral, who):
+    client = app.test_client()
+    if who != "anonymous":
+        sign_in(client, who)
+    token = csrf_token(client)  # so that POST routes reach their access check
+    checked = 0
+    for rule, view in routes(app):
+        if rule.endpoint == "staff.logout":
+            continue  # signing out would end the session the matrix uses; tested on its own
+        values = {**SAMPLE_VALUES, "ref": matrix_referral}
+        path = rule.build(values, append_unknown=False)[1]
+        if rule.endpoint in ("staff.new_referral", "staff.handout"):
+            path += "?programme=desmond"
+        method = "GET" if "GET" in rule.methods else "POST"
+        data = {"csrf_token": token} if method == "POST" else None
+        response = client.open(path, method=method, data=data)
+        response.close()  # file responses (assets) hold their file open until closed
+        kind, *roles = view.access
+        if kind == "public":
+            assert response.status_code not in (401, 403), (who, path)
+            assert "/staff/login" not in (response.location or ""), (who, path)
+        elif who == "anonymous":
+            assert response.status_code == 302, (who, path, response.status_code)
+            assert "/en/staff/login?next=" in response.location
+        elif who in roles:
+            assert response.status_code in (200, 302, 400), (who, path, response.status_code)
+        else:
+            assert response.status_code == 403, (who, path, response.status_code)
+        checked += 1
+    assert checked == len(list(routes(app))) - 1  # every route but sign-out
+
+
+def test_sign_out_is_a_post_and_ends_the_session(app):
+    client = sign_in(app.test_client(), "clinician")
+    assert client.get("/en/staff/logout").status_code == 405
+    token = csrf_token(client, "/en/staff/")
+    assert client.post("/en/staff/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/en/staff/").status_code == 302
+
+
+def test_a_form_without_its_csrf_token_is_refused(app):
+    client = app.test_client()
+    response = client.post(
+        "/en/staff/login", data={"email": "clinician@demo.invalid", "password": "test-password"}
+    )
+    assert response.status_code == 400
