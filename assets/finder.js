@@ -42,3 +42,9 @@ function initListen(button) {
 if ("speechSynthesis" in window) {
   document.querySelectorAll('[data-module="app-listen"]').forEach(initListen);
 }
+
+// "Print this page" buttons: shown only when JavaScript can print.
+document.querySelectorAll('[data-module="app-print"]').forEach((button) => {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+});

@@ -38,6 +38,8 @@ def from_environment() -> dict[str, object]:
         "FINDER_LONG_WAIT_DAYS": int(os.environ.get("FINDER_LONG_WAIT_DAYS", "42")),
         # A referral not booked after this many days is overdue (follow-up worklist).
         "FINDER_NOT_BOOKED_DAYS": int(os.environ.get("FINDER_NOT_BOOKED_DAYS", "14")),
+        # Self-referrals one client may submit in an hour.
+        "FINDER_SELF_REFERRAL_LIMIT": int(os.environ.get("FINDER_SELF_REFERRAL_LIMIT", "5")),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "en",
         # Two domains in one folder: "messages" (patients) and "staff" (may fall back to English).

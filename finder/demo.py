@@ -72,6 +72,7 @@ def seed_referrals(now: dt.datetime, per_practice: int = 24) -> int:
                 programme=programme,
                 self_referral=i % 5 == 0,
                 circumstances={"diabetes": "type2"},
+                course_run=programme.runs[0] if "booked" in path and programme.runs else None,
                 status=path[-1],
                 created_at=started,
                 status_changed_at=started,

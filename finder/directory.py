@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from finder import matching
 from finder.extensions import db
-from finder.models import Area, CourseRun, Programme, ProgrammeText
+from finder.models import Area, CourseRun, Practice, Programme, ProgrammeText
 
 
 def all_programmes() -> list[Programme]:
@@ -34,6 +34,12 @@ def programme(slug: str | None) -> Programme | None:
 def upcoming_runs(programme: Programme, today: dt.date) -> list[CourseRun]:
     """Runs that have not started and have places left, soonest first."""
     return [r for r in programme.runs if r.start_date >= today and r.places_left > 0]
+
+
+def practices() -> list[tuple[str, str]]:
+    """(code, name) of every practice, by name."""
+    rows = db.session.execute(select(Practice.code, Practice.name).order_by(Practice.name))
+    return [(code, name) for code, name in rows]
 
 
 def area_names() -> dict[str, str]:

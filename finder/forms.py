@@ -7,6 +7,7 @@ so the server's translated messages are the ones people see.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import current_app
@@ -22,14 +23,30 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import Field
+
+from finder import nhs_number
 
 
 def choices(pairs: Any) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
+
+
+def valid_nhs_number(_form: Any, field: Any) -> None:
+    if field.data and not nhs_number.is_valid(field.data):
+        raise ValidationError(_l("Enter a valid 10-digit NHS number, like 943 476 5919"))
+
+
+def valid_phone(_form: Any, field: Any) -> None:
+    if field.data and not PHONE.match(field.data):
+        raise ValidationError(_l("Enter a phone number, like 020 7946 0000 or 07700 900 982"))
 
 
 def _strip(value: Any) -> Any:
@@ -52,6 +69,21 @@ class BaseForm(FlaskForm):
 def _macro(component: str, name: str) -> Any:
     template = current_app.jinja_env.get_template(f"nhsuk/components/{component}/macro.jinja")
     return getattr(template.module, name)
+
+
+class ContactRequired:
+    """Form mixin: a phone number or an email address (or both) must be given."""
+
+    phone: Any
+    email: Any
+    contact_message: Any = _l("Enter a phone number or an email address")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[misc]
+        if not self.phone.data and not self.email.data:
+            self.phone.errors = [*self.phone.errors, self.contact_message]
+            return False
+        return bool(valid)
 
 
 class NHSField:

@@ -12,6 +12,11 @@ def supported() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])
 
 
+def site_language(tag: str | None) -> str:
+    """``tag`` if the site ships that language, else the current page's language."""
+    return tag if tag in supported() else (g.get("lang") or "en")
+
+
 def best_from_accept_language() -> str:
     """The best shipped language for this request's Accept-Language (``pt-BR`` gives ``pt``)."""
     offered = supported()

@@ -211,6 +211,10 @@ class Referral(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     linked_from_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    # A self-referral form's one-time key: a repeated submission finds this referral again.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Assisted online registration: {"has_device": bool, "needed_help": bool}.
+    registration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     patient: Mapped[Patient] = relationship()
     practice: Mapped[Practice] = relationship()
@@ -236,6 +240,8 @@ class ReferralEvent(db.Model):  # type: ignore[name-defined,misc]
     to_status: Mapped[str | None] = mapped_column(String(20))
     snomed_code: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(20))  # contact attempts: phone, letter...
+    outcome: Mapped[str | None] = mapped_column(String(20))  # contact attempts: reached, ...
 
     referral: Mapped[Referral] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
@@ -255,3 +261,14 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+
+class RateLimit(db.Model):  # type: ignore[name-defined,misc]
+    """Requests per client and window, in the database so every worker shares the count.
+
+    The key is an HMAC of the client address, never the address itself."""
+
+    __tablename__ = "rate_limit"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, g, request, url_for
 
 from finder import presenting
-from finder.i18n import native_name, supported, text_direction
+from finder.i18n import native_name, site_language, supported, text_direction
 from finder.staff.navigation import staff_navigation
 
 
@@ -24,7 +24,9 @@ def _language_links(lang: str) -> list[tuple[str, str, str]]:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(presenting.GLOBALS, staff_navigation=staff_navigation)
+    app.jinja_env.globals.update(
+        presenting.GLOBALS, staff_navigation=staff_navigation, site_language=site_language
+    )
 
     @app.context_processor
     def page_context() -> dict[str, Any]:

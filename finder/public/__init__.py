@@ -20,3 +20,9 @@ bp.add_url_rule("/accessibility", view_func=views.accessibility, endpoint="acces
 bp.add_url_rule("/privacy", view_func=views.privacy, endpoint="privacy")
 bp.add_url_rule("/explainer", view_func=views.explainers, endpoint="explainers")
 bp.add_url_rule("/programmes/<slug>/explainer", view_func=views.explainer, endpoint="explainer")
+bp.add_url_rule(
+    "/self-refer/<slug>", view_func=views.self_refer, endpoint="self_refer", methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/self-refer/<slug>/done", view_func=views.self_refer_done, endpoint="self_refer_done"
+)

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
 
-from finder import directory, guide, menu
+from finder import directory, guide, menu, nhs_number, ratelimit
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
+from finder.extensions import db
+from finder.models import Practice
 from finder.public import questions
+from finder.public.forms import SelfReferralForm
+from finder.referrals import operations
 
 
 def _url(endpoint: str, answers: Mapping[str, str], **values: Any) -> str:
@@ -152,3 +170,66 @@ def explainer(slug: str) -> ResponseReturnValue:
         abort(404)
     runs = directory.upcoming_runs(found, menu.today())[:4]
     return render_template("explainers/programme.jinja", programme=found, runs=runs, guide=guide)
+
+
+@public
+def self_refer(slug: str) -> ResponseReturnValue:
+    programme = directory.programme(slug)
+    if programme is None or not programme.self_referral:
+        abort(404)
+    person, _bad = parse(request.args, directory.area_names())
+    form = SelfReferralForm()
+    form.set_practices(directory.practices())
+    if request.method == "GET":
+        form.submission.data = secrets.token_urlsafe(24)
+        form.preferred_language.data = g.lang
+    else:
+        limit = current_app.config["FINDER_SELF_REFERRAL_LIMIT"]
+        if not ratelimit.allow("self-referral", limit, dt.timedelta(hours=1)):
+            return render_template("public/too_many.jinja"), 429
+        if form.validate_on_submit():
+            practice = db.session.scalar(select(Practice).filter_by(code=form.practice.data))
+            if practice is not None:
+                details = operations.PatientDetails(
+                    name=form.name.data,
+                    date_of_birth=form.date_of_birth.data,
+                    nhs_number=form.nhs_number.data and nhs_number.normalise(form.nhs_number.data),
+                    phone=form.phone.data or None,
+                    email=form.email.data or None,
+                    preferred_language=form.preferred_language.data,
+                    contact_method="email" if form.email.data and not form.phone.data else "phone",
+                    interpreter_needed=form.interpreter_needed.data,
+                    companion_coming=form.companion_coming.data,
+                    diagnosis_date=None,
+                )
+                referral, _created = operations.create_referral(
+                    practice,
+                    programme,
+                    details,
+                    person.answered(),
+                    self_referral=True,
+                    submission_key=form.submission.data or None,
+                )
+                session["self_referral"] = referral.reference
+                return redirect(url_for(".self_refer_done", slug=slug))
+            form.practice.errors = [_("Select your GP practice")]
+    return render_template(
+        "public/self_refer.jinja",
+        form=form,
+        programme=programme,
+        answers=person.answered(),
+        has_error=bool(form.errors),
+    )
+
+
+@public
+def self_refer_done(slug: str) -> ResponseReturnValue:
+    programme = directory.programme(slug)
+    reference = session.get("self_referral")
+    if programme is None or not reference:
+        return redirect(url_for(".self_refer", slug=slug))
+    response = make_response(
+        render_template("public/self_refer_done.jinja", programme=programme, reference=reference)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -22,6 +22,7 @@ from finder.models import (
     User,
 )
 from finder.referrals import statuses
+from finder.referrals.worklist import unanswered_invitations
 
 # No 0/O, 1/I/L or U: a reference is read out over the phone.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -110,12 +111,19 @@ def create_referral(
     circumstances: dict[str, str],
     course_run: CourseRun | None = None,
     self_referral: bool = False,
+    submission_key: str | None = None,
+    linked_from: Referral | None = None,
 ) -> tuple[Referral, bool]:
-    """Create a referral, or return the open one for the same person and programme.
+    """Create a referral, or return the one this form already made, or the open one for the
+    same person and programme.
 
     Returns the referral and whether it was created.
     """
-    existing = open_referral_for(practice, details.nhs_number, programme)
+    existing = (
+        db.session.scalar(select(Referral).filter_by(submission_key=submission_key))
+        if submission_key
+        else None
+    ) or open_referral_for(practice, details.nhs_number, programme)
     if existing is not None:
         audit("referral.duplicate_prevented", existing.reference)
         db.session.commit()
@@ -132,6 +140,8 @@ def create_referral(
         created_by=actor,
         self_referral=self_referral,
         circumstances=circumstances,
+        submission_key=submission_key,
+        linked_from_id=linked_from.id if linked_from else None,
         status="referred",
         created_at=at,
         status_changed_at=at,
@@ -153,7 +163,7 @@ class InvalidTransition(ValueError):
     pass
 
 
-def change_status(referral: Referral, to_status: str, reason: str | None) -> None:
+def _change(referral: Referral, to_status: str, reason: str | None) -> None:
     if not statuses.can_change(referral.status, to_status):
         raise InvalidTransition(f"{referral.status} -> {to_status}")
     _event(
@@ -167,6 +177,10 @@ def change_status(referral: Referral, to_status: str, reason: str | None) -> Non
     referral.status = to_status
     referral.status_changed_at = now()
     audit("referral.status", referral.reference, to_status=to_status)
+
+
+def change_status(referral: Referral, to_status: str, reason: str | None) -> None:
+    _change(referral, to_status, reason)
     db.session.commit()
 
 
@@ -174,3 +188,73 @@ def add_note(referral: Referral, text: str) -> None:
     _event(referral, "note", reason=text)
     audit("referral.note", referral.reference)
     db.session.commit()
+
+
+NO_RESPONSE_EXCEPTION = "QOF exception: no response to two invitations"
+
+
+def log_contact(referral: Referral, channel: str, outcome: str) -> None:
+    """Record a contact attempt; the second unanswered one in a row flags the QOF exception."""
+    _event(referral, "contact", channel=channel, outcome=outcome)
+    flagged = any(e.kind == "exception" for e in referral.events)
+    if unanswered_invitations(referral) >= 2 and not flagged:
+        _event(referral, "exception", reason=NO_RESPONSE_EXCEPTION)
+    audit("referral.contact", referral.reference, channel=channel, outcome=outcome)
+    db.session.commit()
+
+
+def offer_another_format(original: Referral, programme: Programme) -> Referral:
+    """Withdraw a referral that did not work and refer the same patient to another programme."""
+    at = now()
+    linked = Referral(
+        reference=new_reference(),
+        patient=original.patient,
+        practice=original.practice,
+        programme=programme,
+        created_by=_actor()[0],
+        circumstances=original.circumstances,
+        linked_from_id=original.id,
+        status="referred",
+        created_at=at,
+        status_changed_at=at,
+    )
+    db.session.add(linked)
+    _event(
+        linked,
+        "status",
+        to_status="referred",
+        snomed_code=statuses.code_for("referred", programme.slug),
+        reason=f"another format, after {original.reference}",
+    )
+    _change(original, "withdrawn", f"offered another format: {linked.reference}")
+    audit(
+        "referral.create",
+        linked.reference,
+        programme=programme.slug,
+        linked_from=original.reference,
+    )
+    db.session.commit()
+    return linked
+
+
+def register_online(referral: Referral, has_device: bool, needed_help: bool) -> None:
+    """An online programme registration done at the practice: the referral becomes booked."""
+    referral.registration = {"has_device": has_device, "needed_help": needed_help}
+    _change(referral, "booked", "registered for the online programme at the practice")
+    db.session.commit()
+
+
+ATTENDANCE_PATHS = {
+    "attended": ("attended",),
+    "completed": ("attended", "completed"),
+    "did_not_attend": ("did_not_attend",),
+}
+
+
+def record_attendance(outcomes: dict[Referral, str], run: CourseRun) -> int:
+    """Record a provider's attendance list for one course run, all in one transaction."""
+    for referral, outcome in outcomes.items():
+        for status in ATTENDANCE_PATHS[outcome]:
+            _change(referral, status, f"attendance list for {run.key}")
+    db.session.commit()
+    return len(outcomes)

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from finder.extensions import db
-from finder.models import AuditEvent, Programme, Referral
+from finder.models import AuditEvent, CourseRun, Programme, Referral
 from finder.referrals import statuses
 
 
@@ -101,5 +101,33 @@ def audit_history(reference: str) -> list[AuditEvent]:
             .where(AuditEvent.object_ref == reference)
             .options(joinedload(AuditEvent.actor))
             .order_by(AuditEvent.id)
+        )
+    )
+
+
+def runs_with_bookings(practice_id: int) -> list[CourseRun]:
+    """Course runs on which the practice has patients booked, soonest first."""
+    return list(
+        db.session.scalars(
+            select(CourseRun)
+            .join(Referral, Referral.course_run_id == CourseRun.id)
+            .where(Referral.practice_id == practice_id, Referral.status == "booked")
+            .distinct()
+            .order_by(CourseRun.start_date, CourseRun.id)
+        )
+    )
+
+
+def booked_on(practice_id: int, run: CourseRun) -> list[Referral]:
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .where(
+                Referral.practice_id == practice_id,
+                Referral.course_run_id == run.id,
+                Referral.status == "booked",
+            )
+            .options(joinedload(Referral.patient))
+            .order_by(Referral.id)
         )
     )

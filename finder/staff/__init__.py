@@ -27,3 +27,24 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/referrals/<ref>/fhir", view_func=views.fhir_resource, endpoint="fhir")
 bp.add_url_rule("/handout", view_func=views.handout, endpoint="handout")
+bp.add_url_rule("/follow-up", view_func=views.follow_up, endpoint="follow_up")
+bp.add_url_rule(
+    "/referrals/<ref>/contact", view_func=views.log_contact, endpoint="contact", methods=["POST"]
+)
+bp.add_url_rule("/letter", view_func=views.letter, endpoint="letter")
+bp.add_url_rule(
+    "/referrals/<ref>/another-format",
+    view_func=views.another_format,
+    endpoint="another_format",
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/register-online",
+    view_func=views.register_online,
+    endpoint="register_online",
+    methods=["GET", "POST"],
+)
+bp.add_url_rule("/sign-up-steps", view_func=views.sign_up_steps, endpoint="sign_up_steps")
+bp.add_url_rule(
+    "/attendance", view_func=views.attendance, endpoint="attendance", methods=["GET", "POST"]
+)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, ValidationError
+from wtforms import HiddenField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from finder import nhs_number
 from finder.circumstances import CHOICES, PARAMETERS
 from finder.forms import (
     BaseForm,
+    ContactRequired,
     NHSBooleanField,
     NHSDateField,
     NHSEmailField,
@@ -22,13 +21,14 @@ from finder.forms import (
     NHSStringField,
     NHSTextAreaField,
     choices,
+    valid_nhs_number,
+    valid_phone,
 )
 from finder.i18n import native_name
 from finder.public.questions import COURSE_LANGUAGES, QUESTIONS
 from finder.referrals.statuses import LABELS
 
 CONTACT_METHODS = {"phone": _l("Phone"), "email": _l("Email"), "letter": _l("Letter")}
-PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
 
 
 class LoginForm(BaseForm):
@@ -69,17 +69,7 @@ def consult_form(areas: dict[str, str], formdata: Any) -> BaseForm:
     return ConsultForm(formdata=formdata)
 
 
-def _nhs_number(_form: Any, field: Any) -> None:
-    if field.data and not nhs_number.is_valid(field.data):
-        raise ValidationError(_l("Enter a valid 10-digit NHS number, like 943 476 5919"))
-
-
-def _phone(_form: Any, field: Any) -> None:
-    if field.data and not PHONE.match(field.data):
-        raise ValidationError(_l("Enter a phone number, like 020 7946 0000 or 07700 900 982"))
-
-
-class ReferralForm(BaseForm):
+class ReferralForm(ContactRequired, BaseForm):
     name = NHSStringField(
         _l("Full name"),
         validators=[DataRequired(_l("Enter the patient's full name")), Length(max=200)],
@@ -90,9 +80,9 @@ class ReferralForm(BaseForm):
         validators=[DataRequired(_l("Enter the date of birth as day, month and year"))],
     )
     nhs_number = NHSStringField(
-        _l("NHS number (optional)"), hint=_l("10 digits"), validators=[Optional(), _nhs_number]
+        _l("NHS number (optional)"), hint=_l("10 digits"), validators=[Optional(), valid_nhs_number]
     )
-    phone = NHSStringField(_l("Phone number"), validators=[Optional(), _phone])
+    phone = NHSStringField(_l("Phone number"), validators=[Optional(), valid_phone])
     email = NHSEmailField(
         _l("Email address"),
         validators=[Optional(), Email(_l("Enter an email address, like name@example.com"))],
@@ -117,13 +107,6 @@ class ReferralForm(BaseForm):
     course_run = NHSSelectField(_l("Course date (optional)"), choices=[], validate_choice=False)
     programme = HiddenField()
 
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        if not self.phone.data and not self.email.data:
-            self.phone.errors = [*self.phone.errors, _l("Enter a phone number or an email address")]
-            return False
-        return valid
-
 
 class StatusForm(BaseForm):
     status = NHSSelectField(_l("New status"), choices=[], validate_choice=False)
@@ -137,3 +120,38 @@ class NoteForm(BaseForm):
     text = NHSTextAreaField(
         _l("Note"), validators=[DataRequired(_l("Enter a note")), Length(max=2000)]
     )
+
+
+CHANNEL_LABELS = {
+    "phone": _l("Phone"),
+    "text": _l("Text message"),
+    "email": _l("Email"),
+    "letter": _l("Letter"),
+}
+OUTCOME_LABELS = {
+    "reached": _l("Spoke to them"),
+    "no_answer": _l("No answer"),
+    "left_message": _l("Left a message"),
+    "letter_sent": _l("Letter sent"),
+    "wrong_number": _l("Wrong number"),
+}
+
+
+class ContactForm(BaseForm):
+    channel = NHSSelectField(_l("How"), choices=choices(CHANNEL_LABELS.items()))
+    outcome = NHSSelectField(_l("What happened"), choices=choices(OUTCOME_LABELS.items()))
+
+
+class RegistrationForm(ReferralForm):
+    """Registering a patient for the online programme at the front desk."""
+
+    email = NHSEmailField(
+        _l("Email address"),
+        hint=_l("The online programme sends its sign-in link to this address."),
+        validators=[
+            DataRequired(_l("Enter the patient's email address")),
+            Email(_l("Enter an email address, like name@example.com")),
+        ],
+    )
+    has_device = NHSBooleanField(_l("They have a phone, tablet or computer they can use"))
+    needed_help = NHSBooleanField(_l("They needed help to register"))

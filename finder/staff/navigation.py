@@ -15,7 +15,13 @@ def staff_navigation() -> list[dict[str, Any]]:
         return []
     items = [("staff.home", _("Home"))]
     if current_user.role in ("clinician", "support"):
-        items += [("staff.consult", _("Consultation")), ("staff.referrals", _("Referrals"))]
+        items += [
+            ("staff.consult", _("Consultation")),
+            ("staff.referrals", _("Referrals")),
+            ("staff.follow_up", _("Follow-up")),
+            ("staff.register_online", _("Register online")),
+            ("staff.attendance", _("Attendance")),
+        ]
     items.append(("public.explainers", _("Explainers")))
     return [
         {"href": url_for(endpoint), "text": text, "current": request.endpoint == endpoint}

@@ -21,8 +21,9 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -34,17 +35,27 @@ from finder.extensions import db
 from finder.forms import choices
 from finder.models import CourseRun, Referral, User
 from finder.passwords import verify
-from finder.referrals import operations, queries, statuses
+from finder.referrals import operations, queries, statuses, worklist
 from finder.staff.forms import (
+    CHANNEL_LABELS,
     CONTACT_METHODS,
+    OUTCOME_LABELS,
+    ContactForm,
     LoginForm,
     NoteForm,
     ReferralForm,
+    RegistrationForm,
     StatusForm,
     consult_form,
 )
 
 PRACTICE_ROLES = ("clinician", "support")
+REASON_LABELS = {
+    "dm014": _l("DM014 date soon"),
+    "did_not_attend": _l("Did not attend"),
+    "not_booked": _l("Not booked yet"),
+    "awaiting_reply": _l("Waiting for an answer"),
+}
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -117,6 +128,21 @@ def _practice_referral(ref: str) -> Referral:
     return referral
 
 
+def _details(form: ReferralForm) -> operations.PatientDetails:
+    return operations.PatientDetails(
+        name=form.name.data,
+        date_of_birth=form.date_of_birth.data,
+        nhs_number=form.nhs_number.data and nhs_number.normalise(form.nhs_number.data),
+        phone=form.phone.data or None,
+        email=form.email.data or None,
+        preferred_language=form.preferred_language.data,
+        contact_method=form.contact_method.data,
+        interpreter_needed=form.interpreter_needed.data,
+        companion_coming=form.companion_coming.data,
+        diagnosis_date=form.diagnosis_date.data,
+    )
+
+
 @staff(*PRACTICE_ROLES)
 def new_referral() -> ResponseReturnValue:
     programme = directory.programme(request.args.get("programme"))
@@ -132,18 +158,7 @@ def new_referral() -> ResponseReturnValue:
         form.preferred_language.data = person.language
     if form.validate_on_submit():
         run = next((r for r in runs if str(r.id) == form.course_run.data), None)
-        details = operations.PatientDetails(
-            name=form.name.data,
-            date_of_birth=form.date_of_birth.data,
-            nhs_number=form.nhs_number.data and form.nhs_number.data.replace(" ", ""),
-            phone=form.phone.data or None,
-            email=form.email.data or None,
-            preferred_language=form.preferred_language.data,
-            contact_method=form.contact_method.data,
-            interpreter_needed=form.interpreter_needed.data,
-            companion_coming=form.companion_coming.data,
-            diagnosis_date=form.diagnosis_date.data,
-        )
+        details = _details(form)
         referral, created = operations.create_referral(
             current_user.practice, programme, details, person.answered(), course_run=run
         )
@@ -352,4 +367,136 @@ def handout() -> ResponseReturnValue:
         # segno writes the SVG itself from the URL's bits: no outside text goes in unescaped.
         qr_svg=Markup(segno.make(target, error="m").svg_inline(scale=3)),  # noqa: S704
         qr_target=target,
+    )
+
+
+@staff(*PRACTICE_ROLES)
+def follow_up() -> ResponseReturnValue:
+    items = worklist.for_practice(
+        current_user.practice_id,
+        operations.now(),
+        current_app.config["FINDER_NOT_BOOKED_DAYS"],
+    )
+    operations.audit_now("worklist.view", None, count=len(items))
+    return render_template(
+        "staff/follow_up.jinja",
+        items=items,
+        channel_labels=CHANNEL_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        dm014_date=queries.dm014_date,
+        reason_labels=REASON_LABELS,
+    )
+
+
+@staff(*PRACTICE_ROLES)
+def log_contact(ref: str) -> ResponseReturnValue:
+    item = _practice_referral(ref)
+    form = ContactForm()
+    if form.validate_on_submit():
+        operations.log_contact(item, form.channel.data, form.outcome.data)
+        flash(_("Contact with %(reference)s recorded.", reference=item.reference))
+    else:
+        flash(_("Choose how you made contact and what happened."), "error")
+    return redirect(_safe_next(request.args.get("next")) or url_for(".follow_up"))
+
+
+@staff(*PRACTICE_ROLES)
+def letter() -> ResponseReturnValue:
+    item = _practice_referral(request.args.get("ref", ""))
+    operations.audit_now("referral.letter", item.reference, language=g.lang)
+    return render_template(
+        "public/letter.jinja", referral=item, today=menu.today(), programme=item.programme
+    )
+
+
+@staff(*PRACTICE_ROLES)
+def another_format(ref: str) -> ResponseReturnValue:
+    """Re-run the match on the stored answers, leaving out the format that did not work."""
+    item = _practice_referral(ref)
+    rows = [p for p in directory.all_programmes() if p.delivery != item.programme.delivery]
+    person, _bad = parse(item.circumstances, directory.area_names())
+    options = [o for o in menu.for_person(person, rows).options if o.fit != "not_eligible"]
+    if request.method == "POST":
+        chosen = next((p for p in rows if p.slug == request.form.get("programme")), None)
+        if chosen is None or item.status not in statuses.OPEN:
+            flash(_("Choose one of the options shown."), "error")
+            return redirect(url_for(".another_format", ref=item.reference))
+        linked = operations.offer_another_format(item, chosen)
+        flash(_("Referral %(reference)s created.", reference=linked.reference))
+        return redirect(url_for(".referral", ref=linked.reference))
+    return render_template(
+        "staff/another_format.jinja",
+        referral=item,
+        options=options,
+        programmes={p.slug: p for p in rows},
+        answers={},
+    )
+
+
+@staff(*PRACTICE_ROLES)
+def register_online() -> ResponseReturnValue:
+    """Register a patient for the online programme, often with them at the front desk."""
+    online = next((p for p in directory.all_programmes() if p.delivery == "online"), None)
+    if online is None:
+        abort(404)
+    computer = request.values.get("computer")
+    if computer not in ("confident", "with_help", "no"):
+        return render_template("staff/register_online.jinja", step="ask", online=online)
+    if computer == "no":
+        person, _bad = parse({"computer": "no"}, {})
+        rows = [p for p in directory.all_programmes() if p.delivery == "group"]
+        return render_template(
+            "staff/register_online.jinja",
+            step="groups",
+            online=online,
+            menu=menu.for_person(person, rows),
+            programmes={p.slug: p for p in rows},
+            answers={"computer": "no"},
+        )
+    form = RegistrationForm()
+    if request.method == "GET":
+        form.needed_help.data = computer == "with_help"
+    if form.validate_on_submit():
+        referral, created = operations.create_referral(
+            current_user.practice, online, _details(form), {"computer": computer}
+        )
+        if referral.status == "referred":
+            operations.register_online(referral, form.has_device.data, form.needed_help.data)
+        if created:
+            flash(_("Registered. Referral %(reference)s is booked.", reference=referral.reference))
+        return redirect(url_for(".referral", ref=referral.reference))
+    return render_template(
+        "staff/register_online.jinja",
+        step="form",
+        online=online,
+        form=form,
+        computer=computer,
+        has_error=bool(form.errors),
+    )
+
+
+@staff(*PRACTICE_ROLES)
+def sign_up_steps() -> ResponseReturnValue:
+    item = _practice_referral(request.args.get("ref", ""))
+    operations.audit_now("referral.sign_up_steps", item.reference, language=g.lang)
+    return render_template("public/sign_up_steps.jinja", referral=item, programme=item.programme)
+
+
+@staff(*PRACTICE_ROLES)
+def attendance() -> ResponseReturnValue:
+    """Record a provider's attendance list for one course run at once."""
+    runs = queries.runs_with_bookings(current_user.practice_id)
+    run = next((r for r in runs if str(r.id) == request.values.get("run")), None)
+    booked = queries.booked_on(current_user.practice_id, run) if run else []
+    if run and request.method == "POST":
+        outcomes = {
+            r: request.form[f"outcome-{r.reference}"]
+            for r in booked
+            if request.form.get(f"outcome-{r.reference}") in operations.ATTENDANCE_PATHS
+        }
+        count = operations.record_attendance(outcomes, run)
+        flash(ngettext("%(num)d attendance recorded.", "%(num)d attendances recorded.", count))
+        return redirect(url_for(".attendance", run=run.id))
+    return render_template(
+        "staff/attendance.jinja", runs=runs, run=run, booked=booked, run_label=run_label
     )

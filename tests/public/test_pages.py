@@ -218,7 +218,9 @@ def test_a_programme_page_shows_runs_languages_and_last_checked(fetch):
 def test_the_online_programme_page_has_its_sign_up_link(fetch):
     page = fetch("/en/programmes/help-diabetes")
     link = page.find("a", string=lambda s: s and s.startswith("Sign up for"))
-    assert link["href"] == "https://www.healthyliving.nhs.uk/"
+    assert link["href"] == "/en/self-refer/help-diabetes"
+    own_site = page.find("a", string="Go to the course's own website")
+    assert own_site["href"] == "https://www.healthyliving.nhs.uk/"
 
 
 def test_nothing_about_a_visitor_is_stored(client):

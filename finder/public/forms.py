@@ -1,0 +1,63 @@
+"""Forms patients fill in."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from finder.forms import (
+    BaseForm,
+    ContactRequired,
+    NHSBooleanField,
+    NHSDateField,
+    NHSEmailField,
+    NHSSelectField,
+    NHSStringField,
+    choices,
+    valid_nhs_number,
+    valid_phone,
+)
+from finder.i18n import native_name
+from finder.public.questions import COURSE_LANGUAGES
+
+
+class SelfReferralForm(ContactRequired, BaseForm):
+    name = NHSStringField(
+        _l("Your full name"),
+        validators=[DataRequired(_l("Enter your full name")), Length(max=200)],
+    )
+    date_of_birth = NHSDateField(
+        _l("Your date of birth"),
+        hint=_l("For example, 27/03/1958"),
+        validators=[DataRequired(_l("Enter your date of birth, like 27/03/1958"))],
+    )
+    nhs_number = NHSStringField(
+        _l("Your NHS number (if you know it)"),
+        hint=_l("It is 10 numbers long. You can find it on letters from the NHS."),
+        validators=[Optional(), valid_nhs_number],
+    )
+    phone = NHSStringField(_l("Phone number"), validators=[Optional(), valid_phone])
+    email = NHSEmailField(
+        _l("Email address"),
+        validators=[Optional(), Email(_l("Enter an email address, like name@example.com"))],
+    )
+    practice = NHSSelectField(
+        _l("Your GP practice"),
+        choices=[],
+        validators=[DataRequired(_l("Select your GP practice"))],
+    )
+    preferred_language = NHSSelectField(
+        _l("Which language should we use when we contact you?"),
+        choices=choices((tag, native_name(tag)) for tag in COURSE_LANGUAGES),
+    )
+    interpreter_needed = NHSBooleanField(_l("I would like an interpreter"))
+    companion_coming = NHSBooleanField(_l("A relative, friend or carer will come with me"))
+    consent = NHSBooleanField(
+        _l("I agree that my GP practice and the course team can use these details to contact me"),
+        validators=[DataRequired(_l("Tick the box to say you agree, so we can contact you"))],
+    )
+    submission = HiddenField()
+
+    def set_practices(self, practices: list[tuple[str, str]]) -> None:
+        self.practice.choices = choices([("", _l("Choose your GP practice")), *practices])
