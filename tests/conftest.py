@@ -141,3 +141,7 @@ def fetch(client: FlaskClient) -> Callable[..., BeautifulSoup]:
         return check_page(response.get_data(as_text=True))
 
     return get
+
+
+# Staff fixtures (sign in as a demo role, make a referral) are used by several suites.
+from tests.staff.conftest import make_referral, signed_in  # noqa: E402, F401

@@ -88,3 +88,44 @@ def test_each_explainer_prints_on_one_a4_page(open_page, path):
     assert pages == 1, f"{path} prints on {pages} pages"
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / f"explainer-{path.strip('/').replace('/', '-')}.pdf").write_bytes(pdf)
+
+
+def test_receptionist_registers_a_patient_for_the_online_programme(open_page):
+    page = open_page("/en/staff/register-online")
+    sign_in(page, "support@demo.invalid")
+    page.get_by_label("Yes, with some help").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("They needed help to register")).to_be_checked()
+    page.get_by_label("Full name").fill("Desk Example")
+    page.get_by_label("Date of birth").fill("12/12/1955")
+    page.get_by_label("Email address").fill("desk@example.org")
+    page.get_by_label("Preferred language").select_option("ur")
+    page.get_by_label("They have a phone, tablet or computer they can use").check()
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator("[data-status]").first).to_have_attribute("data-status", "booked")
+    page.get_by_role("link", name="Print the sign-up steps in the patient's language").click()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("main")).to_contain_text("desk@example.org")
+
+
+def test_working_one_item_off_the_follow_up_list(open_page, make_referral):
+    import datetime as dt
+
+    ref = make_referral(
+        by="support", name="Follow Example", diagnosis_date=dt.date.today() - dt.timedelta(days=255)
+    )
+    page = open_page("/en/staff/follow-up")
+    sign_in(page, "support@demo.invalid")
+    item = page.locator(f"[data-reference='{ref}']")
+    expect(item).to_have_attribute("data-reasons", "dm014")
+    item.get_by_label("How").select_option("phone")
+    item.get_by_role("button", name="No answer").click()
+    item = page.locator(f"[data-reference='{ref}']")
+    expect(item).to_have_attribute("data-reasons", "dm014 awaiting_reply")
+    item.get_by_role("button", name="Spoke to them").click()
+    page.locator(f"[data-reference='{ref}']").get_by_role("link", name="Follow Example").click()
+    page.get_by_label("New status").select_option("booked")
+    page.get_by_role("button", name="Change status").click()
+    expect(page.locator(".app-flash")).to_contain_text("Status changed to Booked")
+    page.get_by_role("link", name="Follow-up").click()
+    expect(page.locator(f"[data-reference='{ref}']")).to_have_count(0)

@@ -95,6 +95,8 @@ def test_role_route_matrix(app, matrix_referral, who):
         path = rule.build(values, append_unknown=False)[1]
         if rule.endpoint in ("staff.new_referral", "staff.handout"):
             path += "?programme=desmond"
+        if rule.endpoint in ("staff.letter", "staff.sign_up_steps"):
+            path += f"?ref={matrix_referral}"
         method = "GET" if "GET" in rule.methods else "POST"
         data = {"csrf_token": token} if method == "POST" else None
         response = client.open(path, method=method, data=data)

@@ -1,0 +1,148 @@
+"""Self-referral: only where allowed; bad input, repeats and floods store nothing extra."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+import time_machine
+from bs4 import BeautifulSoup
+from sqlalchemy import func, select
+
+from finder.extensions import db
+from finder.models import Referral
+from tests.conftest import check_page
+
+
+def count(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Referral))
+
+
+def form_fields(client, path):
+    soup = BeautifulSoup(client.get(path).data, "html5lib")
+    return {i["name"]: i.get("value", "") for i in soup.select("form input[type=hidden]")}
+
+
+def answers(client, path="/en/self-refer/x-pert?diabetes=type2&computer=no", **fields):
+    data = {
+        **form_fields(client, path),
+        "name": "Sam Sample",
+        "date_of_birth": "01/01/1960",
+        "nhs_number": "",
+        "phone": "07700 900111",
+        "email": "",
+        "practice": "DEMO02",
+        "preferred_language": "so",
+        "consent": "y",
+        **fields,
+    }
+    return path, data
+
+
+ADDRESSES = itertools.count(1)
+
+
+def client_at(app, address=None):
+    """A client with its own address (rate limits count per address)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address or f"198.51.100.{next(ADDRESSES)}"
+    return client
+
+
+@pytest.fixture
+def client(app):
+    return client_at(app)
+
+
+def test_only_programmes_that_allow_it_take_self_referrals(fetch):
+    fetch("/en/self-refer/desmond", status=404)
+    fetch("/en/self-refer/no-such", status=404)
+    assert (
+        fetch("/en/self-refer/help-diabetes").find("h1").get_text(strip=True).startswith("Sign up")
+    )
+
+
+def test_a_self_referral_is_stored_once_and_confirmed(app, client):
+    before = count(app)
+    path, data = answers(client)
+    first = client.post(path, data=data)
+    assert first.status_code == 302 and first.location.endswith("/en/self-refer/x-pert/done")
+    again = client.post(path, data=data)  # the same form sent twice
+    assert again.status_code == 302
+    assert count(app) == before + 1
+    done = client.get(first.location)
+    assert done.headers["Cache-Control"] == "no-store"
+    soup = check_page(done.get_data(as_text=True))
+    reference = soup.select_one(".app-reference").get_text(strip=True)
+    with app.app_context():
+        made = db.session.scalar(select(Referral).filter_by(reference=reference))
+        assert made.self_referral and made.created_by_id is None
+        assert made.practice.code == "DEMO02" and made.patient.preferred_language == "so"
+        assert made.circumstances == {"diabetes": "type2", "computer": "no"}
+        assert made.events[0].actor_role == "patient"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"consent": ""}, "Tick the box to say you agree"),
+        ({"name": ""}, "Enter your full name"),
+        ({"date_of_birth": "32/13/1960"}, "Enter your date of birth"),
+        ({"nhs_number": "1234567890"}, "Enter a valid 10-digit NHS number"),
+        ({"phone": "", "email": ""}, "Enter a phone number or an email address"),
+        ({"practice": ""}, "Select your GP practice"),
+        ({"practice": "NOPE99"}, "Not a valid choice"),
+    ],
+)
+def test_bad_fields_are_named_and_nothing_is_stored(app, client, fields, message):
+    before = count(app)
+    path, data = answers(client, **fields)
+    response = client.post(path, data=data)
+    assert response.status_code == 200
+    soup = check_page(response.get_data(as_text=True))
+    assert message in soup.find(class_="nhsuk-error-summary").get_text()
+    assert count(app) == before
+
+
+def test_the_rate_limit_stops_a_flood_and_stores_nothing(app, client):
+    limit = app.config["FINDER_SELF_REFERRAL_LIMIT"]
+    path, data = answers(client, name="")  # invalid: each is rejected anyway
+    for _ in range(limit):
+        assert client.post(path, data=data).status_code == 200
+    before = count(app)
+    path, good = answers(client)
+    blocked = client.post(path, data=good)
+    assert blocked.status_code == 429
+    assert "Try again in 1 hour" in blocked.get_data(as_text=True)
+    assert count(app) == before
+    other = client_at(app)
+    path, good = answers(other)
+    assert other.post(path, data=good).status_code == 302, "other clients are not locked out"
+
+
+def test_the_limit_is_shared_through_the_database(app, client):
+    """A second app (another worker) on the same database sees the same count."""
+    from tests.conftest import make_app
+
+    limit = app.config["FINDER_SELF_REFERRAL_LIMIT"]
+    worker_two = client_at(
+        make_app(app.config["SQLALCHEMY_DATABASE_URI"]), client.environ_base["REMOTE_ADDR"]
+    )
+    path, data = answers(client, name="")
+    for _ in range(limit):
+        client.post(path, data=data)
+    path, data = answers(worker_two)
+    assert worker_two.post(path, data=data).status_code == 429
+
+
+def test_a_self_referral_appears_in_the_practice_list_and_worklist(app, client, signed_in):
+    with time_machine.travel(dt.datetime(2027, 6, 1, 9, tzinfo=dt.UTC), tick=False) as traveller:
+        path, data = answers(client, name="Worklist Sample")
+        assert client.post(path, data=data).status_code == 302
+        staff = signed_in("clinician2")
+        listed = staff.get("/en/staff/referrals?programme=x-pert").get_data(as_text=True)
+        assert "Worklist Sample" in listed
+        traveller.shift(dt.timedelta(days=15))
+        assert "Worklist Sample" in staff.get("/en/staff/follow-up").get_data(as_text=True)
