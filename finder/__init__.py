@@ -67,12 +67,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         user = db.session.get(User, int(user_id))
         return user if user is not None and user.active else None
 
-    from finder import api, cli, core, errors, public, staff, templating
+    from finder import api, cli, commissioning, core, errors, public, staff, templating
 
     app.register_blueprint(core.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(commissioning.bp)
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

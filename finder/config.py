@@ -40,6 +40,8 @@ def from_environment() -> dict[str, object]:
         "FINDER_NOT_BOOKED_DAYS": int(os.environ.get("FINDER_NOT_BOOKED_DAYS", "14")),
         # Self-referrals one client may submit in an hour.
         "FINDER_SELF_REFERRAL_LIMIT": int(os.environ.get("FINDER_SELF_REFERRAL_LIMIT", "5")),
+        # Directory entries not checked for this many months are flagged as possibly stale.
+        "FINDER_STALE_MONTHS": int(os.environ.get("FINDER_STALE_MONTHS", "6")),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "en",
         # Two domains in one folder: "messages" (patients) and "staff" (may fall back to English).

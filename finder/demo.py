@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from finder.extensions import db
 from finder.models import Patient, Practice, Programme, Referral, ReferralEvent
 from finder.referrals import statuses
-from finder.referrals.operations import new_reference
+from finder.referrals.operations import mark_stage, new_reference
 
 FIRST = ["Alex", "Sam", "Jo", "Chris", "Pat", "Robin", "Jamie", "Morgan", "Ali", "Nur", "Ayse"]
 LAST = ["Example", "Sample", "Testing", "Demo", "Placeholder", "Fictional", "Madeup"]
@@ -92,6 +92,7 @@ def seed_referrals(now: dt.datetime, per_practice: int = 24) -> int:
                     )
                 )
                 referral.status_changed_at = at
+                mark_stage(referral, status, at)
                 previous = status
                 at = min(now, at + dt.timedelta(days=rnd.randrange(5, 30)))
             made += 1

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from finder import matching
+from finder.dates import add_months
 from finder.extensions import db
-from finder.models import Area, CourseRun, Practice, Programme, ProgrammeText
+from finder.models import Area, CourseRun, Feedback, Practice, Programme, ProgrammeText
 
 
 def all_programmes() -> list[Programme]:
@@ -80,3 +83,28 @@ def for_matching(programme: Programme) -> matching.Programme:
             for r in programme.runs
         ),
     )
+
+
+@dataclass(frozen=True)
+class Reviews:
+    count: int
+    average: float | None
+    quotes: list[Feedback]
+
+
+def reviews(programme: Programme, quotes: int = 3) -> Reviews:
+    """Approved graduate feedback: how many, the average rating, the latest comments."""
+    approved = select(Feedback).where(
+        Feedback.programme_id == programme.id, Feedback.status == "approved"
+    )
+    rated = approved.subquery()
+    count, average = db.session.execute(select(func.count(), func.avg(rated.c.rating))).one()
+    latest = db.session.scalars(
+        approved.where(Feedback.comment != "").order_by(Feedback.created_at.desc()).limit(quotes)
+    ).all()
+    return Reviews(int(count), round(float(average), 1) if average else None, list(latest))
+
+
+def stale_before(today: dt.date) -> dt.date:
+    """Entries last checked before this date may be out of date (FINDER_STALE_MONTHS)."""
+    return add_months(today, -current_app.config["FINDER_STALE_MONTHS"])

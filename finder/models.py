@@ -210,6 +210,13 @@ class Referral(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[str] = mapped_column(String(20), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # When each stage of the funnel was first reached: the uptake dashboard counts these
+    # with aggregate queries instead of reading every referral's history.
+    booked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    attended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    did_not_attend_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    declined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     linked_from_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
     # A self-referral form's one-time key: a repeated submission finds this referral again.
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -272,3 +279,20 @@ class RateLimit(db.Model):  # type: ignore[name-defined,misc]
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime(), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class Feedback(db.Model):  # type: ignore[name-defined,misc]
+    """A rating and comment from someone who did a course. No personal data is asked for."""
+
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    rating: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    moderated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    programme: Mapped[Programme] = relationship()

@@ -260,7 +260,7 @@ def read_seeds(folder: Path, demo: bool) -> Seeds:
     return Seeds(data, texts)
 
 
-def _upsert(model: type[Any], lookup: dict[str, Any], values: dict[str, Any]) -> Any:
+def upsert(model: type[Any], lookup: dict[str, Any], values: dict[str, Any]) -> Any:
     row = db.session.scalar(select(model).filter_by(**lookup))
     if row is None:
         row = model(**lookup)
@@ -274,9 +274,9 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
     """Validate every seed file, then write them all in one transaction."""
     seeds = read_seeds(folder, demo)
     data = seeds.entries
-    areas = {a.slug: _upsert(Area, {"slug": a.slug}, {"name": a.name}) for a in data["areas"]}
+    areas = {a.slug: upsert(Area, {"slug": a.slug}, {"name": a.name}) for a in data["areas"]}
     providers = {
-        p.slug: _upsert(
+        p.slug: upsert(
             Provider,
             {"slug": p.slug},
             {"name": p.name, "website": str(p.website) if p.website else None},
@@ -285,7 +285,7 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
     }
     programmes: dict[str, Programme] = {}
     for p in data["programmes"]:
-        prog = _upsert(
+        prog = upsert(
             Programme,
             {"slug": p.slug},
             {
@@ -314,7 +314,7 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
                 prog.texts.append(row)
         programmes[p.slug] = prog
     venues = {
-        v.slug: _upsert(
+        v.slug: upsert(
             Venue,
             {"slug": v.slug},
             {
@@ -328,7 +328,7 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
         for v in data["venues"]
     }
     for r in data["runs"]:
-        _upsert(
+        upsert(
             CourseRun,
             {"key": r.key},
             {
@@ -342,11 +342,11 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
             },
         )
     practices = {
-        pr.code: _upsert(Practice, {"code": pr.code}, {"name": pr.name, "area": areas[pr.area]})
+        pr.code: upsert(Practice, {"code": pr.code}, {"name": pr.name, "area": areas[pr.area]})
         for pr in data["practices"]
     }
     for u in data["users"]:
-        user = _upsert(
+        user = upsert(
             User,
             {"email": u.email},
             {

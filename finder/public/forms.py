@@ -12,8 +12,10 @@ from finder.forms import (
     NHSBooleanField,
     NHSDateField,
     NHSEmailField,
+    NHSRadioField,
     NHSSelectField,
     NHSStringField,
+    NHSTextAreaField,
     choices,
     valid_nhs_number,
     valid_phone,
@@ -61,3 +63,27 @@ class SelfReferralForm(ContactRequired, BaseForm):
 
     def set_practices(self, practices: list[tuple[str, str]]) -> None:
         self.practice.choices = choices([("", _l("Choose your GP practice")), *practices])
+
+
+class FeedbackForm(BaseForm):
+    rating = NHSRadioField(
+        _l("How would you rate the course?"),
+        choices=choices(
+            [
+                ("5", _l("5: very good")),
+                ("4", _l("4: good")),
+                ("3", _l("3: all right")),
+                ("2", _l("2: poor")),
+                ("1", _l("1: very poor")),
+            ]
+        ),
+        validators=[DataRequired(_l("Choose a number from 1 to 5"))],
+    )
+    comment = NHSTextAreaField(
+        _l("What would you tell someone who is thinking of going? (optional)"),
+        hint=_l(
+            "Do not write your name or anything that shows who you are. "
+            "You can write in any language."
+        ),
+        validators=[Optional(), Length(max=500, message=_l("Write 500 characters or fewer"))],
+    )

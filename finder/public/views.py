@@ -26,9 +26,9 @@ from finder import directory, guide, menu, nhs_number, ratelimit
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.extensions import db
-from finder.models import Practice
+from finder.models import Feedback, Practice
 from finder.public import questions
-from finder.public.forms import SelfReferralForm
+from finder.public.forms import FeedbackForm, SelfReferralForm
 from finder.referrals import operations
 
 
@@ -142,7 +142,11 @@ def programme(slug: str) -> ResponseReturnValue:
     if found is None:
         abort(404)
     return render_template(
-        "public/programme.jinja", programme=found, today=menu.today(), lang=g.lang
+        "public/programme.jinja",
+        programme=found,
+        today=menu.today(),
+        reviews=directory.reviews(found),
+        stale=found.last_verified < directory.stale_before(menu.today()),
     )
 
 
@@ -169,7 +173,13 @@ def explainer(slug: str) -> ResponseReturnValue:
     if found is None:
         abort(404)
     runs = directory.upcoming_runs(found, menu.today())[:4]
-    return render_template("explainers/programme.jinja", programme=found, runs=runs, guide=guide)
+    return render_template(
+        "explainers/programme.jinja",
+        programme=found,
+        runs=runs,
+        guide=guide,
+        reviews=directory.reviews(found, quotes=2),
+    )
 
 
 @public
@@ -233,3 +243,30 @@ def self_refer_done(slug: str) -> ResponseReturnValue:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@public
+def feedback(slug: str) -> ResponseReturnValue:
+    programme = directory.programme(slug)
+    if programme is None:
+        abort(404)
+    form = FeedbackForm()
+    if request.method == "POST":
+        if not ratelimit.allow("feedback", 10, dt.timedelta(hours=1)):
+            return render_template("public/too_many.jinja"), 429
+        if form.validate_on_submit():
+            db.session.add(
+                Feedback(
+                    programme_id=programme.id,
+                    rating=int(form.rating.data),
+                    comment=form.comment.data or "",
+                    language=g.lang,
+                    created_at=operations.now(),
+                    status="pending",
+                )
+            )
+            db.session.commit()
+            return render_template("public/feedback_done.jinja", programme=programme)
+    return render_template(
+        "public/feedback.jinja", form=form, programme=programme, has_error=bool(form.errors)
+    )

@@ -163,6 +163,29 @@ class InvalidTransition(ValueError):
     pass
 
 
+STAGE_COLUMNS = {
+    "booked": "booked_at",
+    "attended": "attended_at",
+    "completed": "completed_at",
+    "did_not_attend": "did_not_attend_at",
+    "declined": "declined_at",
+}
+# Reaching a stage means the earlier ones were reached too (a missed course was booked).
+IMPLIES = {
+    "attended": ("booked",),
+    "completed": ("booked", "attended"),
+    "did_not_attend": ("booked",),
+}
+
+
+def mark_stage(referral: Referral, status: str, at: dt.datetime) -> None:
+    """Record when the referral first reached this stage of the funnel."""
+    for stage in (*IMPLIES.get(status, ()), status):
+        column = STAGE_COLUMNS.get(stage)
+        if column and getattr(referral, column) is None:
+            setattr(referral, column, at)
+
+
 def _change(referral: Referral, to_status: str, reason: str | None) -> None:
     if not statuses.can_change(referral.status, to_status):
         raise InvalidTransition(f"{referral.status} -> {to_status}")
@@ -176,6 +199,7 @@ def _change(referral: Referral, to_status: str, reason: str | None) -> None:
     )
     referral.status = to_status
     referral.status_changed_at = now()
+    mark_stage(referral, to_status, referral.status_changed_at)
     audit("referral.status", referral.reference, to_status=to_status)
 
 

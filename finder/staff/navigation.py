@@ -22,6 +22,13 @@ def staff_navigation() -> list[dict[str, Any]]:
             ("staff.register_online", _("Register online")),
             ("staff.attendance", _("Attendance")),
         ]
+    if current_user.role == "commissioner":
+        items += [
+            ("commissioning.directory", _("Directory")),
+            ("commissioning.feedback", _("Feedback")),
+        ]
+    if current_user.role in ("commissioner", "clinician"):
+        items.append(("commissioning.uptake", _("Uptake")))
     items.append(("public.explainers", _("Explainers")))
     return [
         {"href": url_for(endpoint), "text": text, "current": request.endpoint == endpoint}

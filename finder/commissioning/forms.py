@@ -1,0 +1,133 @@
+"""Directory forms for commissioners."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from finder.circumstances import valid_language
+from finder.forms import (
+    BaseForm,
+    NHSBooleanField,
+    NHSDateField,
+    NHSField,
+    NHSRadioField,
+    NHSSelectField,
+    NHSStringField,
+    NHSTextAreaField,
+    choices,
+)
+
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
+
+
+def safe_link(_form: Any, field: Any) -> None:
+    """Only web links: never javascript:, data: or anything a browser would run."""
+    if not field.data:
+        return
+    parts = urlsplit(field.data)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(_l("Enter a web address that starts with https://"))
+
+
+def a_time(_form: Any, field: Any) -> None:
+    if not TIME.match(field.data or ""):
+        raise ValidationError(_l("Enter a time like 18:30"))
+
+
+def a_language(_form: Any, field: Any) -> None:
+    if not valid_language(field.data or ""):
+        raise ValidationError(_l("Enter a language code, like bn or tr"))
+
+
+class NHSIntegerField(NHSField, IntegerField):
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        return super().params(classes="nhsuk-input--width-4", inputmode="numeric", **overrides)
+
+
+class ProgrammeForm(BaseForm):
+    name = NHSStringField(
+        _l("Name"), validators=[DataRequired(_l("Enter the name")), Length(max=200)]
+    )
+    summary = NHSTextAreaField(_l("Summary"), validators=[DataRequired(_l("Enter a summary"))])
+    what_happens = NHSTextAreaField(
+        _l("What happens"), validators=[DataRequired(_l("Say what happens on the course"))]
+    )
+    who_for = NHSTextAreaField(
+        _l("Who it is for"), validators=[DataRequired(_l("Say who it is for"))]
+    )
+    how_to_join = NHSTextAreaField(
+        _l("How to join"), validators=[DataRequired(_l("Say how to join"))]
+    )
+    join_url = NHSStringField(_l("Course website (optional)"), validators=[Optional(), safe_link])
+    self_referral = NHSBooleanField(_l("People can refer themselves"))
+    verified = NHSBooleanField(_l("I have checked these details today"))
+
+
+class RunForm(BaseForm):
+    programme = NHSSelectField(_l("Programme"), choices=[])
+    venue = NHSSelectField(_l("Venue"), choices=[])
+    start_date = NHSDateField(
+        _l("First session"), validators=[DataRequired(_l("Enter the date of the first session"))]
+    )
+    start_time = NHSStringField(_l("Starts at"), hint=_l("For example, 18:30"), validators=[a_time])
+    end_time = NHSStringField(_l("Ends at"), hint=_l("For example, 20:30"), validators=[a_time])
+    language = NHSStringField(_l("Language code"), default="en", validators=[a_language])
+    places_left = NHSIntegerField(
+        _l("Places left"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=500, message=_l("Enter a number from 0 to 500")),
+        ],
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.places_left.data is None:
+            self.places_left.errors = [_l("Enter how many places are left")]
+            valid = False
+        if valid and self.end_time.data <= self.start_time.data.zfill(5):
+            self.end_time.errors = [_l("The end time must be after the start time")]
+            valid = False
+        return bool(valid)
+
+
+class VenueForm(BaseForm):
+    slug = NHSStringField(
+        _l("Short name for links"),
+        hint=_l("Lower-case letters, numbers and hyphens, like canal-health-centre"),
+        validators=[
+            DataRequired(_l("Enter a short name")),
+            Regexp(SLUG, message=_l("Use lower-case letters, numbers and hyphens")),
+        ],
+    )
+    name = NHSStringField(
+        _l("Name"), validators=[DataRequired(_l("Enter the name")), Length(max=200)]
+    )
+    address = NHSStringField(_l("Address"), validators=[DataRequired(_l("Enter the address"))])
+    postcode = NHSStringField(
+        _l("Postcode"), validators=[DataRequired(_l("Enter the postcode")), Length(max=10)]
+    )
+    area = NHSSelectField(_l("Area"), choices=[])
+    step_free = NHSRadioField(
+        _l("Is there step-free access?"),
+        choices=choices([("yes", _l("Yes")), ("no", _l("No"))]),
+        validators=[DataRequired(_l("Say if there is step-free access"))],
+    )
+
+
+class AreaForm(BaseForm):
+    slug = NHSStringField(
+        _l("Short name"),
+        validators=[
+            DataRequired(_l("Enter a short name")),
+            Regexp(SLUG, message=_l("Use lower-case letters, numbers and hyphens")),
+        ],
+    )
+    name = NHSStringField(_l("Area name"), validators=[DataRequired(_l("Enter the area name"))])

@@ -1,0 +1,308 @@
+"""Commissioner views: the directory, uptake and feedback. Every change is audited."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from finder import directory, menu
+from finder.access import staff
+from finder.commissioning import hsds, uptake
+from finder.commissioning.forms import AreaForm, ProgrammeForm, RunForm, VenueForm
+from finder.extensions import db
+from finder.forms import choices
+from finder.i18n import native_name
+from finder.models import Area, CourseRun, Feedback, ProgrammeText, Venue
+from finder.referrals.operations import audit, audit_now, now
+
+
+@staff("commissioner")
+def directory_home() -> ResponseReturnValue:
+    return render_template(
+        "commissioning/directory.jinja",
+        programmes=directory.all_programmes(),
+        venues=db.session.scalars(select(Venue).order_by(Venue.name)).all(),
+        areas=db.session.scalars(select(Area).order_by(Area.name)).all(),
+        runs=db.session.scalars(select(CourseRun).order_by(CourseRun.start_date)).all(),
+        stale_before=directory.stale_before(menu.today()),
+        area_form=AreaForm(),
+        pending=db.session.query(Feedback).filter_by(status="pending").count(),
+    )
+
+
+@staff("commissioner")
+def edit_programme(slug: str) -> ResponseReturnValue:
+    programme = directory.programme(slug)
+    if programme is None:
+        abort(404)
+    language = request.args.get("text_lang", "en")
+    if language not in current_app.config["LANGUAGES"]:
+        abort(404)
+    texts = {t.locale: t for t in programme.texts}
+    form = ProgrammeForm(obj=texts.get(language))
+    if request.method == "GET":
+        form.join_url.data = programme.join_url
+        form.self_referral.data = programme.self_referral
+    if form.validate_on_submit():
+        text = texts.get(language) or ProgrammeText(locale=language)
+        for field in ("name", "summary", "what_happens", "who_for", "how_to_join"):
+            setattr(text, field, getattr(form, field).data)
+        if language not in texts:
+            programme.texts.append(text)
+        programme.join_url = form.join_url.data or None
+        programme.self_referral = form.self_referral.data
+        if form.verified.data:
+            programme.last_verified = menu.today()
+        audit("directory.programme", programme.slug, language=language)
+        db.session.commit()
+        flash(_("Saved %(name)s.", name=text.name))
+        return redirect(url_for(".programme", slug=slug, text_lang=language))
+    return render_template(
+        "commissioning/programme.jinja",
+        programme=programme,
+        form=form,
+        language=language,
+        translated={lang: lang in texts for lang in current_app.config["LANGUAGES"]},
+        native_name=native_name,
+        stale=programme.last_verified < directory.stale_before(menu.today()),
+        has_error=bool(form.errors),
+    )
+
+
+@staff("commissioner")
+def edit_run(run_id: int | None = None) -> ResponseReturnValue:
+    run = db.session.get(CourseRun, run_id) if run_id else None
+    if run_id and run is None:
+        abort(404)
+    form = RunForm(obj=run)
+    programmes = [p for p in directory.all_programmes() if p.delivery == "group"]
+    venues = db.session.scalars(select(Venue).order_by(Venue.name)).all()
+    form.programme.choices = choices((p.slug, p.slug) for p in programmes)
+    form.venue.choices = choices((v.slug, v.name) for v in venues)
+    if request.method == "GET" and run:
+        form.programme.data = run.programme.slug
+        form.venue.data = run.venue.slug if run.venue else ""
+        form.start_time.data = run.start_time.strftime("%H:%M")
+        form.end_time.data = run.end_time.strftime("%H:%M")
+    if form.validate_on_submit():
+        programme = next(p for p in programmes if p.slug == form.programme.data)
+        if run is None:
+            run = CourseRun(key=f"{programme.slug}-{now():%Y%m%d%H%M%S%f}")
+            db.session.add(run)
+        run.programme = programme
+        run.venue = next(v for v in venues if v.slug == form.venue.data)
+        run.start_date = form.start_date.data
+        run.start_time = dt.time.fromisoformat(form.start_time.data.zfill(5))
+        run.end_time = dt.time.fromisoformat(form.end_time.data.zfill(5))
+        run.language = form.language.data.lower()
+        run.places_left = form.places_left.data
+        audit("directory.run", run.key, programme=programme.slug)
+        db.session.commit()
+        flash(_("Saved the course run."))
+        return redirect(url_for(".directory"))
+    return render_template(
+        "commissioning/run.jinja", form=form, run=run, has_error=bool(form.errors)
+    )
+
+
+@staff("commissioner")
+def delete_run(run_id: int) -> ResponseReturnValue:
+    run = db.session.get(CourseRun, run_id)
+    if run is None:
+        abort(404)
+    audit("directory.run_deleted", run.key)
+    db.session.delete(run)
+    db.session.commit()
+    flash(_("Deleted the course run."))
+    return redirect(url_for(".directory"))
+
+
+@staff("commissioner")
+def edit_venue(slug: str | None = None) -> ResponseReturnValue:
+    venue = db.session.scalar(select(Venue).filter_by(slug=slug)) if slug else None
+    if slug and venue is None:
+        abort(404)
+    form = VenueForm(obj=venue)
+    areas = db.session.scalars(select(Area).order_by(Area.name)).all()
+    form.area.choices = choices((a.slug, a.name) for a in areas)
+    if request.method == "GET" and venue:
+        form.area.data = venue.area.slug
+        form.step_free.data = "yes" if venue.step_free else "no"
+    if form.validate_on_submit():
+        taken = db.session.scalar(select(Venue).filter_by(slug=form.slug.data))
+        if taken is not None and taken is not venue:
+            form.slug.errors = [_("Another venue already has this short name")]
+        else:
+            venue = venue or Venue()
+            for field in ("slug", "name", "address", "postcode"):
+                setattr(venue, field, getattr(form, field).data)
+            venue.area = next(a for a in areas if a.slug == form.area.data)
+            venue.step_free = form.step_free.data == "yes"
+            db.session.add(venue)
+            audit("directory.venue", venue.slug)
+            db.session.commit()
+            flash(_("Saved %(name)s.", name=venue.name))
+            return redirect(url_for(".directory"))
+    return render_template(
+        "commissioning/venue.jinja", form=form, venue=venue, has_error=bool(form.errors)
+    )
+
+
+@staff("commissioner")
+def add_area() -> ResponseReturnValue:
+    form = AreaForm()
+    if form.validate_on_submit() and not db.session.scalar(
+        select(Area).filter_by(slug=form.slug.data)
+    ):
+        db.session.add(Area(slug=form.slug.data, name=form.name.data))
+        audit("directory.area", form.slug.data)
+        db.session.commit()
+        flash(_("Added the area %(name)s.", name=form.name.data))
+    else:
+        flash(_("Give the area a new short name and a name."), "error")
+    return redirect(url_for(".directory"))
+
+
+@staff("commissioner")
+def export_json() -> ResponseReturnValue:
+    audit_now("directory.export", None, format="json")
+    body = json.dumps(hsds.export(), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": "attachment; filename=directory.json"},
+    )
+
+
+EXPORT_COLUMNS = (
+    "programme", "delivery", "run", "start_date", "start_time", "end_time", "language",
+    "places_left", "venue", "address", "postcode", "area", "step_free", "last_verified",
+)  # fmt: skip
+
+
+@staff("commissioner")
+def export_csv() -> ResponseReturnValue:
+    audit_now("directory.export", None, format="csv")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for p in directory.all_programmes():
+        runs: list[CourseRun | None] = [*p.runs] or [None]
+        for r in runs:
+            venue = r.venue if r else None
+            writer.writerow(
+                [
+                    p.slug, p.delivery, r.key if r else "",
+                    r.start_date.isoformat() if r else "",
+                    r.start_time.strftime("%H:%M") if r else "",
+                    r.end_time.strftime("%H:%M") if r else "",
+                    r.language if r else "", r.places_left if r else "",
+                    venue.name if venue else "", venue.address if venue else "",
+                    venue.postcode if venue else "", venue.area.slug if venue else "",
+                    venue.step_free if venue else "", p.last_verified.isoformat(),
+                ]
+            )  # fmt: skip
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=directory.csv"},
+    )
+
+
+@staff("commissioner")
+def import_json() -> ResponseReturnValue:
+    problems: list[str] = []
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            data = json.loads(upload.read().decode("utf-8")) if upload else None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data, problems = None, [_("The file is not JSON: %(error)s", error=str(exc))]
+        if data is None and not problems:
+            problems = [_("Choose a JSON file exported from this directory")]
+        if data is not None:
+            try:
+                counts = hsds.apply(hsds.validate(data))
+            except hsds.ImportErrors as exc:
+                problems = exc.problems
+            else:
+                audit("directory.import", None, "ok", **counts)
+                db.session.commit()
+                flash(_("Imported %(services)d programmes and %(runs)d course runs.", **counts))
+                return redirect(url_for(".directory"))
+    return render_template(
+        "commissioning/import.jinja",
+        problems=problems,
+        error_list=[{"text": str(p), "href": "#file"} for p in problems],
+    )
+
+
+def _scope() -> tuple[int | None, str]:
+    if current_user.role == "commissioner":
+        return None, _("All practices")
+    return current_user.practice_id, current_user.practice.name
+
+
+@staff("commissioner", "clinician")
+def uptake_page() -> ResponseReturnValue:
+    practice_id, scope = _scope()
+    board = uptake.dashboard(practice_id, scope)
+    audit_now("uptake.view", None, scope="all" if practice_id is None else "practice")
+    return render_template("commissioning/uptake.jinja", board=board, uptake=uptake)
+
+
+@staff("commissioner", "clinician")
+def uptake_csv() -> ResponseReturnValue:
+    practice_id, _scope_name = _scope()
+    board = uptake.dashboard(practice_id, _scope_name)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["dimension", "group", *uptake.STAGES, "attended_rate_percent"])
+    writer.writerow(["all", "all", *(board.totals.shown(s) for s in uptake.STAGES),
+                     board.totals.rate("attended") or ""])  # fmt: skip
+    for name, rows in board.breakdowns.items():
+        for row in rows:
+            writer.writerow([name, row.key, *(row.shown(s) for s in uptake.STAGES),
+                             row.rate("attended") or ""])  # fmt: skip
+    audit_now("uptake.export", None)
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=uptake.csv"},
+    )
+
+
+@staff("commissioner")
+def feedback_list() -> ResponseReturnValue:
+    items = db.session.scalars(
+        select(Feedback).order_by(Feedback.status != "pending", Feedback.created_at.desc())
+    ).all()
+    return render_template("commissioning/feedback.jinja", items=items)
+
+
+@staff("commissioner")
+def moderate(feedback_id: int) -> ResponseReturnValue:
+    item = db.session.get(Feedback, feedback_id)
+    decision = request.form.get("decision")
+    if item is None or decision not in ("approved", "rejected"):
+        abort(404)
+    item.status = decision
+    item.moderated_by_id = current_user.id
+    item.moderated_at = now()
+    audit("feedback.moderate", str(item.id), decision=decision)
+    db.session.commit()
+    flash(
+        _(
+            "Feedback %(decision)s.",
+            decision=_("approved") if decision == "approved" else _("rejected"),
+        )
+    )
+    return redirect(url_for(".feedback"))
