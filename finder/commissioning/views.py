@@ -292,8 +292,10 @@ def feedback_list() -> ResponseReturnValue:
 def moderate(feedback_id: int) -> ResponseReturnValue:
     item = db.session.get(Feedback, feedback_id)
     decision = request.form.get("decision")
-    if item is None or decision not in ("approved", "rejected"):
+    if item is None:
         abort(404)
+    if decision not in ("approved", "rejected"):
+        abort(400)
     item.status = decision
     item.moderated_by_id = current_user.id
     item.moderated_at = now()

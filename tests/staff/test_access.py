@@ -10,7 +10,7 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from finder.extensions import db
-from finder.models import ROLES, Practice, Programme, User
+from finder.models import ROLES, Feedback, Practice, Programme, User
 from finder.referrals import operations
 from tests.staff.conftest import csrf_token, sign_in
 
@@ -19,6 +19,7 @@ SAMPLE_VALUES = {
     "slug": "desmond",
     "name": "diabetes",
     "filename": "finder.css",
+    "run_id": 1,
 }
 
 
@@ -50,7 +51,7 @@ def test_staff_routes_are_the_only_non_public_ones(app):
 
 @pytest.fixture(scope="module")
 def matrix_referral(app):
-    """A referral of practice 1, so that routes with <ref> have something to show."""
+    """A referral of practice 1 and a comment, so routes with <ref> or <feedback_id> work."""
     with app.test_request_context():
         user = db.session.scalar(select(User).filter_by(email="clinician@demo.invalid"))
         login_user(user)
@@ -71,7 +72,13 @@ def matrix_referral(app):
             ),
             {},
         )
-        return made.reference
+        feedback = Feedback(
+            programme_id=made.programme_id, rating=4, comment="", language="en",
+            created_at=dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+        db.session.add(feedback)
+        db.session.commit()
+        return made.reference, feedback.id
 
 
 WHO = ["anonymous", "clinician", "support", "commissioner", "admin"]
@@ -91,12 +98,14 @@ def test_role_route_matrix(app, matrix_referral, who):
     for rule, view in routes(app):
         if rule.endpoint == "staff.logout":
             continue  # signing out would end the session the matrix uses; tested on its own
-        values = {**SAMPLE_VALUES, "ref": matrix_referral}
+        values = {**SAMPLE_VALUES, "ref": matrix_referral[0], "feedback_id": matrix_referral[1]}
+        if rule.endpoint == "commissioning.venue":
+            values["slug"] = "canal-health-centre"
         path = rule.build(values, append_unknown=False)[1]
         if rule.endpoint in ("staff.new_referral", "staff.handout"):
             path += "?programme=desmond"
         if rule.endpoint in ("staff.letter", "staff.sign_up_steps"):
-            path += f"?ref={matrix_referral}"
+            path += f"?ref={matrix_referral[0]}"
         method = "GET" if "GET" in rule.methods else "POST"
         data = {"csrf_token": token} if method == "POST" else None
         response = client.open(path, method=method, data=data)

@@ -1,0 +1,227 @@
+"""Directory maintenance, export and import, through the real app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+
+from finder.extensions import db
+from finder.models import AuditEvent, CourseRun, Programme
+from tests.conftest import check_page, migrated_app
+from tests.staff.conftest import csrf_token, sign_in
+
+
+@pytest.fixture(scope="module")
+def own_app(tmp_path_factory):
+    """A directory of its own (on SQLite in every run): these tests change it."""
+    app = migrated_app(f"sqlite:///{tmp_path_factory.mktemp('directory') / 'd.db'}")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def commissioner(own_app):
+    return sign_in(own_app.test_client(), "commissioner")
+
+
+def post(client, path, **data):
+    data["csrf_token"] = csrf_token(client, "/en/staff/")
+    return client.post(path, data=data)
+
+
+def page(response, status=200):
+    assert response.status_code == status, response.status_code
+    return check_page(response.get_data(as_text=True))
+
+
+TEXT = {
+    "name": "DESMOND",
+    "summary": "Kurs grupowy.",
+    "what_happens": "Spotykasz się z innymi.",
+    "who_for": "Dorośli.",
+    "how_to_join": "Zapytaj w przychodni.",
+}
+
+
+def test_the_commissioner_edits_text_in_a_language_and_it_is_audited(own_app, commissioner):
+    path = "/en/staff/directory/programmes/desmond?text_lang=pl"
+    response = post(commissioner, path, **TEXT, join_url="", self_referral="")
+    assert response.status_code == 302
+    assert "Kurs grupowy." in own_app.test_client().get("/pl/programmes/desmond").get_data(
+        as_text=True
+    )
+    with own_app.app_context():
+        audited = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "directory.programme")
+        ).all()
+        assert [(a.object_ref, a.detail["language"]) for a in audited][-1] == ("desmond", "pl")
+
+
+def test_languages_without_text_are_marked_english_shown(own_app, commissioner):
+    with own_app.app_context():
+        programme = db.session.scalar(select(Programme).filter_by(slug="x-pert"))
+        gone = next(t for t in programme.texts if t.locale == "so")
+        programme.texts.remove(gone)
+        db.session.commit()
+    soup = page(commissioner.get("/en/staff/directory/programmes/x-pert"))
+    somali = soup.select_one(".app-language-tabs a[lang=so]").find_parent("li")
+    assert "English shown" in somali.get_text()
+    patient = page(own_app.test_client().get("/so/programmes/x-pert"))
+    assert patient.find("h1")["lang"] == "en" and patient.find(class_="app-fallback-note")
+
+
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "data:text/html,<b>x</b>", "ftp://x.org", "//evil.example"]
+)
+def test_unsafe_links_are_rejected(own_app, commissioner, link):
+    path = "/en/staff/directory/programmes/desmond?text_lang=en"
+    soup = page(post(commissioner, path, **TEXT, join_url=link))
+    assert (
+        "Enter a web address that starts with https://"
+        in soup.find(class_="nhsuk-error-summary").get_text()
+    )
+    with own_app.app_context():
+        assert db.session.scalar(select(Programme.join_url).filter_by(slug="desmond")) != link
+
+
+def test_text_is_escaped_on_output(own_app, commissioner):
+    path = "/en/staff/directory/programmes/dsmp?text_lang=en"
+    evil = {**TEXT, "name": "<script>alert('x')</script>Self-Management"}
+    post(commissioner, path, **evil, join_url="https://example.org/")
+    html = own_app.test_client().get("/en/programmes/dsmp").get_data(as_text=True)
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+
+
+def test_stale_entries_are_flagged_to_commissioners_and_marked_to_patients(own_app, commissioner):
+    with own_app.app_context():
+        programme = db.session.scalar(select(Programme).filter_by(slug="help-diabetes"))
+        programme.last_verified = dt.date.today() - dt.timedelta(days=200)
+        db.session.commit()
+    soup = page(commissioner.get("/en/staff/directory/"))
+    assert soup.select_one("tr[data-programme=help-diabetes]")["data-stale"] == "yes"
+    assert soup.select_one("tr[data-programme=desmond]")["data-stale"] == "no"
+    patient = page(own_app.test_client().get("/en/programmes/help-diabetes"))
+    assert "Some details may be out of date" in patient.select_one(".app-stale").get_text()
+    post(
+        commissioner,
+        "/en/staff/directory/programmes/help-diabetes?text_lang=en",
+        **{**TEXT, "name": "Healthy Living (HeLP-Diabetes)"},
+        join_url="https://www.healthyliving.nhs.uk/",
+        self_referral="y",
+        verified="y",
+    )
+    assert not page(own_app.test_client().get("/en/programmes/help-diabetes")).select(".app-stale")
+
+
+def test_an_evening_run_added_by_a_commissioner_changes_a_patients_results(own_app, commissioner):
+    results = "/en/results?daytime=no&evenings=yes&weekends=no&language=bn"
+    before = page(own_app.test_client().get(results)).select_one("[data-programme=desmond]")
+    assert before["data-fit"] == "unlikely"
+    soon = dt.date.today() + dt.timedelta(days=7)
+    start = soon + dt.timedelta(days=(1 - soon.weekday()) % 7)  # a Tuesday
+    response = post(
+        commissioner,
+        "/en/staff/directory/runs/new",
+        programme="desmond",
+        venue="canal-health-centre",
+        start_date=start.strftime("%d/%m/%Y"),
+        start_time="18:00",
+        end_time="21:00",
+        language="bn",
+        places_left="10",
+    )
+    assert response.status_code == 302
+    after = page(own_app.test_client().get(results)).select_one("[data-programme=desmond]")
+    assert after["data-fit"] == "good"
+    assert "There is an evening course starting on" in after.get_text()
+
+
+def test_a_bad_run_is_refused_and_named(own_app, commissioner):
+    soup = page(post(commissioner, "/en/staff/directory/runs/new", programme="desmond", venue="canal-health-centre",
+                     start_date="31/02/2027", start_time="25:00", end_time="10:00", language="xx", places_left="-1"))  # fmt: skip
+    summary = soup.find(class_="nhsuk-error-summary").get_text()
+    assert "Enter the date of the first session" in summary
+    assert "Enter a time like 18:30" in summary
+    assert "Enter a language code" in summary
+
+
+def export(client):
+    response = client.get("/en/staff/directory/export.json")
+    assert response.mimetype == "application/json"
+    return json.loads(response.data)
+
+
+def upload(client, data):
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return client.post(
+        "/en/staff/directory/import",
+        data={
+            "file": (io.BytesIO(raw), "directory.json"),
+            "csrf_token": csrf_token(client, "/en/staff/"),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_export_follows_open_referral_shapes(commissioner):
+    data = export(commissioner)
+    service = next(s for s in data["services"] if s["id"] == "desmond")
+    assert {
+        "id",
+        "name",
+        "description",
+        "organization",
+        "eligibility",
+        "languages",
+        "service_at_locations",
+    } <= set(service)
+    schedule = service["service_at_locations"][0]["schedules"][0]
+    assert schedule["freq"] == "WEEKLY" and schedule["byday"] in (
+        "MO",
+        "TU",
+        "WE",
+        "TH",
+        "FR",
+        "SA",
+        "SU",
+    )
+    assert {"eligibility": "diabetes:type2"} in service["eligibility"]
+
+
+def test_round_trip_export_import_gives_the_same_directory(commissioner):
+    first = export(commissioner)
+    assert upload(commissioner, first).status_code == 302
+    assert export(commissioner) == first
+
+
+def test_an_import_with_errors_reports_each_and_changes_nothing(own_app, commissioner):
+    data = export(commissioner)
+    desmond = next(s for s in data["services"] if s["id"] == "desmond")
+    desmond["x-finder"]["delivery"] = "carrier-pigeon"
+    desmond["service_at_locations"][0]["schedules"][0]["closes_at"] = "01:00"
+    data["services"][0]["x-finder"]["texts"].pop("en")
+    data["locations"][0]["name"] = ""
+    before = export(commissioner)
+    soup = page(upload(commissioner, data))
+    errors = [a.get_text(strip=True) for a in soup.select(".nhsuk-error-summary a")]
+    assert any(e.startswith("services[desmond].x-finder.delivery") for e in errors), errors
+    assert any(
+        e.startswith(f"services[{data['services'][0]['id']}].x-finder.texts") for e in errors
+    )
+    assert any(e.startswith(f"locations[{data['locations'][0]['id']}].name") for e in errors)
+    assert export(commissioner) == before
+    bad_json = page(upload(commissioner, b"{not json"))
+    assert "The file is not JSON" in bad_json.find(class_="nhsuk-error-summary").get_text()
+
+
+def test_directory_csv_export(commissioner):
+    response = commissioner.get("/en/staff/directory/export.csv")
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("programme,delivery,run,start_date")
+    assert any(line.startswith("desmond,group,") for line in lines[1:])
