@@ -7,11 +7,10 @@ import io
 import json
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from finder.extensions import db
-from finder.models import AuditEvent, CourseRun, Programme
+from finder.models import AuditEvent, Programme
 from tests.conftest import check_page, migrated_app
 from tests.staff.conftest import csrf_token, sign_in
 
