@@ -142,8 +142,19 @@ def test_an_evening_run_added_by_a_commissioner_changes_a_patients_results(own_a
 
 
 def test_a_bad_run_is_refused_and_named(own_app, commissioner):
-    soup = page(post(commissioner, "/en/staff/directory/runs/new", programme="desmond", venue="canal-health-centre",
-                     start_date="31/02/2027", start_time="25:00", end_time="10:00", language="xx", places_left="-1"))  # fmt: skip
+    soup = page(
+        post(
+            commissioner,
+            "/en/staff/directory/runs/new",
+            programme="desmond",
+            venue="canal-health-centre",
+            start_date="31/02/2027",
+            start_time="25:00",
+            end_time="10:00",
+            language="xx",
+            places_left="-1",
+        )
+    )
     summary = soup.find(class_="nhsuk-error-summary").get_text()
     assert "Enter the date of the first session" in summary
     assert "Enter a time like 18:30" in summary

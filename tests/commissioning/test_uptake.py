@@ -43,17 +43,30 @@ def board_app(tmp_path_factory):
         for i, (code, slug, language, born, diagnosed, path, attend) in enumerate(FIXTURE):
             created = NOW - dt.timedelta(days=60 - i)
             patient = Patient(
-                practice=practices[code], name=f"Fixture Person {i}", date_of_birth=dt.date(born, 3, 1),
-                nhs_number=None, phone=f"07700 900{i:03d}", email=f"person{i}@example.org",
-                preferred_language=language, contact_method="phone", interpreter_needed=False,
+                practice=practices[code],
+                name=f"Fixture Person {i}",
+                date_of_birth=dt.date(born, 3, 1),
+                nhs_number=None,
+                phone=f"07700 900{i:03d}",
+                email=f"person{i}@example.org",
+                preferred_language=language,
+                contact_method="phone",
+                interpreter_needed=False,
                 companion_coming=False,
-                diagnosis_date=(created - dt.timedelta(days=diagnosed)).date() if diagnosed else None,
-            )  # fmt: skip
+                diagnosis_date=(created - dt.timedelta(days=diagnosed)).date()
+                if diagnosed
+                else None,
+            )
             referral = Referral(
-                reference=new_reference(), patient=patient, practice=practices[code],
-                programme=programmes[slug], circumstances={}, status=path[-1],
-                created_at=created, status_changed_at=created,
-            )  # fmt: skip
+                reference=new_reference(),
+                patient=patient,
+                practice=practices[code],
+                programme=programmes[slug],
+                circumstances={},
+                status=path[-1],
+                created_at=created,
+                status_changed_at=created,
+            )
             at = created
             for status in path:
                 at = (
@@ -145,9 +158,14 @@ def test_no_patient_identity_in_any_commissioner_page_or_export(board_app):
         secrets |= {p.nhs_number for p in people if p.nhs_number}
         references = set(db.session.scalars(select(Referral.reference)))
     pages = [
-        "/en/staff/", "/en/staff/uptake", "/en/staff/uptake.csv", "/en/staff/directory/",
-        "/en/staff/directory/export.json", "/en/staff/directory/export.csv", "/en/staff/feedback",
-    ]  # fmt: skip
+        "/en/staff/",
+        "/en/staff/uptake",
+        "/en/staff/uptake.csv",
+        "/en/staff/directory/",
+        "/en/staff/directory/export.json",
+        "/en/staff/directory/export.csv",
+        "/en/staff/feedback",
+    ]
     for path in pages:
         body = client.get(path).get_data(as_text=True)
         leaked = {s for s in secrets | references if s and s in body}

@@ -73,9 +73,12 @@ def matrix_referral(app):
             {},
         )
         feedback = Feedback(
-            programme_id=made.programme_id, rating=4, comment="", language="en",
+            programme_id=made.programme_id,
+            rating=4,
+            comment="",
+            language="en",
             created_at=dt.datetime.now(dt.UTC),
-        )  # fmt: skip
+        )
         db.session.add(feedback)
         db.session.commit()
         return made.reference, feedback.id
