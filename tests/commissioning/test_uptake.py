@@ -180,3 +180,12 @@ def test_uptake_csv_suppresses_small_counts(board_app):
     assert lines[1] == "all,all,15,14,9,<5,<5,<5,60.0"
     hillview = next(line for line in lines if line.startswith("practice,Hillview"))
     assert ",<5," in hillview and hillview.endswith(",")
+
+
+def test_an_empty_dashboard_still_renders(tmp_path):
+    app = migrated_app(f"sqlite:///{tmp_path / 'empty.db'}")
+    client = sign_in(app.test_client(), "commissioner")
+    soup = check_page(client.get("/en/staff/uptake").get_data(as_text=True))
+    assert funnel(soup)["referred"] == ("0", "–")
+    with app.app_context():
+        db.engine.dispose()
