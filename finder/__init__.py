@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from flask import Flask
+from flask import Flask, session
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -65,16 +65,32 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from finder.models import User
 
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        # A session from before sign-out, a password change or disabling is no longer valid.
+        if user is None or not user.active or session.get("epoch") != user.session_epoch:
+            return None
+        return user
 
-    from finder import api, cli, commissioning, core, errors, public, staff, templating
+    from finder import (
+        api,
+        cli,
+        commissioning,
+        core,
+        errors,
+        logs,
+        public,
+        security,
+        staff,
+        templating,
+    )
 
     app.register_blueprint(core.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(commissioning.bp)
+    logs.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     return app

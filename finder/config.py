@@ -48,7 +48,8 @@ def from_environment() -> dict[str, object]:
         "BABEL_TRANSLATION_DIRECTORIES": f"{ROOT / 'translations'};{ROOT / 'translations'}",
         "BABEL_DOMAIN": "messages;staff",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MAX_CONTENT_LENGTH": 64 * 1024,
+        # Requests larger than this get 413 (a directory import is the largest upload).
+        "MAX_CONTENT_LENGTH": int(os.environ.get("FINDER_MAX_REQUEST_BYTES", str(1024 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",

@@ -33,6 +33,6 @@ def init_app(app: Flask) -> None:
     def server_error(error: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error on %s %s", request.method, request.endpoint)
         if _wants_json():
-            return jsonify(error="internal_server_error"), 500
+            return jsonify(error="internal_server_error", request_id=g.get("request_id")), 500
         _page_language()
-        return render_template("errors/500.jinja"), 500
+        return render_template("errors/500.jinja", request_id=g.get("request_id")), 500

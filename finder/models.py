@@ -168,6 +168,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     practice_id: Mapped[int | None] = mapped_column(ForeignKey("practice.id"))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # Sessions carry the epoch they began in; raising it ends every session of this user.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     practice: Mapped[Practice | None] = relationship()
 
@@ -296,3 +298,12 @@ class Feedback(db.Model):  # type: ignore[name-defined,misc]
     moderated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     programme: Mapped[Programme] = relationship()
+
+
+class LoginAttempt(db.Model):  # type: ignore[name-defined,misc]
+    """Failed sign-ins per account (an HMAC of the email), shared by every worker."""
+
+    __tablename__ = "login_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

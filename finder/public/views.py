@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     g,
-    make_response,
     redirect,
     render_template,
     request,
@@ -238,11 +237,7 @@ def self_refer_done(slug: str) -> ResponseReturnValue:
     reference = session.get("self_referral")
     if programme is None or not reference:
         return redirect(url_for(".self_refer", slug=slug))
-    response = make_response(
-        render_template("public/self_refer_done.jinja", programme=programme, reference=reference)
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_template("public/self_refer_done.jinja", programme=programme, reference=reference)
 
 
 @public

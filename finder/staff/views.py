@@ -28,7 +28,7 @@ from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from finder import directory, fhir, guide, menu, nhs_number
+from finder import directory, fhir, guide, menu, nhs_number, security, throttle
 from finder.access import public, staff
 from finder.circumstances import parse
 from finder.extensions import db
@@ -72,19 +72,36 @@ def _safe_next(target: str | None) -> str | None:
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).filter_by(email=form.email.data.lower()))
+        email = form.email.data.lower()
+        at = operations.now()
+        wait = throttle.wait_seconds(email, at)
+        if wait:
+            operations.audit_now("staff.login", None, outcome="throttled")
+            form.email.errors = [
+                _("Too many attempts. Wait %(minutes)d minutes, then try again.",
+                  minutes=-(-wait // 60))
+            ]  # fmt: skip
+            return render_template("staff/login.jinja", form=form, has_error=True), 429
+        user = db.session.scalar(select(User).filter_by(email=email))
         if user and user.active and verify(user.password_hash, form.password.data):
+            throttle.clear(email)
             session.clear()  # a new session on sign-in
             login_user(user)
+            session["epoch"] = user.session_epoch
+            security.start_session()
             operations.audit_now("staff.login")
             return redirect(_safe_next(request.args.get("next")) or url_for(".home"))
+        throttle.record_failure(email, at)
+        operations.audit("staff.login", None, outcome="denied")
+        db.session.commit()
         form.email.errors = [_("Enter a correct email address and password")]
-        operations.audit_now("staff.login", outcome="denied")
-    return render_template("staff/login.jinja", form=form)
+    return render_template("staff/login.jinja", form=form, has_error=bool(form.errors))
 
 
 @staff()
 def logout() -> ResponseReturnValue:
+    """Sign out everywhere: every session of this user ends (the epoch moves on)."""
+    current_user.session_epoch += 1
     operations.audit("staff.logout")
     db.session.commit()
     logout_user()

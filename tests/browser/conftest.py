@@ -78,6 +78,7 @@ def open_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page
     """Open a page in a new context (JavaScript on or off), blocking every other host."""
     contexts = []
     blocked: list[str] = []
+    csp_violations: list[str] = []
     own_host = urlsplit(live_server).netloc
 
     def guard(route: Route) -> None:
@@ -92,6 +93,14 @@ def open_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page
         context.route("**/*", guard)
         contexts.append(context)
         page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                csp_violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         page.goto(live_server + path)
         return page
 
@@ -99,3 +108,4 @@ def open_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page
     for context in contexts:
         context.close()
     assert not blocked, f"requests to other hosts: {blocked}"
+    assert not csp_violations, f"Content-Security-Policy violations: {csp_violations}"

@@ -145,4 +145,5 @@ def test_a_self_referral_appears_in_the_practice_list_and_worklist(app, client, 
         listed = staff.get("/en/staff/referrals?programme=x-pert").get_data(as_text=True)
         assert "Worklist Sample" in listed
         traveller.shift(dt.timedelta(days=15))
+        staff = signed_in("clinician2")  # the earlier session has timed out
         assert "Worklist Sample" in staff.get("/en/staff/follow-up").get_data(as_text=True)

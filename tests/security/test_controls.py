@@ -1,0 +1,374 @@
+"""Security controls (shared/reference/security.md, rows S1-S37), through the real app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+
+import pytest
+import time_machine
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
+
+from finder import nhs_number
+from finder.extensions import db
+from finder.logs import JsonFormatter
+from finder.models import AuditEvent, Referral, ReferralEvent, User
+from tests.conftest import make_app
+from tests.staff.conftest import ACCOUNTS, csrf_token, referral, sign_in
+
+
+def attempt(client, account, password):
+    return client.post(
+        "/en/staff/login",
+        data={"email": ACCOUNTS[account], "password": password, "csrf_token": csrf_token(client)},
+    )
+
+
+# S1, S2: per-account throttling in the database; other accounts still sign in.
+def test_s1_s2_brute_force_is_throttled_per_account(app):
+    with time_machine.travel(dt.datetime(2027, 1, 5, 9, tzinfo=dt.UTC), tick=False):
+        client = app.test_client()
+        for _ in range(5):
+            assert attempt(client, "admin", "wrong").status_code == 200
+        blocked = attempt(client, "admin", "test-password")  # the right password, too late
+        assert blocked.status_code == 429
+        assert "Too many attempts. Wait 15 minutes" in blocked.get_data(as_text=True)
+        other_worker = make_app(app.config["SQLALCHEMY_DATABASE_URI"]).test_client()
+        assert attempt(other_worker, "admin", "test-password").status_code == 429
+        assert attempt(app.test_client(), "commissioner", "test-password").status_code == 302
+        with app.app_context():
+            outcomes = db.session.scalars(
+                select(AuditEvent.outcome).where(AuditEvent.action == "staff.login")
+            ).all()
+            assert "throttled" in outcomes
+    with time_machine.travel(dt.datetime(2027, 1, 5, 9, 16, tzinfo=dt.UTC), tick=False):
+        assert attempt(app.test_client(), "admin", "test-password").status_code == 302
+
+
+# S4: session fixation.
+def test_s4_a_new_session_on_sign_in(app):
+    client = app.test_client()
+    client.get("/en/staff/login")
+    before = client.get_cookie("session").value
+    sign_in(client, "support")
+    assert client.get_cookie("session").value != before
+
+
+# S5, S7: sign-out (and disabling) ends every session of that user, on the server.
+def test_s5_a_saved_cookie_is_useless_after_sign_out(app):
+    one = sign_in(app.test_client(), "clinician2")
+    two = sign_in(app.test_client(), "clinician2")
+    saved = one.get_cookie("session").value
+    one.post("/en/staff/logout", data={"csrf_token": csrf_token(one, "/en/staff/")})
+    replay = app.test_client()
+    replay.set_cookie("session", saved)
+    assert replay.get("/en/staff/").status_code == 302
+    assert two.get("/en/staff/").status_code == 302, "the other session ended too"
+
+
+def test_s7_disabling_an_account_ends_its_sessions(app):
+    client = sign_in(app.test_client(), "support")
+    with app.app_context():
+        user = db.session.scalar(select(User).filter_by(email=ACCOUNTS["support"]))
+        user.active = False
+        db.session.commit()
+    try:
+        assert client.get("/en/staff/").status_code == 302
+    finally:
+        with app.app_context():
+            db.session.scalar(select(User).filter_by(email=ACCOUNTS["support"])).active = True
+            db.session.commit()
+
+
+# S6: idle and absolute timeouts.
+def test_s6_idle_and_absolute_timeouts(app):
+    start = dt.datetime(2027, 2, 1, 8, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client = sign_in(app.test_client(), "commissioner")
+        clock.shift(dt.timedelta(minutes=29))
+        assert client.get("/en/staff/").status_code == 200
+        clock.shift(dt.timedelta(minutes=31))
+        assert client.get("/en/staff/").status_code == 302, "30 minutes idle"
+        client = sign_in(app.test_client(), "commissioner")
+        active = dt.timedelta()
+        while client.get("/en/staff/").status_code == 200:  # busy all day: a click every 29 min
+            clock.shift(dt.timedelta(minutes=29))
+            active += dt.timedelta(minutes=29)
+            assert active < dt.timedelta(hours=13)
+        assert dt.timedelta(hours=12) <= active < dt.timedelta(hours=12, minutes=30)
+
+
+# S8: CSRF on every state-changing route.
+def test_s8_every_post_route_needs_a_csrf_token(app, make_referral):
+    ref = make_referral()
+    client = sign_in(app.test_client(), "clinician")
+    other = sign_in(app.test_client(), "clinician")
+    foreign_token = csrf_token(other, "/en/staff/")
+    values = {"lang": "en", "ref": ref, "slug": "x-pert", "run_id": 1, "feedback_id": 1}
+    posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
+    assert len(posts) >= 10
+    for rule in posts:
+        path = rule.build(values, append_unknown=False)[1]
+        for data in ({}, {"csrf_token": "forged"}):
+            assert client.post(path, data=data).status_code == 400, path
+    assert (
+        client.post(
+            f"/en/staff/referrals/{ref}/notes", data={"text": "x", "csrf_token": foreign_token}
+        ).status_code
+        == 400
+    )
+    assert len(referral(app, ref).events) == 1
+
+
+def checksum(app) -> str:
+    with app.app_context():
+        rows = []
+        for table in (
+            "referral",
+            "referral_event",
+            "patient",
+            "programme",
+            "course_run",
+            "feedback",
+        ):
+            rows.append(str(db.session.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()))  # noqa: S608 - fixed names
+        return hashlib.sha256("".join(rows).encode()).hexdigest()
+
+
+# S9: GET never changes data (audit rows of reads aside).
+def test_s9_get_routes_do_not_mutate(app, make_referral):
+    ref = make_referral()
+    client = sign_in(app.test_client(), "clinician")
+    before = checksum(app)
+    for path in (
+        f"/en/staff/referrals/{ref}",
+        f"/en/staff/referrals/{ref}/fhir",
+        f"/bn/staff/handout?ref={ref}",
+        "/en/staff/referrals.csv",
+        "/en/staff/follow-up",
+        f"/en/staff/referrals/{ref}/another-format",
+        "/en/staff/register-online?computer=no",
+        "/en/staff/attendance",
+        "/en/results?diabetes=type2",
+        "/en/staff/referrals/new?programme=desmond",
+        "/en/self-refer/x-pert",
+        "/en/feedback/desmond",
+    ):
+        assert client.get(path).status_code < 500
+    assert checksum(app) == before
+
+
+# S13: mass assignment: extra fields are ignored.
+def test_s13_extra_fields_are_ignored(app):
+    client = sign_in(app.test_client(), "clinician")
+    path = "/en/staff/referrals/new?programme=desmond"
+    response = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(client, path),
+            "name": "Mass Example",
+            "date_of_birth": "01/01/1950",
+            "phone": "07700 900500",
+            "preferred_language": "en",
+            "contact_method": "phone",
+            "status": "completed",
+            "practice_id": "2",
+            "created_by_id": "5",
+            "self_referral": "y",
+        },
+    )
+    made = referral(app, response.location.rsplit("/", 1)[1])
+    assert made.status == "referred" and made.practice_id == 1 and not made.self_referral
+
+
+# S16: headers on every kind of response.
+@pytest.mark.parametrize(
+    "path", ["/en/", "/assets/finder.css", "/en/no-such", "/", "/api/v1/programmes", "/healthz"]
+)
+def test_s16_security_headers_everywhere(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    for part in (
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ):
+        assert part in csp
+    assert "unsafe-inline" not in csp and "'nonce-" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    response.close()
+
+
+def test_s16_the_inline_script_carries_the_pages_nonce(client):
+    response = client.get("/en/")
+    nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.get_data(as_text=True)
+    assert nonce not in client.get("/en/").headers["Content-Security-Policy"], (
+        "a new nonce each time"
+    )
+
+
+def test_s16_production_cookies(tmp_path):
+    app = make_app(
+        f"sqlite:///{tmp_path / 'p.db'}",
+        FINDER_ENV="production",
+        SECRET_KEY="s" * 40,
+        FINDER_DEMO=False,
+        TESTING=False,
+    )
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+# S17: no caching of pages with personal data.
+def test_s17_staff_pages_are_not_cached(app, make_referral):
+    ref = make_referral()
+    client = sign_in(app.test_client(), "clinician")
+    for path in (
+        "/en/staff/",
+        f"/en/staff/referrals/{ref}",
+        "/en/staff/referrals.csv",
+        "/en/staff/login",
+    ):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+
+
+# S18, S19: logs are JSON lines with no personal data and no forged lines.
+def test_s18_s19_logs_are_json_and_carry_no_personal_data(app, caplog, monkeypatch):
+    from finder import directory
+
+    monkeypatch.setattr(directory, "all_programmes", lambda: 1 / 0)
+    with caplog.at_level(logging.INFO, logger="finder"):
+        app.test_client().get("/en/programmes?name=Bob%0D%0AINFO+login+ok&nhs=9434765919")
+    record = next(r for r in caplog.records if "unhandled error" in r.getMessage())
+    with app.test_request_context("/en/programmes?name=Bob%0D%0AINFO"):
+        line = JsonFormatter().format(record)
+    assert "\n" not in line.replace("\\n", "")
+    parsed = json.loads(line)
+    assert parsed["level"] == "ERROR" and "9434765919" not in line and "Bob" not in line
+
+
+def test_s19_a_forged_newline_stays_in_one_record():
+    record = logging.LogRecord(
+        "finder", logging.INFO, __file__, 1, "name=%s", ("Bob\r\nINFO login ok user=admin",), None
+    )
+    line = JsonFormatter().format(record)
+    assert (
+        line.count("\n") == 0
+        and json.loads(line)["message"] == "name=Bob\r\nINFO login ok user=admin"
+    )
+
+
+# S20: the audit table is append-only, enforced by the database.
+def test_s20_audit_rows_cannot_be_changed_or_deleted(app, make_referral):
+    make_referral()
+    with app.app_context():
+        for statement in (
+            "UPDATE audit_event SET action = 'x'",
+            "DELETE FROM audit_event",
+            "UPDATE referral_event SET reason = 'x'",
+        ):
+            with pytest.raises(DatabaseError):
+                db.session.execute(text(statement))
+            db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) > 0
+
+
+# S22: a write and its audit row commit together, or not at all.
+def test_s22_no_referral_without_its_audit_row(app, monkeypatch):
+    from finder.referrals import operations
+
+    client = sign_in(app.test_client(), "clinician")
+    path = "/en/staff/referrals/new?programme=desmond"
+    data = {
+        "csrf_token": csrf_token(client, path),
+        "name": "Atomic Example",
+        "date_of_birth": "01/01/1950",
+        "phone": "07700 900501",
+        "preferred_language": "en",
+        "contact_method": "phone",
+    }
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Referral))
+
+    def broken_audit(*args, **kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(operations, "audit", broken_audit)
+    response = client.post(path, data=data)
+    assert response.status_code == 500
+    assert "Sorry, there is a problem" in response.get_data(as_text=True)
+    with app.app_context():
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Referral)) == before
+        assert not db.session.scalar(
+            select(func.count())
+            .select_from(ReferralEvent)
+            .where(ReferralEvent.reason == "Atomic Example")
+        )
+
+
+# S24: durability settings on every pooled connection (SQLite).
+def test_s24_every_connection_has_wal_and_full_sync(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
+            return
+        connections = [db.engine.connect() for _ in range(3)]
+        try:
+            for conn in connections:
+                assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                assert conn.execute(text("PRAGMA synchronous")).scalar() == 2
+        finally:
+            for conn in connections:
+                conn.close()
+
+
+# S29: the NHS number check, as a property.
+def valid_numbers():
+    def build(digits):
+        total = sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True))
+        check = (11 - total % 11) % 11
+        return None if check == 10 else "".join(map(str, digits)) + str(check)
+
+    return st.lists(st.integers(0, 9), min_size=9, max_size=9).map(build).filter(bool)
+
+
+@settings(max_examples=300)
+@given(valid_numbers(), st.integers(0, 9), st.integers(1, 9), st.sampled_from(["", " ", "-"]))
+def test_s29_valid_numbers_pass_and_one_changed_digit_fails(number, position, change, separator):
+    spaced = f"{number[:3]}{separator}{number[3:6]}{separator}{number[6:]}"
+    assert nhs_number.is_valid(spaced)
+    digit = (int(number[position]) + change) % 10
+    mutated = number[:position] + str(digit) + number[position + 1 :]
+    assert not nhs_number.is_valid(mutated)
+
+
+# S30: oversized bodies.
+def test_s30_oversized_bodies_get_413(client):
+    response = client.post("/en/self-refer/x-pert", data={"name": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+
+
+# S31: errors disclose nothing but a correlation id.
+def test_s31_error_page_has_a_correlation_id_and_no_detail(app, monkeypatch):
+    from finder import directory
+
+    monkeypatch.setattr(directory, "all_programmes", lambda: [][1])
+    response = app.test_client().get("/en/programmes")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500 and "IndexError" not in body and "Traceback" not in body
+    assert response.headers["X-Request-Id"] in body
+    assert not app.debug
+
+
+# S36 is tests/test_app.py::test_production_refuses_to_start_without_a_real_secret_key.
