@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from finder import demo as demo_data
-from finder import passwords
+from finder import maintenance, passwords
 from finder.extensions import db
 from finder.models import ROLES, Practice, User
 from finder.seeding import SeedError, seed
@@ -20,6 +20,9 @@ from finder.seeding import SeedError, seed
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed")
@@ -87,3 +90,31 @@ def create_user_command(
     )
     db.session.commit()
     click.echo(f"created {role} {email}")
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete closed referrals older than FINDER_RETENTION_DAYS (audited)."""
+    days = current_app.config["FINDER_RETENTION_DAYS"]
+    count = maintenance.purge(dt.datetime.now(dt.UTC), days)
+    click.echo(f"purged {count} referral(s) closed more than {days} days ago")
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(target: Path) -> None:
+    """Write a consistent backup of the database to TARGET."""
+    maintenance.backup(target)
+    click.echo(f"backed up to {target}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.confirmation_option(prompt="This replaces every record in the database. Continue?")
+@with_appcontext
+def restore_command(source: Path) -> None:
+    """Replace the database with a backup made by `flask backup`."""
+    maintenance.restore(source)
+    click.echo(f"restored from {source}")

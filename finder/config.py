@@ -42,6 +42,8 @@ def from_environment() -> dict[str, object]:
         "FINDER_SELF_REFERRAL_LIMIT": int(os.environ.get("FINDER_SELF_REFERRAL_LIMIT", "5")),
         # Directory entries not checked for this many months are flagged as possibly stale.
         "FINDER_STALE_MONTHS": int(os.environ.get("FINDER_STALE_MONTHS", "6")),
+        # Closed referrals are deleted this many days after their last change (flask purge).
+        "FINDER_RETENTION_DAYS": int(os.environ.get("FINDER_RETENTION_DAYS", str(8 * 365))),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "en",
         # Two domains in one folder: "messages" (patients) and "staff" (may fall back to English).

@@ -1,0 +1,113 @@
+"""S34 backup and restore drill; S35 retention purge (frozen time)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import time_machine
+from sqlalchemy import func, select, text
+
+from finder.extensions import db
+from finder.models import AuditEvent, Patient, Referral
+from tests.conftest import migrated_app
+from tests.staff.conftest import csrf_token, sign_in
+
+
+def counts(app) -> dict[str, int]:
+    with app.app_context():
+        tables = ("referral", "referral_event", "patient", "audit_event", "programme", "course_run")
+        return {t: db.session.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}  # noqa: S608 - fixed names
+
+
+def test_s34_backup_and_restore_drill(tmp_path, make_referral):
+    app = migrated_app(f"sqlite:///{tmp_path / 'live.db'}")
+    client = sign_in(app.test_client(), "clinician")
+    path = "/en/staff/referrals/new?programme=desmond"
+    for i in range(3):
+        client.post(
+            path,
+            data={
+                "csrf_token": csrf_token(client, path),
+                "name": f"Backup Example {i}",
+                "date_of_birth": "01/01/1950",
+                "phone": "07700 900600",
+                "preferred_language": "en",
+                "contact_method": "phone",
+            },
+        )
+    before = counts(app)
+    runner = app.test_cli_runner()
+    backup = tmp_path / "backup.db"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(client, path),
+            "name": "After Backup",
+            "date_of_birth": "01/01/1950",
+            "phone": "07700 900601",
+            "preferred_language": "en",
+            "contact_method": "phone",
+        },
+    )
+    assert counts(app)["referral"] == before["referral"] + 1
+    started = time.perf_counter()
+    result = runner.invoke(args=["restore", str(backup), "--yes"])
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0, result.output
+    assert counts(app) == before
+    with app.app_context():
+        names = set(db.session.scalars(select(Patient.name)))
+        assert {"Backup Example 0", "Backup Example 2"} <= names and "After Backup" not in names
+        assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    print(f"restore took {elapsed:.3f} s")
+
+
+def test_s35_purge_removes_only_expired_closed_records_and_audits(tmp_path, signed_in):
+    app = migrated_app(f"sqlite:///{tmp_path / 'retention.db'}")
+    app.config["FINDER_RETENTION_DAYS"] = 365
+    client = sign_in(app.test_client(), "clinician")
+    path = "/en/staff/referrals/new?programme=x-pert"
+
+    def refer(name):
+        response = client.post(
+            path,
+            data={
+                "csrf_token": csrf_token(client, path),
+                "name": name,
+                "date_of_birth": "01/01/1950",
+                "phone": "07700 900700",
+                "preferred_language": "en",
+                "contact_method": "phone",
+            },
+        )
+        return response.location.rsplit("/", 1)[1]
+
+    def close(ref):
+        detail = f"/en/staff/referrals/{ref}"
+        client.post(
+            f"{detail}/status",
+            data={"status": "declined", "csrf_token": csrf_token(client, detail)},
+        )
+
+    with time_machine.travel(dt.datetime(2026, 1, 10, tzinfo=dt.UTC), tick=False):
+        client = sign_in(app.test_client(), "clinician")
+        old_closed, old_open = refer("Old Closed"), refer("Old Open")
+        close(old_closed)
+    with time_machine.travel(dt.datetime(2027, 1, 20, tzinfo=dt.UTC), tick=False):
+        client = sign_in(app.test_client(), "clinician")
+        new_closed = refer("New Closed")
+        close(new_closed)
+        result = app.test_cli_runner().invoke(args=["purge"])
+    assert result.exit_code == 0 and "purged 1 referral" in result.output
+    with app.app_context():
+        left = set(db.session.scalars(select(Referral.reference)))
+        assert old_closed not in left and {old_open, new_closed} <= left
+        assert "Old Closed" not in set(db.session.scalars(select(Patient.name)))
+        purge = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "retention.purge"))
+        assert purge.detail == {"referrals": 1, "retention_days": 365}
+        kept = db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.object_ref == old_closed)
+        )
+        assert kept >= 2, "the audit of a purged record is kept"
