@@ -5,14 +5,30 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from finder.extensions import db
+from finder.models import CourseRun
 from tests.browser.test_staff import SHOTS, sign_in
 
 RESULTS = "/en/results?diabetes=type2&daytime=no&evenings=yes&weekends=no&language=tr"
 
 
-def test_a_new_evening_run_changes_a_patients_results(open_page):
+@pytest.fixture
+def restore_runs(app):
+    """This test adds a run to the shared directory: take it away again afterwards."""
+    with app.app_context():
+        keys = set(db.session.scalars(select(CourseRun.key)))
+    yield
+    with app.app_context():
+        for run in db.session.scalars(select(CourseRun).where(CourseRun.key.not_in(keys))):
+            db.session.delete(run)
+        db.session.commit()
+
+
+def test_a_new_evening_run_changes_a_patients_results(open_page, restore_runs):
     patient = open_page(RESULTS)
     dsmp = patient.locator("[data-programme=dsmp]")
     expect(dsmp).not_to_contain_text("There is a course in Türkçe")
