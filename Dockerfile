@@ -7,7 +7,9 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY assets ./assets
-RUN npm run build
+COPY scripts/fingerprint.py ./scripts/
+RUN npm run build && apt-get update -qq && apt-get install -y -qq python3 >/dev/null \
+ && python3 scripts/fingerprint.py build/assets
 
 FROM python:3.11-slim-bookworm AS python
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1

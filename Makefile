@@ -22,8 +22,9 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 ASSET_SOURCES := $(wildcard assets/*)
-build/assets/.built: node_modules/.installed $(ASSET_SOURCES)
+build/assets/.built: node_modules/.installed $(ASSET_SOURCES) scripts/fingerprint.py
 	npm run --silent build
+	python3 scripts/fingerprint.py build/assets
 	touch $@
 
 .PHONY: install

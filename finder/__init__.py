@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from finder import config as configuration
-from finder.extensions import babel, csrf, db, login_manager, migrate
+from finder.extensions import babel, compress, csrf, db, login_manager, migrate
 
 
 @event.listens_for(Engine, "connect")
@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
+    compress.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> Any:

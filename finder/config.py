@@ -52,6 +52,11 @@ def from_environment() -> dict[str, object]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Requests larger than this get 413 (a directory import is the largest upload).
         "MAX_CONTENT_LENGTH": int(os.environ.get("FINDER_MAX_REQUEST_BYTES", str(1024 * 1024))),
+        # Pages and API answers are compressed as served; assets are compressed at build time.
+        "COMPRESS_MIMETYPES": ["text/html", "application/json", "text/csv"],
+        "COMPRESS_ALGORITHM": ["gzip"],
+        "COMPRESS_MIN_SIZE": 500,
+        "COMPRESS_REGISTER": False,  # finder.security decides which responses to compress
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",

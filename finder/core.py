@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, send_from_directory, url_for
+import mimetypes
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.security import safe_join
 
 from finder.access import public
 from finder.extensions import db
@@ -20,10 +33,28 @@ def root() -> ResponseReturnValue:
     return redirect(url_for("public.start", lang=best_from_accept_language()))
 
 
+YEAR = 365 * 24 * 3600
+
+
 @bp.get("/assets/<path:filename>")
 @public
 def assets(filename: str) -> ResponseReturnValue:
-    return send_from_directory(current_app.config["FINDER_ASSETS_DIR"], filename, max_age=3600)
+    """Built assets: fingerprinted ones cached for a year; gzip copies where the browser takes
+    them."""
+    folder = current_app.config["FINDER_ASSETS_DIR"]
+    fingerprinted = filename in current_app.extensions["finder_assets"].values()
+    max_age = YEAR if fingerprinted else 24 * 3600
+    compressed = Path(safe_join(folder, filename + ".gz") or "")
+    if "gzip" in request.headers.get("Accept-Encoding", "") and compressed.is_file():
+        mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        response = send_file(compressed, mimetype=mimetype, max_age=max_age, conditional=True)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = send_from_directory(folder, filename, max_age=max_age)
+    response.headers["Vary"] = "Accept-Encoding"
+    if fingerprinted:
+        response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return response
 
 
 @bp.get("/healthz")

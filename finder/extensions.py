@@ -1,6 +1,7 @@
 """Extensions, created unbound here and given the app in ``create_app``."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -17,3 +18,4 @@ migrate = Migrate(render_as_batch=True)  # SQLite needs batch mode to alter tabl
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+compress = Compress()

@@ -10,7 +10,11 @@ import secrets
 from flask import Flask, Response, g, request, session
 from flask_login import current_user, logout_user
 
+from finder.extensions import compress
+
 STAFF_BLUEPRINTS = frozenset({"staff", "commissioning"})
+# Pages holding a CSRF token or personal data are never compressed (the BREACH attack).
+UNCOMPRESSED = frozenset({"public.self_refer", "public.self_refer_done", "public.feedback"})
 IDLE = dt.timedelta(minutes=30)
 ABSOLUTE = dt.timedelta(hours=12)
 
@@ -78,6 +82,8 @@ def init_app(app: Flask) -> None:
             response.headers["X-Request-Id"] = g.request_id
         if request.blueprint in STAFF_BLUEPRINTS or request.endpoint == "public.self_refer_done":
             response.headers["Cache-Control"] = "no-store"
+        elif request.endpoint not in UNCOMPRESSED:
+            response = compress.after_request(response)
         return response
 
     @app.context_processor

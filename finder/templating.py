@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 
 from finder import presenting
 from finder.i18n import native_name, site_language, supported, text_direction
@@ -23,7 +25,18 @@ def _language_links(lang: str) -> list[tuple[str, str, str]]:
     ]
 
 
+def load_assets(app: Flask) -> dict[str, str]:
+    """Plain asset names to fingerprinted ones, read once at start-up."""
+    manifest = Path(app.config["FINDER_ASSETS_DIR"]) / "assets-manifest.json"
+    return json.loads(manifest.read_text()) if manifest.exists() else {}
+
+
+def asset_url(name: str) -> str:
+    return "/assets/" + current_app.extensions["finder_assets"].get(name, name)
+
+
 def init_app(app: Flask) -> None:
+    app.extensions["finder_assets"] = load_assets(app)
     app.jinja_env.globals.update(
         presenting.GLOBALS, staff_navigation=staff_navigation, site_language=site_language
     )
@@ -35,5 +48,5 @@ def init_app(app: Flask) -> None:
             "page_lang": lang,
             "page_dir": text_direction(lang),
             "languages": _language_links(lang),
-            "asset_url": lambda name: f"/assets/{name}",
+            "asset_url": asset_url,
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from urllib.parse import urlsplit
 
@@ -95,7 +96,12 @@ def test_every_page_in_every_language_has_lang_and_dir(fetch, lang, path):
     assert html["lang"] == lang
     assert html["dir"] == ("rtl" if lang in RTL else "ltr")
     stylesheet = page.find("link", rel="stylesheet")["href"]
-    assert stylesheet.endswith("finder.rtl.css" if lang in RTL else "finder.css")
+    expected = (
+        r"/assets/finder\.[0-9a-f]{12}\.rtl\.css"
+        if lang in RTL
+        else r"/assets/finder\.[0-9a-f]{12}\.css"
+    )
+    assert re.fullmatch(expected, stylesheet)
 
 
 @pytest.mark.parametrize("lang", OTHER_LANGUAGES)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -228,14 +230,28 @@ def test_nothing_about_a_visitor_is_stored(client):
     assert "Set-Cookie" not in response.headers
 
 
-def test_assets_are_served_locally(client):
-    css = client.get("/assets/finder.css")
-    assert css.status_code == 200 and b"nhsuk-header" in css.data
-    assert b"assets.nhs.uk" not in css.data, "no web fonts from another host"
+def test_assets_are_served_locally_fingerprinted_and_compressed(client, fetch):
+    href = fetch("/en/").find("link", rel="stylesheet")["href"]
+    assert re.fullmatch(r"/assets/finder\.[0-9a-f]{12}\.css", href)
+    css = client.get(href, headers={"Accept-Encoding": "gzip"})
+    assert css.status_code == 200 and css.headers["Content-Encoding"] == "gzip"
+    assert css.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    body = gzip.decompress(css.data)
+    assert b"nhsuk-header" in body
+    assert b"assets.nhs.uk" not in body, "no web fonts from another host"
     css.close()
+    plain = client.get(href)
+    assert "Content-Encoding" not in plain.headers and plain.data == body
+    plain.close()
     icon = client.get("/assets/images/favicon.svg")
     assert icon.status_code == 200
     icon.close()
+
+
+def test_pages_are_compressed_as_served(client):
+    response = client.get("/en/results?diabetes=type2", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert b"data-programme" in gzip.decompress(response.data)
 
 
 def test_runs_in_the_past_are_not_listed(app, fetch):
