@@ -91,6 +91,11 @@ test: install browser check-strings lint ## Install what the tests need and run 
 test-postgres: $(BIN)/.installed ## Run the suite again on PostgreSQL (skips when it is not there, fails in CI)
 	FINDER_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
+.PHONY: bench
+bench: install ## Measure the production stack against its budgets (prints a table, writes bench-results/bench.json)
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python scripts/bench.py
+
 .PHONY: clean
 clean: ## Remove the build output (keeps the database)
 	rm -rf build node_modules $(VENV)

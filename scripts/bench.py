@@ -1,0 +1,295 @@
+"""`make bench`: measure the production stack against its budgets, print a table, write JSON.
+
+Starts gunicorn with the shipped gunicorn.conf.py for the app (SQLite, and PostgreSQL when it
+answers) and for a bare Flask app, then measures with wrk. Not a test: it prints figures.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+RESULTS = "/en/results?diabetes=type2&daytime=no&evenings=yes&computer=with_help&language=bn&companion=yes"
+PAGES = {
+    "start": "/en/",
+    "results": RESULTS,
+    "programme": "/en/programmes/desmond",
+    "consultation": "/en/staff/consult?diabetes=type2&daytime=no&group_worry=yes&language=bn",
+}
+JOURNEY = [
+    "/en/", "/en/find/diabetes", "/en/find/diagnosed?diabetes=type2",
+    "/en/find/check?diabetes=type2&daytime=no", RESULTS, "/en/programmes/desmond",
+]  # fmt: skip
+POSTGRES = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+)
+DURATION = os.environ.get("BENCH_DURATION", "8s")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env(database: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database,
+        "FLASK_APP": "finder",
+        "FINDER_DEMO": "1",
+        "FINDER_SELF_REFERRAL_LIMIT": "1000000",
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+    }
+
+
+def prepare(database: str) -> None:
+    for command in (["db", "upgrade"], ["seed"]):
+        subprocess.run(
+            [BIN / "flask", *command], env=env(database), check=True, capture_output=True, cwd=ROOT
+        )
+
+
+class Server:
+    def __init__(self, app: str, database: str):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [BIN / "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}",
+             "--no-control-socket", app],
+            cwd=ROOT, env=env(database), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.base = f"http://127.0.0.1:{self.port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.base + "/", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{app} did not start")
+
+    def peak_memory_mb(self) -> float:
+        """The largest peak resident set (VmHWM) of the workers."""
+        children = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout.split()
+        peaks = []
+        for pid in children:
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)  # type: ignore[union-attr]
+        return round(max(peaks), 1) if peaks else 0.0
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def staff_cookie(base: str) -> str:
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/en/staff/login").read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    data = urllib.parse.urlencode(
+        {
+            "email": "clinician@demo.invalid",
+            "password": os.environ.get("FINDER_DEMO_PASSWORD", "demo-password"),
+            "csrf_token": token,
+        }
+    ).encode()
+    opener.open(base + "/en/staff/login", data)
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def wrk(url: str, connections: int, cookie: str | None = None) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{DURATION}", "--latency", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return round(float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], 2)
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": round(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), 1),  # type: ignore[union-attr]
+        "p50_ms": ms("50%"),
+        "p99_ms": ms("99%"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def transferred(base: str) -> dict[str, int]:
+    """Bytes over the wire (compressed as served) through the patient journey."""
+
+    def get(path: str) -> tuple[bytes, int]:
+        request = urllib.request.Request(base + path, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request) as response:
+            body = response.read()
+            size = len(body)
+            if response.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            return body, size
+
+    first = repeat = 0
+    seen: set[str] = set()
+    for path in JOURNEY:
+        html, size = get(path)
+        first += size
+        repeat += size
+        for asset in re.findall(rb'(?:href|src)="(/assets/[^"]+)"', html):
+            name = asset.decode()
+            if name not in seen:  # cached after the first page (long cache lifetimes)
+                seen.add(name)
+                first += get(name)[1]
+    return {"first_visit_bytes": first, "repeat_visit_bytes": repeat // len(JOURNEY)}
+
+
+def in_process_results(database: str) -> float:
+    code = (
+        "import statistics, time\n"
+        "from finder import create_app\n"
+        "app = create_app()\n"
+        "client = app.test_client()\n"
+        f"url = {RESULTS!r}\n"
+        "[client.get(url) for _ in range(20)]\n"
+        "times = []\n"
+        "for _ in range(1000):\n"
+        "    t = time.perf_counter(); client.get(url); times.append(time.perf_counter() - t)\n"
+        "print(statistics.median(times) * 1000)\n"
+    )
+    out = subprocess.run(
+        [BIN / "python", "-c", code],
+        env=env(database),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return round(float(out.stdout.strip().splitlines()[-1]), 2)
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        admin = POSTGRES.replace("postgresql+psycopg", "postgresql").rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute("DROP DATABASE IF EXISTS bench WITH (FORCE)")
+            conn.execute("CREATE DATABASE bench")
+        return True
+    except Exception:
+        return False
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        print("wrk is missing: `make bench` installs it from Debian (as root).", file=sys.stderr)
+        return 1
+    workdir = Path(tempfile.mkdtemp(prefix="finder-bench-"))
+    databases = {"sqlite": f"sqlite:///{workdir / 'bench.db'}"}
+    if postgres_available():
+        databases["postgresql"] = POSTGRES
+    report: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "gunicorn": "gunicorn.conf.py (GUNICORN_WORKERS, GUNICORN_THREADS from the environment)",
+        "pages": {},
+    }
+    bare = Server("scripts.bare_app:app", databases["sqlite"])
+    try:
+        report["pages"]["bare flask"] = {c: wrk(bare.base + "/", c) for c in (10, 50)}
+        report["bare_memory_mb"] = bare.peak_memory_mb()
+    finally:
+        bare.stop()
+    for name, database in databases.items():
+        prepare(database)
+        server = Server("finder:create_app()", database)
+        try:
+            cookie = staff_cookie(server.base)
+            for page, path in PAGES.items():
+                key = f"{page} ({name})"
+                report["pages"][key] = {
+                    c: wrk(server.base + path, c, cookie if page == "consultation" else None)
+                    for c in (10, 50)
+                }
+            if name == "sqlite":
+                report.update(transferred(server.base))
+                report["in_process_results_median_ms"] = in_process_results(database)
+            report[f"peak_worker_memory_mb_{name}"] = server.peak_memory_mb()
+        finally:
+            server.stop()
+    bare_rps = report["pages"]["bare flask"][10]["rps"]
+    for figures in report["pages"].values():
+        for c in (10, 50):
+            figures[c]["ratio_to_bare"] = round(
+                figures[c]["rps"] / report["pages"]["bare flask"][c]["rps"], 2
+            )
+    results = report["pages"]["results (sqlite)"][10]
+    report["budgets"] = {
+        "results rps >= 0.5 x bare": (
+            results["rps"] / bare_rps >= 0.5,
+            f"{results['rps'] / bare_rps:.2f} x",
+        ),
+        "results p99 <= 50 ms at 10 connections": (
+            results["p99_ms"] <= 50,
+            f"{results['p99_ms']} ms",
+        ),
+        "first visit <= 70 KB": (
+            report["first_visit_bytes"] <= 70 * 1024,
+            f"{report['first_visit_bytes'] / 1024:.1f} KB",
+        ),
+        "repeat visit <= 10 KB": (
+            report["repeat_visit_bytes"] <= 10 * 1024,
+            f"{report['repeat_visit_bytes'] / 1024:.1f} KB",
+        ),
+        "results in-process (demo directory)": (
+            True,
+            f"{report['in_process_results_median_ms']} ms median of 1,000",
+        ),
+    }
+    print_table(report)
+    out = ROOT / "bench-results"
+    out.mkdir(exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(report, indent=2, default=str))
+    print(f"\nwritten to {out / 'bench.json'}")
+    return 0
+
+
+def print_table(report: dict[str, Any]) -> None:
+    print(f"machine: {report['machine']}")
+    print(
+        f"{'page':32} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x bare':>7} {'errors':>6}"
+    )
+    for page, figures in report["pages"].items():
+        for c, f in figures.items():
+            print(
+                f"{page:32} {c:>5} {f['rps']:>9} {f['p50_ms']:>8} {f['p99_ms']:>8} {f['ratio_to_bare']:>7} {f['errors']:>6}"
+            )
+    print(
+        f"\nfirst visit: {report['first_visit_bytes']} bytes; repeat visit (per page): {report['repeat_visit_bytes']} bytes"
+    )
+    print(f"results page in-process: {report['in_process_results_median_ms']} ms (median of 1,000)")
+    for key in [k for k in report if k.startswith("peak_worker_memory")] + ["bare_memory_mb"]:
+        print(f"{key}: {report[key]} MB")
+    print("\nbudget".ljust(45), "holds  figure")
+    for budget, (holds, figure) in report["budgets"].items():
+        print(f"{budget:44} {'yes' if holds else 'NO':5}  {figure}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
