@@ -32,7 +32,7 @@ def test_production_starts_with_a_real_secret_key(tmp_path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
         }
     )
-    assert app.config["SESSION_COOKIE_SECURE"] is False  # set from the environment, not config
+    assert app.config["SESSION_COOKIE_SECURE"] is True  # production cookies are Secure
     assert app.config["FINDER_ENV"] == "production"
 
 
