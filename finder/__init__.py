@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None, instance_path=str(root / "instance"))
     app.config.update(configuration.from_environment())
     app.config.update(config or {})
+    configuration.settle(app.config)
     configuration.check(app.config)
 
     # nhsuk-frontend-jinja needs ChainableUndefined; set before Babel so its extension is kept.

@@ -31,6 +31,11 @@ def from_environment() -> dict[str, object]:
             "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'finder.db'}"
         ),
         "FINDER_DEMO": _bool("FINDER_DEMO", env != "production"),
+        # Two-step sign-in for every staff account; only demo mode may turn it off.
+        # None: decided by create_app as "not demo mode".
+        "FINDER_REQUIRE_MFA": (
+            _bool("FINDER_REQUIRE_MFA", True) if "FINDER_REQUIRE_MFA" in os.environ else None
+        ),
         "FINDER_DEMO_PASSWORD": os.environ.get("FINDER_DEMO_PASSWORD", "demo-password"),
         "FINDER_SEEDS_DIR": os.environ.get("FINDER_SEEDS_DIR", str(ROOT / "seeds")),
         "FINDER_ASSETS_DIR": os.environ.get("FINDER_ASSETS_DIR", str(ROOT / "build" / "assets")),
@@ -67,6 +72,12 @@ class ConfigurationError(RuntimeError):
     """The app refuses to start with this configuration."""
 
 
+def settle(config: dict[str, object]) -> None:
+    """Settings that follow from others once the environment and overrides are in."""
+    if config.get("FINDER_REQUIRE_MFA") is None:
+        config["FINDER_REQUIRE_MFA"] = not config["FINDER_DEMO"]
+
+
 def check(config: dict[str, object]) -> None:
     if config["FINDER_ENV"] == "production":
         key = config.get("SECRET_KEY")
@@ -76,3 +87,5 @@ def check(config: dict[str, object]) -> None:
             )
         if config.get("FINDER_DEMO"):
             raise ConfigurationError("Demo mode cannot be used in production.")
+        if not config.get("FINDER_REQUIRE_MFA"):
+            raise ConfigurationError("Two-step sign-in cannot be turned off in production.")

@@ -170,6 +170,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(default=True)
     # Sessions carry the epoch they began in; raising it ends every session of this user.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Two-step sign-in: the TOTP secret, the last time step used (no replays), and hashes of
+    # one-time recovery codes.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
+    recovery_codes: Mapped[list[str] | None] = mapped_column(JSON)
 
     practice: Mapped[Practice | None] = relationship()
 

@@ -40,6 +40,14 @@ class LoginForm(BaseForm):
     )
 
 
+class CodeForm(BaseForm):
+    code = NHSStringField(
+        _l("Code"),
+        hint=_l("The 6-digit code in your authenticator app, or one of your recovery codes"),
+        validators=[DataRequired(_l("Enter the code")), Length(max=20)],
+    )
+
+
 def consult_form(areas: dict[str, str], formdata: Any) -> BaseForm:
     """All the finder's questions on one page, built from the one vocabulary (a GET form)."""
 

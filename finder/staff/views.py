@@ -29,6 +29,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from finder import directory, fhir, guide, menu, nhs_number, security, throttle
+from finder import mfa as mfa_codes
 from finder.access import public, staff
 from finder.circumstances import parse
 from finder.extensions import db
@@ -40,6 +41,7 @@ from finder.staff.forms import (
     CHANNEL_LABELS,
     CONTACT_METHODS,
     OUTCOME_LABELS,
+    CodeForm,
     ContactForm,
     LoginForm,
     NoteForm,
@@ -86,16 +88,93 @@ def login() -> ResponseReturnValue:
         if user and user.active and verify(user.password_hash, form.password.data):
             throttle.clear(email)
             session.clear()  # a new session on sign-in
-            login_user(user)
-            session["epoch"] = user.session_epoch
-            security.start_session()
-            operations.audit_now("staff.login")
-            return redirect(_safe_next(request.args.get("next")) or url_for(".home"))
+            if user.totp_secret or current_app.config["FINDER_REQUIRE_MFA"]:
+                session["pending_user"] = user.id
+                session["pending_since"] = at.timestamp()
+                session["next"] = _safe_next(request.args.get("next"))
+                step = ".mfa" if user.totp_secret else ".mfa_enrol"
+                return redirect(url_for(step))
+            return _complete_sign_in(user, _safe_next(request.args.get("next")))
         throttle.record_failure(email, at)
         operations.audit("staff.login", None, outcome="denied")
         db.session.commit()
         form.email.errors = [_("Enter a correct email address and password")]
     return render_template("staff/login.jinja", form=form, has_error=bool(form.errors))
+
+
+def _complete_sign_in(user: User, target: str | None) -> ResponseReturnValue:
+    session.clear()
+    login_user(user)
+    session["epoch"] = user.session_epoch
+    security.start_session()
+    operations.audit_now("staff.login")
+    return redirect(target or url_for(".home"))
+
+
+PENDING_FOR = dt.timedelta(minutes=5)
+
+
+def _pending_user() -> User | None:
+    """Who has given the right password and now owes the second step, for five minutes."""
+    since = session.get("pending_since")
+    if not since or operations.now().timestamp() - since > PENDING_FOR.total_seconds():
+        return None
+    return db.session.get(User, session.get("pending_user", 0))
+
+
+@public
+def mfa() -> ResponseReturnValue:
+    """Second step: a code from the authenticator app, or a one-time recovery code."""
+    user = _pending_user()
+    if user is None or not user.totp_secret:
+        return redirect(url_for(".login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        at = operations.now()
+        if throttle.wait_seconds(user.email, at):
+            form.code.errors = [_("Too many attempts. Wait 15 minutes, then try again.")]
+        elif mfa_codes.verify_code(user, form.code.data) or mfa_codes.use_recovery_code(
+            user, form.code.data
+        ):
+            db.session.commit()
+            return _complete_sign_in(user, session.get("next"))
+        else:
+            throttle.record_failure(user.email, at)
+            operations.audit("staff.login.second_step", None, outcome="denied")
+            db.session.commit()
+            form.code.errors = [_("Enter the 6-digit code your authenticator app shows now")]
+    return render_template("staff/mfa.jinja", form=form, has_error=bool(form.errors))
+
+
+@public
+def mfa_enrol() -> ResponseReturnValue:
+    """Set up two-step sign-in: scan a QR code, confirm with a code, keep the recovery codes."""
+    user = _pending_user() or (current_user if current_user.is_authenticated else None)
+    if user is None:
+        return redirect(url_for(".login"))
+    secret = session.get("enrol_secret") or mfa_codes.new_secret()
+    session["enrol_secret"] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        if mfa_codes.check_enrolment(secret, form.code.data):
+            user.totp_secret = secret
+            mfa_codes.verify_code(user, form.code.data)  # this code is now used
+            codes = mfa_codes.new_recovery_codes(user)
+            operations.audit("staff.mfa_enrolled", None)
+            db.session.commit()
+            target = session.get("next")
+            if not current_user.is_authenticated:
+                _complete_sign_in(user, target)
+            session.pop("enrol_secret", None)
+            return render_template("staff/mfa_codes.jinja", codes=codes, target=target)
+        form.code.errors = [_("Enter the 6-digit code your authenticator app shows now")]
+    return render_template(
+        "staff/mfa_enrol.jinja",
+        form=form,
+        secret=secret,
+        qr=mfa_codes.qr_svg(secret, user.email),
+        has_error=bool(form.errors),
+    )
 
 
 @staff()
