@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from flask import Flask, session
+from flask import Flask, has_request_context, request, session
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -31,8 +31,18 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn: Any) -> None:
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+    if conn.dialect.name != "sqlite":
+        return
+    # A request that may write takes the write lock at the start: a deferred transaction that
+    # reads first and then writes cannot wait for another writer (SQLITE_BUSY_SNAPSHOT), so
+    # concurrent writers would fail with "database is locked". Reads stay unblocked (WAL).
+    # Staff pages write an audit row even on GET, so they count as writers.
+    reading = (
+        has_request_context()
+        and request.method in ("GET", "HEAD", "OPTIONS")
+        and request.blueprint not in ("staff", "commissioning")
+    )
+    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
