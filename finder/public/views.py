@@ -21,7 +21,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from finder import directory, guide, menu, nhs_number, ratelimit
+from finder import directory, guide, menu, ratelimit
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.extensions import db
@@ -199,17 +199,9 @@ def self_refer(slug: str) -> ResponseReturnValue:
         if form.validate_on_submit():
             practice = db.session.scalar(select(Practice).filter_by(code=form.practice.data))
             if practice is not None:
-                details = operations.PatientDetails(
-                    name=form.name.data,
-                    date_of_birth=form.date_of_birth.data,
-                    nhs_number=form.nhs_number.data and nhs_number.normalise(form.nhs_number.data),
-                    phone=form.phone.data or None,
-                    email=form.email.data or None,
-                    preferred_language=form.preferred_language.data,
-                    contact_method="email" if form.email.data and not form.phone.data else "phone",
-                    interpreter_needed=form.interpreter_needed.data,
-                    companion_coming=form.companion_coming.data,
-                    diagnosis_date=None,
+                only_email = form.email.data and not form.phone.data
+                details = operations.PatientDetails.from_form(
+                    form, contact_method="email" if only_email else "phone", diagnosis_date=None
                 )
                 referral, _created = operations.create_referral(
                     practice,

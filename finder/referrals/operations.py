@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from flask_login import current_user
 from sqlalchemy import select
 
+from finder import nhs_number
 from finder.extensions import db
 from finder.models import (
     AuditEvent,
@@ -79,6 +80,17 @@ class PatientDetails:
     interpreter_needed: bool
     companion_coming: bool
     diagnosis_date: dt.date | None
+
+    @classmethod
+    def from_form(cls, form: Any, **given: Any) -> PatientDetails:
+        """Read a patient form (staff or self-referral); ``given`` fills what it does not ask."""
+        values = {f.name: getattr(form, f.name).data for f in fields(cls) if hasattr(form, f.name)}
+        values["nhs_number"] = values.get("nhs_number") and nhs_number.normalise(
+            values["nhs_number"]
+        )
+        values["phone"] = values.get("phone") or None
+        values["email"] = values.get("email") or None
+        return cls(**{**values, **given})
 
 
 def open_referral_for(practice: Practice, nhs_number: str | None, programme: Programme):

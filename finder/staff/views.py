@@ -224,21 +224,6 @@ def _practice_referral(ref: str) -> Referral:
     return referral
 
 
-def _details(form: ReferralForm) -> operations.PatientDetails:
-    return operations.PatientDetails(
-        name=form.name.data,
-        date_of_birth=form.date_of_birth.data,
-        nhs_number=form.nhs_number.data and nhs_number.normalise(form.nhs_number.data),
-        phone=form.phone.data or None,
-        email=form.email.data or None,
-        preferred_language=form.preferred_language.data,
-        contact_method=form.contact_method.data,
-        interpreter_needed=form.interpreter_needed.data,
-        companion_coming=form.companion_coming.data,
-        diagnosis_date=form.diagnosis_date.data,
-    )
-
-
 @staff(*PRACTICE_ROLES)
 def new_referral() -> ResponseReturnValue:
     programme = directory.programme(request.args.get("programme"))
@@ -254,7 +239,7 @@ def new_referral() -> ResponseReturnValue:
         form.preferred_language.data = person.language
     if form.validate_on_submit():
         run = next((r for r in runs if str(r.id) == form.course_run.data), None)
-        details = _details(form)
+        details = operations.PatientDetails.from_form(form)
         referral, created = operations.create_referral(
             current_user.practice, programme, details, person.answered(), course_run=run
         )
@@ -554,7 +539,10 @@ def register_online() -> ResponseReturnValue:
         form.needed_help.data = computer == "with_help"
     if form.validate_on_submit():
         referral, created = operations.create_referral(
-            current_user.practice, online, _details(form), {"computer": computer}
+            current_user.practice,
+            online,
+            operations.PatientDetails.from_form(form),
+            {"computer": computer},
         )
         if referral.status == "referred":
             operations.register_online(referral, form.has_device.data, form.needed_help.data)
