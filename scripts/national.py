@@ -1,0 +1,206 @@
+"""A national-size directory and referral record, and timings at that size.
+
+Generates 200 areas, 5,000 programmes (one course run each) and REFERRALS referrals (default
+1,000,000) into DATABASE_URL, then times the results page, a practice's referral list and the
+uptake dashboard in-process. Usage: python scripts/national.py [REFERRALS]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+
+from sqlalchemy import func, insert, select
+
+from finder import create_app
+from finder.extensions import db
+from finder.models import (
+    Area,
+    CourseRun,
+    Patient,
+    Practice,
+    Programme,
+    ProgrammeText,
+    Provider,
+    Referral,
+    programme_area,
+)
+
+AREAS, PROGRAMMES, PRACTICES, BATCH = 200, 5000, 2000, 20_000
+
+
+def generate(referrals: int) -> None:
+    rnd = random.Random(5)  # noqa: S311 - repeatable test data
+    today = dt.date.today()
+    now = dt.datetime.now(dt.UTC)
+    provider = db.session.scalar(select(Provider.id))
+    first_area = (db.session.scalar(select(func.max(Area.id))) or 0) + 1
+    db.session.execute(
+        insert(Area), [{"slug": f"area-{i}", "name": f"Area {i}"} for i in range(AREAS)]
+    )
+    areas = list(range(first_area, first_area + AREAS))
+    first_programme = (db.session.scalar(select(func.max(Programme.id))) or 0) + 1
+    db.session.execute(
+        insert(Programme),
+        [
+            {
+                "slug": f"national-{i}",
+                "provider_id": provider,
+                "delivery": "group" if i % 5 else "online",
+                "diabetes_types": ["type2"],
+                "stages": ["recent", "established"],
+                "self_referral": i % 2 == 0,
+                "companion_welcome": True,
+                "covers_other_conditions": False,
+                "content_languages": ["en"],
+                "sessions": 6,
+                "session_hours": 2.5,
+                "join_url": None,
+                "sources": [{"fact": "generated", "url": "https://example.org/"}],
+                "last_verified": today,
+            }
+            for i in range(PROGRAMMES)
+        ],
+    )
+    ids = list(range(first_programme, first_programme + PROGRAMMES))
+    db.session.execute(
+        insert(ProgrammeText),
+        [
+            {
+                "programme_id": p,
+                "locale": "en",
+                "name": f"Programme {p}",
+                "summary": "A course.",
+                "what_happens": "You meet.",
+                "who_for": "Adults.",
+                "how_to_join": "Ask your GP practice.",
+            }
+            for p in ids
+        ],
+    )
+    db.session.execute(
+        insert(programme_area),
+        [{"programme_id": p, "area_id": areas[i % AREAS]} for i, p in enumerate(ids)],
+    )
+    db.session.execute(
+        insert(CourseRun),
+        [
+            {
+                "key": f"national-run-{p}",
+                "programme_id": p,
+                "venue_id": None,
+                "start_date": today + dt.timedelta(days=rnd.randrange(3, 90)),
+                "start_time": dt.time(18 if p % 3 else 10),
+                "end_time": dt.time(20 if p % 3 else 12),
+                "language": "en",
+                "places_left": 10,
+            }
+            for p in ids
+        ],
+    )
+    first_practice = (db.session.scalar(select(func.max(Practice.id))) or 0) + 1
+    db.session.execute(
+        insert(Practice),
+        [
+            {"code": f"N{i:05d}", "name": f"Practice {i}", "area_id": areas[i % AREAS]}
+            for i in range(PRACTICES)
+        ],
+    )
+    db.session.commit()
+    practices = list(range(first_practice, first_practice + PRACTICES))
+    first_patient = (db.session.scalar(select(func.max(Patient.id))) or 0) + 1
+    for start in range(0, referrals, BATCH):
+        size = min(BATCH, referrals - start)
+        patients, rows = [], []
+        for n in range(start, start + size):
+            practice = practices[n % PRACTICES]
+            created = now - dt.timedelta(days=rnd.randrange(1, 730))
+            patients.append(
+                {
+                    "practice_id": practice,
+                    "name": f"Person {n}",
+                    "date_of_birth": dt.date(1940 + n % 50, 1, 1),
+                    "nhs_number": None,
+                    "phone": None,
+                    "email": f"p{n}@example.org",
+                    "preferred_language": "en",
+                    "contact_method": "email",
+                    "interpreter_needed": False,
+                    "companion_coming": False,
+                    "diagnosis_date": (created - dt.timedelta(days=rnd.randrange(1, 400))).date(),
+                }
+            )
+            stage = rnd.random()
+            rows.append(
+                {
+                    "reference": f"NT-{n:09d}",
+                    "patient_id": first_patient + n,
+                    "practice_id": practice,
+                    "programme_id": ids[n % PROGRAMMES],
+                    "self_referral": False,
+                    "circumstances": {},
+                    "status": "referred",
+                    "created_at": created,
+                    "status_changed_at": created,
+                    "booked_at": created + dt.timedelta(days=7) if stage < 0.6 else None,
+                    "attended_at": created + dt.timedelta(days=30) if stage < 0.2 else None,
+                    "completed_at": created + dt.timedelta(days=60) if stage < 0.1 else None,
+                }
+            )
+        db.session.execute(insert(Patient), patients)
+        db.session.execute(insert(Referral), rows)
+        db.session.commit()
+        print(f"  {start + size:,} referrals", end="\r", flush=True)
+    print()
+
+
+def timed(client, path: str, runs: int) -> float:
+    client.get(path)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+    return round(statistics.median(times) * 1000, 1)
+
+
+def main() -> None:
+    referrals = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    app = create_app({"FINDER_SELF_REFERRAL_LIMIT": 10**9})
+    with app.app_context():
+        if not db.session.scalar(
+            select(func.count()).select_from(Programme).where(Programme.slug.like("national-%"))
+        ):
+            started = time.perf_counter()
+            generate(referrals)
+            print(f"generated in {time.perf_counter() - started:.0f} s")
+        count = db.session.scalar(select(func.count()).select_from(Referral))
+    client = app.test_client()
+    login = client.get("/en/staff/login").get_data(as_text=True)
+    token = login.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post(
+        "/en/staff/login",
+        data={
+            "email": "commissioner@demo.invalid",
+            "csrf_token": token,
+            "password": os.environ.get("FINDER_DEMO_PASSWORD", "demo-password"),
+        },
+    )
+    print(
+        f"database: {db.engine.url.get_backend_name() if False else app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}; "
+        f"{PROGRAMMES:,} programmes, {count:,} referrals"
+    )
+    print(
+        f"results page (area given), median of 5: {timed(client, '/en/results?diabetes=type2&area=area-7', 5)} ms"
+    )
+    print(f"uptake dashboard, median of 3: {timed(client, '/en/staff/uptake', 3)} ms")
+
+
+if __name__ == "__main__":
+    main()
