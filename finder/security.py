@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, abort, g, request, session
 from flask_login import current_user, logout_user
 
 from finder.extensions import compress
@@ -59,6 +59,10 @@ def init_app(app: Flask) -> None:
     def per_request() -> None:
         g.request_id = secrets.token_hex(8)
         g.csp_nonce = secrets.token_urlsafe(16)
+        # No text we keep may hold a NUL character (PostgreSQL refuses them): bad input, 400.
+        values = [*request.args.values(), *request.form.values(), request.path]
+        if any("\x00" in value for value in values):
+            abort(400)
         if current_user.is_authenticated:
             now = dt.datetime.now(dt.UTC)
             if _session_expired(now):

@@ -103,6 +103,15 @@ def app(database_url: str) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def second_worker(app: Flask) -> Iterator[Flask]:
+    """Another app on the same database, as another gunicorn worker would be."""
+    other = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -122,14 +122,10 @@ def test_the_rate_limit_stops_a_flood_and_stores_nothing(app, client):
     assert other.post(path, data=good).status_code == 302, "other clients are not locked out"
 
 
-def test_the_limit_is_shared_through_the_database(app, client):
+def test_the_limit_is_shared_through_the_database(app, client, second_worker):
     """A second app (another worker) on the same database sees the same count."""
-    from tests.conftest import make_app
-
     limit = app.config["FINDER_SELF_REFERRAL_LIMIT"]
-    worker_two = client_at(
-        make_app(app.config["SQLALCHEMY_DATABASE_URI"]), client.environ_base["REMOTE_ADDR"]
-    )
+    worker_two = client_at(second_worker, client.environ_base["REMOTE_ADDR"])
     path, data = answers(client, name="")
     for _ in range(limit):
         client.post(path, data=data)
