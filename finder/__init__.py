@@ -36,13 +36,13 @@ def _sqlite_on_begin(conn: Any) -> None:
     # A request that may write takes the write lock at the start: a deferred transaction that
     # reads first and then writes cannot wait for another writer (SQLITE_BUSY_SNAPSHOT), so
     # concurrent writers would fail with "database is locked". Reads stay unblocked (WAL).
-    # Staff pages write an audit row even on GET, so they count as writers.
-    reading = (
-        has_request_context()
-        and request.method in ("GET", "HEAD", "OPTIONS")
-        and request.blueprint not in ("staff", "commissioning")
+    # Staff pages write an audit row even on GET, so they count as writers. Outside a request
+    # (commands, tests) transactions stay deferred.
+    writing = has_request_context() and (
+        request.method not in ("GET", "HEAD", "OPTIONS")
+        or request.blueprint in ("staff", "commissioning")
     )
-    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
