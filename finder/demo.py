@@ -50,7 +50,7 @@ def seed_referrals(now: dt.datetime, per_practice: int = 24) -> int:
     for practice in db.session.scalars(select(Practice).order_by(Practice.code)):
         for i in range(per_practice):
             path = PATHS[i % len(PATHS)]
-            programme = programmes[i % len(programmes)]
+            programme = rnd.choice(programmes)
             started = now - dt.timedelta(days=rnd.randrange(3, 200))
             patient = Patient(
                 practice=practice,
