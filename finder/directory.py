@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from finder import matching
@@ -15,23 +16,37 @@ from finder.extensions import db
 from finder.models import Area, CourseRun, Feedback, Practice, Programme, ProgrammeText
 
 
-def all_programmes() -> list[Programme]:
-    return list(
-        db.session.scalars(
-            select(Programme)
-            .options(
-                selectinload(Programme.texts),
-                selectinload(Programme.areas),
-                selectinload(Programme.provider),
-                selectinload(Programme.runs).selectinload(CourseRun.venue),
-            )
-            .order_by(Programme.slug)
-        )
+def _programmes() -> Select[Any]:
+    """Programmes with everything the pages read, loaded in a few queries."""
+    return select(Programme).options(
+        selectinload(Programme.texts),
+        selectinload(Programme.areas),
+        selectinload(Programme.provider),
+        selectinload(Programme.runs).selectinload(CourseRun.venue),
     )
 
 
+def _offered_in(area: str) -> ColumnElement[bool]:
+    """Programmes for the area, or for everywhere (no areas listed)."""
+    return or_(Programme.areas.any(Area.slug == area), ~Programme.areas.any())
+
+
+def all_programmes(area: str | None = None) -> list[Programme]:
+    """Every programme, or only those a person living in ``area`` can go to."""
+    query = _programmes().order_by(Programme.slug)
+    if area:
+        query = query.where(_offered_in(area))
+    return list(db.session.scalars(query))
+
+
+def elsewhere(area: str) -> int:
+    """How many programmes are only for people who live in other areas."""
+    query = select(func.count()).select_from(Programme).where(~_offered_in(area))
+    return db.session.scalar(query) or 0
+
+
 def programme(slug: str | None) -> Programme | None:
-    return next((p for p in all_programmes() if p.slug == slug), None) if slug else None
+    return db.session.scalar(_programmes().where(Programme.slug == slug)) if slug else None
 
 
 def upcoming_runs(programme: Programme, today: dt.date) -> list[CourseRun]:

@@ -19,7 +19,7 @@ def today() -> dt.date:
 
 def for_person(person: Circumstances, rows: list[Programme] | None = None) -> matching.Menu:
     """Match ``person`` against the directory (or the directory rows already read)."""
-    rows = directory.all_programmes() if rows is None else rows
+    rows = directory.all_programmes(person.area) if rows is None else rows
     programmes = [directory.for_matching(p) for p in rows]
     return matching.match(person, programmes, today(), current_app.config["FINDER_LONG_WAIT_DAYS"])
 
@@ -28,7 +28,7 @@ def _messages(messages: tuple[matching.Message, ...]) -> list[dict[str, str]]:
     return [{"code": m.code, "text": text(m)} for m in messages]
 
 
-def as_json(menu: matching.Menu) -> dict[str, Any]:
+def as_json(menu: matching.Menu, elsewhere: int = 0) -> dict[str, Any]:
     return {
         "options": [
             {
@@ -42,4 +42,5 @@ def as_json(menu: matching.Menu) -> dict[str, Any]:
             for o in menu.options
         ],
         "see_also": menu.see_also,
+        "elsewhere": elsewhere,
     }

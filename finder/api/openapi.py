@@ -147,6 +147,12 @@ SPEC: dict[str, Any] = {
                 "additionalProperties": False,
                 "properties": {
                     "options": {"type": "array", "items": {"$ref": "#/components/schemas/Option"}},
+                    "elsewhere": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "How many programmes are only for people who live in "
+                        "other areas (given an area): counted, not listed.",
+                    },
                     "see_also": {
                         **_NULLABLE_STRING,
                         "description": "A programme outside the directory to point to, "

@@ -86,7 +86,8 @@ def match() -> ResponseReturnValue:
         return _error_response(errors)
     g.lang = lang
     with force_locale(str(lang)):
-        return jsonify(menu.as_json(menu.for_person(person)))
+        elsewhere = directory.elsewhere(person.area) if person.area else 0
+        return jsonify(menu.as_json(menu.for_person(person), elsewhere))
 
 
 def _allowed(name: str, areas: dict[str, str]) -> list[str] | str:

@@ -117,7 +117,9 @@ def results() -> ResponseReturnValue:
     person, errors, areas = _answers()
     if errors:
         return _reask_first_error(errors, person, areas)
-    rows = directory.all_programmes()
+    # Programmes only for other areas are counted, not each shown (a national directory has
+    # thousands of them).
+    rows = directory.all_programmes(person.area)
     found = menu.for_person(person, rows)
     by_slug = {p.slug: p for p in rows}
     return render_template(
@@ -127,6 +129,7 @@ def results() -> ResponseReturnValue:
         answers=person.answered(),
         eligible=[o for o in found.options if o.fit != "not_eligible"],
         not_eligible=[o for o in found.options if o.fit == "not_eligible"],
+        elsewhere=directory.elsewhere(person.area) if person.area else 0,
     )
 
 

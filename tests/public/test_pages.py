@@ -281,3 +281,14 @@ def test_an_unexpected_error_gives_the_nhs_error_page_and_no_details(fetch, monk
     assert page.find("h1").get_text(strip=True) == "Sorry, there is a problem with the service"
     assert "secret internal detail" not in str(page)
     assert "unhandled error" in caplog.text
+
+
+def test_courses_only_for_other_areas_are_counted_not_listed(fetch):
+    page = fetch("/en/results?diabetes=type2&area=haringey")
+    listed = {o["data-programme"] for o in page.select("[data-programme][data-fit]")}
+    assert listed == {"help-diabetes", "dsmp"}, "x-pert and desmond are for Camden and Islington"
+    assert (
+        "2 more courses are only for people who live in other areas."
+        in page.select_one(".app-elsewhere").get_text()
+    )
+    assert not fetch("/en/results?diabetes=type2").select(".app-elsewhere")
