@@ -49,6 +49,8 @@ def from_environment() -> dict[str, object]:
         "FINDER_STALE_MONTHS": int(os.environ.get("FINDER_STALE_MONTHS", "6")),
         # Closed referrals are deleted this many days after their last change (flask purge).
         "FINDER_RETENTION_DAYS": int(os.environ.get("FINDER_RETENTION_DAYS", str(8 * 365))),
+        # The uptake dashboard is recomputed at most this often (seconds).
+        "FINDER_UPTAKE_CACHE_SECONDS": int(os.environ.get("FINDER_UPTAKE_CACHE_SECONDS", "300")),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "en",
         # Two domains in one folder: "messages" (patients) and "staff" (may fall back to English).

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, and_, case, cast, extract, func, literal, select
 from sqlalchemy.sql import ColumnElement
@@ -95,6 +96,17 @@ def _dimension(name: str) -> Any:
     }[name]
 
 
+# The tables each figure needs besides the referral: join nothing more (a million rows).
+NEEDS: dict[str, tuple[Any, ...]] = {
+    "month": (),
+    "practice": (Practice,),
+    "programme": (Programme,),
+    "format": (Programme,),
+    "language": (Patient,),
+    "age": (Patient,),
+}
+
+
 def _counts() -> list[ColumnElement[Any]]:
     return [
         func.count(Referral.id).label("referred"),
@@ -106,10 +118,16 @@ def _counts() -> list[ColumnElement[Any]]:
     ]
 
 
-def _scoped(query: Any, practice_id: int | None) -> Any:
-    query = query.join(Patient, Referral.patient_id == Patient.id)
-    query = query.join(Practice, Referral.practice_id == Practice.id)
-    query = query.join(Programme, Referral.programme_id == Programme.id)
+ON = {
+    Patient: Referral.patient_id == Patient.id,
+    Practice: Referral.practice_id == Practice.id,
+    Programme: Referral.programme_id == Programme.id,
+}
+
+
+def _scoped(query: Any, practice_id: int | None, joins: tuple[Any, ...] = ()) -> Any:
+    for table in joins:
+        query = query.join(table, ON[table])
     return query.where(Referral.practice_id == practice_id) if practice_id else query
 
 
@@ -120,7 +138,7 @@ def totals(practice_id: int | None) -> Row:
 
 def breakdown(name: str, practice_id: int | None) -> list[Row]:
     key = _dimension(name).label("key")
-    query = _scoped(select(key, *_counts()).select_from(Referral), practice_id)
+    query = _scoped(select(key, *_counts()).select_from(Referral), practice_id, NEEDS[name])
     rows = db.session.execute(query.group_by(key).order_by(key)).all()
     return [Row(str(r[0]), dict(zip(STAGES, r[1:], strict=True))) for r in rows]
 
@@ -131,13 +149,15 @@ def _days(later: Any, earlier: Any) -> Any:
     return func.julianday(func.date(later)) - func.julianday(func.date(earlier))
 
 
-def _median(value: ColumnElement[Any], where: ColumnElement[Any], practice_id: int | None):
+def _median(
+    value: Any, where: Any, practice_id: int | None, joins: tuple[Any, ...] = ()
+) -> float | None:
     """The median in the database (PostgreSQL: percentile_cont; SQLite: the middle row)."""
     if _dialect() == "postgresql":
         query = select(func.percentile_cont(0.5).within_group(value)).select_from(Referral)
-        result = db.session.scalar(_scoped(query, practice_id).where(where))
+        result = db.session.scalar(_scoped(query, practice_id, joins).where(where))
         return None if result is None else float(result)
-    base = _scoped(select(value.label("v")).select_from(Referral), practice_id).where(where)
+    base = _scoped(select(value.label("v")).select_from(Referral), practice_id, joins).where(where)
     count = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     if count < SMALL:
         return None
@@ -153,7 +173,7 @@ def median_days_to_attend(practice_id: int | None) -> float | None:
 
 def median_days_from_diagnosis(practice_id: int | None) -> float | None:
     value = _days(Referral.created_at, Patient.diagnosis_date)
-    return _median(value, Patient.diagnosis_date.is_not(None), practice_id)
+    return _median(value, Patient.diagnosis_date.is_not(None), practice_id, (Patient,))
 
 
 def dm014(practice_id: int | None) -> tuple[int, int]:
@@ -167,13 +187,12 @@ def dm014(practice_id: int | None) -> tuple[int, int]:
         func.count(case((and_(Patient.diagnosis_date.is_not(None), in_time), 1))),
         func.count(Patient.diagnosis_date),
     ).select_from(Referral)
-    within, known = db.session.execute(_scoped(query, practice_id)).one()
+    within, known = db.session.execute(_scoped(query, practice_id, (Patient,))).one()
     return int(within), int(known)
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    scope: str
     totals: Row
     breakdowns: dict[str, list[Row]]
     median_days_to_attend: float | None
@@ -187,10 +206,20 @@ class Dashboard:
         return rate(self.dm014_within, self.dm014_known)
 
 
-def dashboard(practice_id: int | None, scope: str) -> Dashboard:
+def dashboard(practice_id: int | None) -> Dashboard:
+    """The dashboard for a scope, computed at most every FINDER_UPTAKE_CACHE_SECONDS: over a
+    national record it takes seconds, and aggregates a few minutes old serve a report."""
+    cache = current_app.extensions.setdefault("finder_uptake", {})
+    made = cache.get(practice_id)
+    age = current_app.config["FINDER_UPTAKE_CACHE_SECONDS"]
+    if made is None or (dt.datetime.now(dt.UTC) - made.made_at).total_seconds() >= age:
+        made = cache[practice_id] = _compute(practice_id)
+    return made
+
+
+def _compute(practice_id: int | None) -> Dashboard:
     within, known = dm014(practice_id)
     return Dashboard(
-        scope=scope,
         totals=totals(practice_id),
         breakdowns={name: breakdown(name, practice_id) for name in DIMENSIONS},
         median_days_to_attend=median_days_to_attend(practice_id),

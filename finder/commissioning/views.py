@@ -254,15 +254,15 @@ def _scope() -> tuple[int | None, str]:
 @staff("commissioner", "clinician")
 def uptake_page() -> ResponseReturnValue:
     practice_id, scope = _scope()
-    board = uptake.dashboard(practice_id, scope)
+    board = uptake.dashboard(practice_id)
     audit_now("uptake.view", None, scope="all" if practice_id is None else "practice")
-    return render_template("commissioning/uptake.jinja", board=board, uptake=uptake)
+    return render_template("commissioning/uptake.jinja", board=board, scope=scope, uptake=uptake)
 
 
 @staff("commissioner", "clinician")
 def uptake_csv() -> ResponseReturnValue:
     practice_id, _scope_name = _scope()
-    board = uptake.dashboard(practice_id, _scope_name)
+    board = uptake.dashboard(practice_id)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["dimension", "group", *uptake.STAGES, "attended_rate_percent"])

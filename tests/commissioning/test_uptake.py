@@ -189,3 +189,17 @@ def test_an_empty_dashboard_still_renders(tmp_path):
     assert funnel(soup)["referred"] == ("0", "–")
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_dashboard_is_recomputed_only_after_its_cache_age(board_app):
+    client = sign_in(board_app.test_client(), "commissioner")
+    client.get("/en/staff/uptake")
+    cached = board_app.extensions["finder_uptake"][None]
+    client.get("/en/staff/uptake")
+    assert board_app.extensions["finder_uptake"][None] is cached
+    board_app.config["FINDER_UPTAKE_CACHE_SECONDS"] = 0
+    try:
+        client.get("/en/staff/uptake")
+        assert board_app.extensions["finder_uptake"][None] is not cached
+    finally:
+        board_app.config["FINDER_UPTAKE_CACHE_SECONDS"] = 300
