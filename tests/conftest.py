@@ -7,6 +7,7 @@ to turn every skip into a failure: a suite that cannot run there is a broken sui
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,6 +48,27 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if reporter:
             reporter.write_line(f"FAILED: {len(skipped)} test(s) skipped in a required run")
+
+
+class LogCollector(logging.Handler):
+    """Every record the app logs during the whole run, formatted as production formats it."""
+
+    lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from finder.logs import JsonFormatter
+
+        if record.name.startswith("finder"):
+            self.lines.append(JsonFormatter().format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collect_app_logs() -> Iterator[None]:
+    # On the root logger: the app replaces its own logger's handlers each time it is made.
+    collector = LogCollector()
+    logging.getLogger().addHandler(collector)
+    yield
+    logging.getLogger().removeHandler(collector)
 
 
 def _reset_postgres(url: str) -> None:
