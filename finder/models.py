@@ -129,6 +129,8 @@ class CourseRun(db.Model):  # type: ignore[name-defined,misc]
     end_time: Mapped[dt.time] = mapped_column(Time)
     language: Mapped[str] = mapped_column(String(10))
     places_left: Mapped[int]
+    # When the course is full and keeps a waiting list: the expected wait for a place.
+    expected_wait_days: Mapped[int | None]
 
     programme: Mapped[Programme] = relationship(back_populates="runs")
     venue: Mapped[Venue | None] = relationship()

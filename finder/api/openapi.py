@@ -172,6 +172,7 @@ SPEC: dict[str, Any] = {
                     "weekend": {"type": "boolean"},
                     "language": {"type": "string"},
                     "places_left": {"type": "integer", "minimum": 0},
+                    "expected_wait_days": {"type": ["integer", "null"], "minimum": 0},
                     "venue": _NULLABLE_STRING,
                     "step_free": {"type": ["boolean", "null"]},
                 },

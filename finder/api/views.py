@@ -54,6 +54,7 @@ def _programme_json(p: Programme, lang: str) -> dict[str, Any]:
                 "weekend": r.weekend,
                 "language": r.language,
                 "places_left": r.places_left,
+                "expected_wait_days": r.expected_wait_days,
                 "venue": r.venue.name if r.venue else None,
                 "step_free": r.venue.step_free if r.venue else None,
             }

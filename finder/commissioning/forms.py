@@ -87,6 +87,15 @@ class RunForm(BaseForm):
         ],
     )
 
+    expected_wait_days = NHSIntegerField(
+        _l("Expected wait for a place, in days (optional)"),
+        hint=_l("Only if the course keeps a waiting list"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=365, message=_l("Enter a number from 0 to 365")),
+        ],
+    )
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if self.places_left.data is None:

@@ -67,7 +67,10 @@ def _service(p: Programme) -> dict[str, Any]:
                         "count": p.sessions,
                     }
                 ],
-                "x-finder": {"places_left": r.places_left},
+                "x-finder": {
+                    "places_left": r.places_left,
+                    "expected_wait_days": r.expected_wait_days,
+                },
             }
             for r in p.runs
         ],
@@ -130,7 +133,7 @@ class RunIn(Strict):
     location: dict[str, str] | None = None
     languages: list[dict[str, str]] = Field(min_length=1, max_length=1)
     schedules: list[ScheduleIn] = Field(min_length=1, max_length=1)
-    extension: dict[str, int] = Field(alias="x-finder")
+    extension: dict[str, int | None] = Field(alias="x-finder")
 
 
 class OrganizationIn(Strict):
@@ -303,7 +306,8 @@ def apply(parsed: DirectoryIn) -> dict[str, int]:
                     "start_time": schedule.opens_at,
                     "end_time": schedule.closes_at,
                     "language": run.languages[0]["language"],
-                    "places_left": run.extension.get("places_left", 0),
+                    "places_left": run.extension.get("places_left") or 0,
+                    "expected_wait_days": run.extension.get("expected_wait_days"),
                 },
             )
     for run in db.session.scalars(select(CourseRun)):

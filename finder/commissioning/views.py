@@ -104,6 +104,7 @@ def edit_run(run_id: int | None = None) -> ResponseReturnValue:
         run.end_time = dt.time.fromisoformat(form.end_time.data.zfill(5))
         run.language = form.language.data.lower()
         run.places_left = form.places_left.data
+        run.expected_wait_days = form.expected_wait_days.data
         audit("directory.run", run.key, programme=programme.slug)
         db.session.commit()
         flash(_("Saved the course run."))
@@ -184,7 +185,8 @@ def export_json() -> ResponseReturnValue:
 
 EXPORT_COLUMNS = (
     "programme", "delivery", "run", "start_date", "start_time", "end_time", "language",
-    "places_left", "venue", "address", "postcode", "area", "step_free", "last_verified",
+    "places_left", "expected_wait_days", "venue", "address", "postcode", "area", "step_free",
+    "last_verified",
 )  # fmt: skip
 
 
@@ -205,6 +207,7 @@ def export_csv() -> ResponseReturnValue:
                     r.start_time.strftime("%H:%M") if r else "",
                     r.end_time.strftime("%H:%M") if r else "",
                     r.language if r else "", r.places_left if r else "",
+                    r.expected_wait_days if r and r.expected_wait_days is not None else "",
                     venue.name if venue else "", venue.address if venue else "",
                     venue.postcode if venue else "", venue.area.slug if venue else "",
                     venue.step_free if venue else "", p.last_verified.isoformat(),

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from finder.extensions import db
-from finder.models import AuditEvent, Programme
+from finder.models import AuditEvent, CourseRun, Programme
 from tests.conftest import check_page, migrated_app
 from tests.staff.conftest import csrf_token, sign_in
 
@@ -134,6 +134,7 @@ def test_an_evening_run_added_by_a_commissioner_changes_a_patients_results(own_a
         end_time="21:00",
         language="bn",
         places_left="10",
+        expected_wait_days="21",
     )
     assert response.status_code == 302
     after = page(own_app.test_client().get(results)).select_one("[data-programme=desmond]")
@@ -235,3 +236,14 @@ def test_directory_csv_export(commissioner):
     lines = response.get_data(as_text=True).splitlines()
     assert lines[0].startswith("programme,delivery,run,start_date")
     assert any(line.startswith("desmond,group,") for line in lines[1:])
+
+
+def test_the_expected_wait_reaches_patients_and_survives_a_round_trip(own_app, commissioner):
+    with own_app.app_context():
+        run = db.session.scalar(select(CourseRun).where(CourseRun.expected_wait_days.is_not(None)))
+        slug, days = run.programme.slug, run.expected_wait_days
+    page = own_app.test_client().get(f"/en/programmes/{slug}").get_data(as_text=True)
+    assert f"The expected wait for a place is {days} days." in page
+    exported = export(commissioner)
+    runs = [r for s in exported["services"] for r in s["service_at_locations"]]
+    assert days in [r["x-finder"]["expected_wait_days"] for r in runs]
