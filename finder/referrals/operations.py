@@ -116,6 +116,38 @@ def _event(referral: Referral, kind: str, **values: Any) -> ReferralEvent:
     return event
 
 
+def _new_referral(
+    patient: Patient,
+    programme: Programme,
+    circumstances: dict[str, str],
+    reason: str | None,
+    **fields: Any,
+) -> Referral:
+    """A new referral in status "referred", with its first coded history event (no commit)."""
+    at = now()
+    referral = Referral(
+        reference=new_reference(),
+        patient=patient,
+        practice=patient.practice,
+        programme=programme,
+        created_by=_actor()[0],
+        circumstances=circumstances,
+        status="referred",
+        created_at=at,
+        status_changed_at=at,
+        **fields,
+    )
+    db.session.add(referral)
+    _event(
+        referral,
+        "status",
+        to_status="referred",
+        snomed_code=statuses.code_for("referred", programme.slug),
+        reason=reason,
+    )
+    return referral
+
+
 def create_referral(
     practice: Practice,
     programme: Programme,
@@ -140,31 +172,15 @@ def create_referral(
         audit("referral.duplicate_prevented", existing.reference)
         db.session.commit()
         return existing, False
-    patient = Patient(practice=practice, **details.__dict__)
-    actor, _role = _actor()
-    at = now()
-    referral = Referral(
-        reference=new_reference(),
-        patient=patient,
-        practice=practice,
-        programme=programme,
+    referral = _new_referral(
+        Patient(practice=practice, **details.__dict__),
+        programme,
+        circumstances,
+        reason="self-referral" if self_referral else None,
         course_run=course_run,
-        created_by=actor,
         self_referral=self_referral,
-        circumstances=circumstances,
         submission_key=submission_key,
         linked_from_id=linked_from.id if linked_from else None,
-        status="referred",
-        created_at=at,
-        status_changed_at=at,
-    )
-    db.session.add(referral)
-    _event(
-        referral,
-        "status",
-        to_status="referred",
-        snomed_code=statuses.code_for("referred", programme.slug),
-        reason="self-referral" if self_referral else None,
     )
     audit("referral.create", referral.reference, programme=programme.slug)
     db.session.commit()
@@ -241,26 +257,12 @@ def log_contact(referral: Referral, channel: str, outcome: str) -> None:
 
 def offer_another_format(original: Referral, programme: Programme) -> Referral:
     """Withdraw a referral that did not work and refer the same patient to another programme."""
-    at = now()
-    linked = Referral(
-        reference=new_reference(),
-        patient=original.patient,
-        practice=original.practice,
-        programme=programme,
-        created_by=_actor()[0],
-        circumstances=original.circumstances,
-        linked_from_id=original.id,
-        status="referred",
-        created_at=at,
-        status_changed_at=at,
-    )
-    db.session.add(linked)
-    _event(
-        linked,
-        "status",
-        to_status="referred",
-        snomed_code=statuses.code_for("referred", programme.slug),
+    linked = _new_referral(
+        original.patient,
+        programme,
+        original.circumstances,
         reason=f"another format, after {original.reference}",
+        linked_from_id=original.id,
     )
     _change(original, "withdrawn", f"offered another format: {linked.reference}")
     audit(
