@@ -50,19 +50,9 @@ def backup(target: Path) -> None:
     """A consistent copy while the app runs: SQLite's backup API, or pg_dump."""
     url = make_url(str(db.engine.url))
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(url.database or "")
-        copy = sqlite3.connect(target)
-        with copy:
-            source.backup(copy)
-        copy.close()
-        source.close()
-        return
-    dump = shutil.which("pg_dump")
-    if dump is None:
-        raise RuntimeError("pg_dump is not installed")
-    subprocess.run(  # noqa: S603 - fixed program, arguments from our own configuration
-        [dump, "--format=custom", f"--file={target}", _libpq_url(url)], check=True
-    )
+        _copy_sqlite(Path(url.database or ""), target)
+    else:
+        _run("pg_dump", "--format=custom", f"--file={target}", _libpq_url(url))
 
 
 def restore(source: Path) -> None:
@@ -70,20 +60,29 @@ def restore(source: Path) -> None:
     db.session.remove()
     db.engine.dispose()
     if url.get_backend_name() == "sqlite":
-        copy = sqlite3.connect(source)
-        live = sqlite3.connect(url.database or "")
-        with live:
-            copy.backup(live)
-        live.close()
+        _copy_sqlite(source, Path(url.database or ""))
+    else:
+        _run("pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={_libpq_url(url)}",
+             str(source))  # fmt: skip
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup API: a consistent copy even while others write."""
+    origin, copy = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        with copy:
+            origin.backup(copy)
+    finally:
         copy.close()
-        return
-    tool = shutil.which("pg_restore")
-    if tool is None:
-        raise RuntimeError("pg_restore is not installed")
-    subprocess.run(  # noqa: S603 - fixed program, arguments from our own configuration
-        [tool, "--clean", "--if-exists", "--no-owner", f"--dbname={_libpq_url(url)}", str(source)],
-        check=True,
-    )
+        origin.close()
+
+
+def _run(tool: str, *args: str) -> None:
+    program = shutil.which(tool)
+    if program is None:
+        raise RuntimeError(f"{tool} is not installed")
+    # A fixed program; the arguments come from our own configuration.
+    subprocess.run([program, *args], check=True)  # noqa: S603
 
 
 def _libpq_url(url: URL) -> str:

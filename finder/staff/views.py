@@ -326,6 +326,8 @@ def referral(ref: str) -> ResponseReturnValue:
         dm014=queries.dm014_date(item.patient.diagnosis_date),
         audit=queries.audit_history(item.reference),
         contact_labels=CONTACT_METHODS,
+        channel_labels=CHANNEL_LABELS,
+        outcome_labels=OUTCOME_LABELS,
         nhs_number_display=nhs_number.display,
     )
 

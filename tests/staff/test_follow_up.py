@@ -81,6 +81,10 @@ def test_awaiting_reply_and_the_two_invitation_exception(app, frozen, signed_in,
     assert kinds.count("exception") == 1
     post(client, path, channel="phone", outcome="reached")
     assert ref not in worklist(client)
+    timeline = check_page(client.get(f"/en/staff/referrals/{ref}").get_data(as_text=True))
+    history = " ".join(timeline.select_one(".app-timeline").get_text(" ").split())
+    assert "contact by Phone: No answer" in history and "contact by Letter: Letter sent" in history
+    assert "QOF exception: no response to two invitations" in history
     assert [e.outcome for e in referral(app, ref).events if e.kind == "contact"] == [
         "no_answer",
         "letter_sent",
