@@ -89,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         core,
         errors,
         logs,
+        pagecache,
         public,
         security,
         staff,
@@ -104,5 +105,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    pagecache.init_app(app)
     cli.init_app(app)
     return app

@@ -51,6 +51,8 @@ def from_environment() -> dict[str, object]:
         "FINDER_RETENTION_DAYS": int(os.environ.get("FINDER_RETENTION_DAYS", str(8 * 365))),
         # The uptake dashboard is recomputed at most this often (seconds).
         "FINDER_UPTAKE_CACHE_SECONDS": int(os.environ.get("FINDER_UPTAKE_CACHE_SECONDS", "300")),
+        # Rendered public pages kept per worker (pagecache.py); 0 keeps none.
+        "FINDER_PAGE_CACHE_BYTES": int(os.environ.get("FINDER_PAGE_CACHE_BYTES", str(16 * 2**20))),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "en",
         # Two domains in one folder: "messages" (patients) and "staff" (may fall back to English).

@@ -314,3 +314,27 @@ class LoginAttempt(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     account_key: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# Tables whose rows show on public pages. A trigger on each (migration 0008) adds one to
+# DirectoryVersion.version on every change, however it is made, so each worker can tell when
+# the pages it keeps rendered are out of date.
+DIRECTORY_TABLES = (
+    "area",
+    "provider",
+    "programme",
+    "programme_area",
+    "programme_text",
+    "venue",
+    "course_run",
+    "practice",
+    "feedback",
+)
+
+
+class DirectoryVersion(db.Model):  # type: ignore[name-defined,misc]
+    """One row: a number that goes up whenever a table in DIRECTORY_TABLES changes."""
+
+    __tablename__ = "directory_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)

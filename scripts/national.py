@@ -172,7 +172,8 @@ def timed(client, path: str, runs: int) -> float:
 
 def main() -> None:
     referrals = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    app = create_app({"FINDER_SELF_REFERRAL_LIMIT": 10**9})
+    # Pages rendered each time (FINDER_PAGE_CACHE_BYTES 0): the budget is for rendering.
+    app = create_app({"FINDER_SELF_REFERRAL_LIMIT": 10**9, "FINDER_PAGE_CACHE_BYTES": 0})
     with app.app_context():
         if not db.session.scalar(
             select(func.count()).select_from(Programme).where(Programme.slug.like("national-%"))

@@ -21,7 +21,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from finder import directory, guide, menu, ratelimit
+from finder import directory, guide, menu, pagecache, ratelimit
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.extensions import db
@@ -66,6 +66,7 @@ def _ask(name: str, person: Circumstances, areas: dict[str, str], error: bool, s
 
 
 @public
+@pagecache.kept
 def start() -> ResponseReturnValue:
     return render_template("public/start.jinja")
 
@@ -76,6 +77,7 @@ def find() -> ResponseReturnValue:
 
 
 @public
+@pagecache.kept
 def question(name: str) -> ResponseReturnValue:
     if name not in questions.QUESTIONS:
         abort(404)
@@ -96,6 +98,7 @@ def _reask_first_error(errors: dict[str, str], person: Circumstances, areas: dic
 
 
 @public
+@pagecache.kept
 def check_answers() -> ResponseReturnValue:
     person, errors, areas = _answers()
     if errors:
@@ -113,6 +116,7 @@ def check_answers() -> ResponseReturnValue:
 
 
 @public
+@pagecache.kept
 def results() -> ResponseReturnValue:
     person, errors, areas = _answers()
     if errors:
@@ -134,11 +138,13 @@ def results() -> ResponseReturnValue:
 
 
 @public
+@pagecache.kept
 def programmes() -> ResponseReturnValue:
     return render_template("public/programmes.jinja", programmes=directory.all_programmes())
 
 
 @public
+@pagecache.kept
 def programme(slug: str) -> ResponseReturnValue:
     found = directory.programme(slug)
     if found is None:
@@ -153,16 +159,19 @@ def programme(slug: str) -> ResponseReturnValue:
 
 
 @public
+@pagecache.kept
 def accessibility() -> ResponseReturnValue:
     return render_template("public/accessibility.jinja")
 
 
 @public
+@pagecache.kept
 def privacy() -> ResponseReturnValue:
     return render_template("public/privacy.jinja")
 
 
 @public
+@pagecache.kept
 def explainers() -> ResponseReturnValue:
     return render_template(
         "explainers/overview.jinja", programmes=directory.all_programmes(), guide=guide
@@ -170,6 +179,7 @@ def explainers() -> ResponseReturnValue:
 
 
 @public
+@pagecache.kept
 def explainer(slug: str) -> ResponseReturnValue:
     found = directory.programme(slug)
     if found is None:

@@ -364,7 +364,7 @@ def test_s31_error_page_has_a_correlation_id_and_no_detail(app, monkeypatch):
     from finder import directory
 
     monkeypatch.setattr(directory, "all_programmes", lambda: [][1])
-    response = app.test_client().get("/en/programmes")
+    response = app.test_client().get("/en/programmes?not=kept")  # a page not rendered before
     body = response.get_data(as_text=True)
     assert response.status_code == 500 and "IndexError" not in body and "Traceback" not in body
     assert response.headers["X-Request-Id"] in body

@@ -1,0 +1,118 @@
+"""Public pages kept rendered per worker: shared only when nothing personal, out of date never."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import time_machine
+from sqlalchemy import select, text, update
+
+from finder import pagecache
+from finder.extensions import db
+from finder.models import DIRECTORY_TABLES, Feedback, Programme, ProgrammeText
+
+PROGRAMME = "/en/programmes/desmond"
+
+
+def _nonces(response) -> tuple[str, str]:
+    header = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+    body = re.search(r'<script nonce="([^"]+)"', response.get_data(as_text=True))
+    assert header and body
+    return header.group(1), body.group(1)
+
+
+def test_a_kept_page_is_served_with_a_nonce_of_its_own(app, client):
+    first = client.get(PROGRAMME + "?nonce=test")
+    with app.app_context():
+        hits = pagecache.pages().hits
+    second = client.get(PROGRAMME + "?nonce=test")
+    with app.app_context():
+        assert pagecache.pages().hits == hits + 1
+    assert first.status_code == second.status_code == 200
+    header_one, body_one = _nonces(first)
+    header_two, body_two = _nonces(second)
+    assert header_one == body_one and header_two == body_two and header_one != header_two
+    assert "\x00" not in second.get_data(as_text=True)
+    assert second.get_data(as_text=True).replace(body_two, body_one) == first.get_data(as_text=True)
+
+
+def test_a_change_to_the_directory_shows_at_once_in_every_worker(app, client, second_worker):
+    other = second_worker.test_client()
+    for worker in (client, other):
+        assert "Kept title" not in worker.get(PROGRAMME).get_data(as_text=True)
+    with app.app_context():
+        desmond = db.session.scalar(select(Programme).filter_by(slug="desmond"))
+        english = next(t for t in desmond.texts if t.locale == "en")
+        text_id, old = english.id, english.name
+        english.name = "Kept title"
+        db.session.commit()
+    try:
+        for worker in (client, other):
+            assert "Kept title" in worker.get(PROGRAMME).get_data(as_text=True)
+    finally:
+        with app.app_context():
+            db.session.execute(
+                update(ProgrammeText).where(ProgrammeText.id == text_id).values(name=old)
+            )
+            db.session.commit()
+    assert "Kept title" not in client.get(PROGRAMME).get_data(as_text=True)
+
+
+def test_every_directory_table_raises_the_version_on_insert_update_and_delete(app):
+    with app.app_context():
+        desmond = db.session.scalar(select(Programme.id).filter_by(slug="desmond"))
+        feedback = Feedback(
+            programme_id=desmond, rating=5, language="en", created_at=dt.datetime.now(dt.UTC)
+        )
+        db.session.add(feedback)
+        db.session.commit()
+        for table in DIRECTORY_TABLES:
+            before = pagecache.version()
+            # Every column of every row written back unchanged: an update with no effect.
+            column = "programme_id" if table == "programme_area" else "id"
+            statement = f"UPDATE {table} SET {column} = {column}"  # noqa: S608 - our own names
+            changed = db.session.execute(text(statement))
+            db.session.commit()
+            assert changed.rowcount > 0, table
+            assert pagecache.version() > before, f"an update of {table} left the version"
+        before = pagecache.version()
+        db.session.delete(feedback)
+        db.session.commit()
+        assert pagecache.version() > before, "a delete left the version"
+
+
+def test_signed_in_staff_are_never_served_a_kept_page_nor_keep_one(app, signed_in):
+    staff = signed_in("clinician")
+    with app.app_context():
+        pages = pagecache.pages()
+        hits, misses = pages.hits, pages.misses
+    for _ in range(2):
+        assert staff.get(PROGRAMME + "?staff=1").status_code == 200
+    assert (pages.hits, pages.misses) == (hits, misses)
+
+
+def test_a_new_day_renders_the_page_again(app, client):
+    with app.app_context():
+        pages = pagecache.pages()
+    client.get(PROGRAMME + "?day=1")
+    misses = pages.misses
+    client.get(PROGRAMME + "?day=1")
+    assert pages.misses == misses
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1)):
+        client.get(PROGRAMME + "?day=1")
+    assert pages.misses == misses + 1
+
+
+def test_error_pages_and_redirects_are_not_kept(app, client):
+    with app.app_context():
+        pages = pagecache.pages()
+    for url in (
+        "/en/find/diabetes?diabetes=nonsense",
+        "/en/find/diabetes?diabetes=type2&continue=",
+    ):
+        first = client.get(url)
+        hits = pages.hits
+        second = client.get(url)
+        assert first.status_code == second.status_code and first.status_code in (302, 400)
+        assert pages.hits == hits, url
