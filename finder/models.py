@@ -338,3 +338,16 @@ class DirectoryVersion(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "directory_version"
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
+
+
+class UptakeSnapshot(db.Model):  # type: ignore[name-defined,misc]
+    """The uptake figures for a scope ("all" or a practice id), shared by every worker.
+
+    Aggregates only (counts, medians): no patient identifier is ever stored here."""
+
+    __tablename__ = "uptake_snapshot"
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Set while one worker works the figures out again, so the others do not.
+    refreshing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request, url_for
+from flask_babel import format_decimal
 
 from finder import presenting
 from finder.i18n import native_name, site_language, supported, text_direction
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         presenting.GLOBALS, staff_navigation=staff_navigation, site_language=site_language
     )
+    app.jinja_env.filters["format_number"] = format_decimal  # 2,000 in English, per locale
 
     @app.context_processor
     def page_context() -> dict[str, Any]:

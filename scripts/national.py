@@ -17,6 +17,7 @@ import time
 from sqlalchemy import func, insert, select
 
 from finder import create_app
+from finder.commissioning import uptake
 from finder.extensions import db
 from finder.models import (
     Area,
@@ -202,14 +203,12 @@ def main() -> None:
     ]
     for label, path, runs in pages:
         print(f"{label}: {timed(client, path, runs)} ms")
-    app.config["FINDER_UPTAKE_CACHE_SECONDS"] = 0
-    print(
-        f"uptake dashboard, computed each time, median of 3: {timed(client, '/en/staff/uptake', 3)} ms"
-    )
-    app.config["FINDER_UPTAKE_CACHE_SECONDS"] = 300
-    print(
-        f"uptake dashboard, within its cache age, median of 5: {timed(client, '/en/staff/uptake', 5)} ms"
-    )
+    with app.app_context():
+        started = time.perf_counter()
+        uptake.refresh(None)
+        worked_out = (time.perf_counter() - started) * 1000
+    print(f"uptake figures worked out (in the background, every 5 minutes): {worked_out:.0f} ms")
+    print(f"uptake dashboard page, median of 5: {timed(client, '/en/staff/uptake', 5)} ms")
 
 
 if __name__ == "__main__":

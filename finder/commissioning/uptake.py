@@ -8,16 +8,17 @@ statistics do, and so is any rate built on a suppressed count.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import threading
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, and_, case, cast, extract, func, literal, select
+from sqlalchemy import Date, and_, case, cast, extract, func, literal, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
 from finder.extensions import db
-from finder.models import Patient, Practice, Programme, Referral
+from finder.models import Patient, Practice, Programme, Referral, UptakeSnapshot
 
 STAGES = ("referred", "booked", "attended", "completed", "did_not_attend", "declined")
 STAGE_LABELS = {
@@ -40,6 +41,10 @@ DIMENSIONS = {
     "age": _l("Age band"),
 }
 SMALL = 5
+# Practices and programmes run to thousands nationally: the page shows the SHOWN with the most
+# referrals (the CSV has every row).
+LONG = frozenset({"practice", "programme"})
+SHOWN = 25
 
 
 def suppress(count: int) -> str:
@@ -205,16 +210,113 @@ class Dashboard:
     def dm014_rate(self) -> float | None:
         return rate(self.dm014_within, self.dm014_known)
 
+    def shown(self, name: str) -> list[Row]:
+        """The rows of a breakdown the page shows (see LONG), in their usual order."""
+        rows = self.breakdowns[name]
+        if name not in LONG or len(rows) <= SHOWN:
+            return rows
+        largest = sorted(rows, key=lambda row: row.counts["referred"], reverse=True)[:SHOWN]
+        return sorted(largest, key=lambda row: row.key)
+
+    def figures(self) -> dict[str, Any]:
+        """Everything but the time, as JSON (aggregates only)."""
+        kept = asdict(self)
+        del kept["made_at"]
+        return kept
+
+    @classmethod
+    def from_figures(cls, figures: dict[str, Any], made_at: dt.datetime) -> Dashboard:
+        return cls(
+            **{
+                **figures,
+                "totals": Row(**figures["totals"]),
+                "breakdowns": {
+                    name: [Row(**row) for row in rows]
+                    for name, rows in figures["breakdowns"].items()
+                },
+                "made_at": made_at,
+            }
+        )
+
+
+# A refresh that has not finished after this long is taken to have died with its worker.
+ABANDONED = dt.timedelta(minutes=10)
+
 
 def dashboard(practice_id: int | None) -> Dashboard:
-    """The dashboard for a scope, computed at most every FINDER_UPTAKE_CACHE_SECONDS: over a
-    national record it takes seconds, and aggregates a few minutes old serve a report."""
-    cache = current_app.extensions.setdefault("finder_uptake", {})
-    made = cache.get(practice_id)
-    age = current_app.config["FINDER_UPTAKE_CACHE_SECONDS"]
-    if made is None or (dt.datetime.now(dt.UTC) - made.made_at).total_seconds() >= age:
-        made = cache[practice_id] = _compute(practice_id)
-    return made
+    """The dashboard for a scope, at most FINDER_UPTAKE_CACHE_SECONDS old (0: worked out now).
+
+    Over a national record the figures take seconds to work out, so no request waits for them
+    once they exist: a stale snapshot is served at once while one worker, in the background,
+    works them out again and stores them for every worker (the page shows their time)."""
+    age = dt.timedelta(seconds=current_app.config["FINDER_UPTAKE_CACHE_SECONDS"])
+    if not age:
+        return _compute(practice_id)
+    scope = "all" if practice_id is None else str(practice_id)
+    kept: dict[str, Dashboard] = current_app.extensions.setdefault("finder_uptake", {})
+    now = dt.datetime.now(dt.UTC)
+    board = kept.get(scope)
+    if board is not None and now - board.made_at < age:
+        return board
+    snapshot = db.session.get(UptakeSnapshot, scope)
+    if snapshot is None:
+        board = refresh(practice_id)
+    else:
+        board = Dashboard.from_figures(snapshot.figures, snapshot.made_at)
+        if now - board.made_at >= age and _claim(scope, now):
+            refresh_in_background(practice_id)
+    kept[scope] = board
+    return board
+
+
+def _claim(scope: str, now: dt.datetime) -> bool:
+    """Mark the scope's snapshot as being refreshed; False if another worker already is."""
+    claimed = db.session.execute(
+        update(UptakeSnapshot)
+        .where(
+            UptakeSnapshot.scope == scope,
+            or_(
+                UptakeSnapshot.refreshing_since.is_(None),
+                UptakeSnapshot.refreshing_since < now - ABANDONED,
+            ),
+        )
+        .values(refreshing_since=now)
+    )
+    db.session.commit()
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+def refresh(practice_id: int | None) -> Dashboard:
+    """Work the figures out again and store them for every worker."""
+    board = _compute(practice_id)
+    scope = "all" if practice_id is None else str(practice_id)
+    values = {"made_at": board.made_at, "figures": board.figures(), "refreshing_since": None}
+    # End the reads first: on SQLite a transaction that has read cannot wait for the write lock.
+    db.session.commit()
+    stored = db.session.execute(
+        update(UptakeSnapshot).where(UptakeSnapshot.scope == scope).values(**values)
+    )
+    if not stored.rowcount:  # type: ignore[attr-defined]
+        db.session.add(UptakeSnapshot(scope=scope, **values))
+    db.session.commit()
+    return board
+
+
+def refresh_in_background(practice_id: int | None) -> threading.Thread:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                refresh(practice_id)
+            except Exception:
+                app.logger.exception("uptake refresh failed")
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=work, name="uptake-refresh", daemon=True)
+    thread.start()
+    return thread
 
 
 def _compute(practice_id: int | None) -> Dashboard:

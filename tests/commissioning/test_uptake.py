@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
+import threading
 
 import pytest
 from sqlalchemy import select
 
+from finder.commissioning import uptake
 from finder.extensions import db
-from finder.models import Patient, Practice, Programme, Referral
+from finder.models import Patient, Practice, Programme, Referral, UptakeSnapshot
 from finder.referrals.operations import mark_stage, new_reference
 from tests.conftest import check_page, migrated_app
 from tests.staff.conftest import sign_in
@@ -191,15 +194,67 @@ def test_an_empty_dashboard_still_renders(tmp_path):
         db.engine.dispose()
 
 
-def test_the_dashboard_is_recomputed_only_after_its_cache_age(board_app):
+def _referred(client) -> str:
+    return funnel(check_page(client.get("/en/staff/uptake").get_data(as_text=True)))["referred"][0]
+
+
+def _age_and_alter_the_snapshot(app, referred: int) -> None:
+    """Make the stored figures six minutes old and wrong, as no refresh would leave them."""
+    with app.app_context():
+        snapshot = db.session.get(UptakeSnapshot, "all")
+        figures = copy.deepcopy(snapshot.figures)
+        figures["totals"]["counts"]["referred"] = referred
+        snapshot.figures = figures
+        snapshot.made_at -= dt.timedelta(minutes=6)
+        db.session.commit()
+    app.extensions["finder_uptake"].clear()
+
+
+def test_stale_figures_are_served_at_once_then_worked_out_again_in_the_background(board_app):
     client = sign_in(board_app.test_client(), "commissioner")
-    client.get("/en/staff/uptake")
-    cached = board_app.extensions["finder_uptake"][None]
-    client.get("/en/staff/uptake")
-    assert board_app.extensions["finder_uptake"][None] is cached
+    assert _referred(client) == "15"
+    _age_and_alter_the_snapshot(board_app, 999)
+    assert _referred(client) == "999"  # served without waiting for the figures
+    for thread in threading.enumerate():
+        if thread.name == "uptake-refresh":
+            thread.join(timeout=30)
+    board_app.extensions["finder_uptake"].clear()  # as another worker would read it
+    assert _referred(client) == "15"
+
+
+def test_only_one_worker_refreshes_a_scope_at_a_time(board_app):
+    now = dt.datetime.now(dt.UTC)
+    with board_app.app_context():
+        uptake.refresh(None)
+        assert uptake._claim("all", now)
+        assert not uptake._claim("all", now)
+        # A refresh whose worker died is taken over after ABANDONED.
+        assert uptake._claim("all", now + uptake.ABANDONED + dt.timedelta(seconds=1))
+        uptake.refresh(None)
+        assert db.session.get(UptakeSnapshot, "all").refreshing_since is None
+
+
+def test_a_cache_age_of_zero_works_the_figures_out_each_time(board_app):
+    client = sign_in(board_app.test_client(), "commissioner")
+    _referred(client)
+    _age_and_alter_the_snapshot(board_app, 999)
     board_app.config["FINDER_UPTAKE_CACHE_SECONDS"] = 0
     try:
-        client.get("/en/staff/uptake")
-        assert board_app.extensions["finder_uptake"][None] is not cached
+        assert _referred(client) == "15"
     finally:
         board_app.config["FINDER_UPTAKE_CACHE_SECONDS"] = 300
+        with board_app.app_context():
+            uptake.refresh(None)
+
+
+def test_long_breakdowns_show_the_largest_on_the_page_and_all_in_the_csv(board_app, monkeypatch):
+    monkeypatch.setattr(uptake, "SHOWN", 1)
+    client = sign_in(board_app.test_client(), "commissioner")
+    soup = check_page(client.get("/en/staff/uptake").get_data(as_text=True))
+    practices = soup.select("[data-dimension=practice] tbody tr")
+    # DEMO01 has 12 referrals, DEMO02 3.
+    assert [row["data-key"] for row in practices] == ["Riverside Medical Practice (demo)"]
+    assert "of 2" in soup.select_one("[data-shown=practice]").get_text()
+    assert soup.select_one("[data-shown=month]") is None
+    csv_lines = client.get("/en/staff/uptake.csv").get_data(as_text=True).splitlines()
+    assert sum(line.startswith("practice,") for line in csv_lines) == 2
