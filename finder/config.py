@@ -53,6 +53,10 @@ def from_environment() -> dict[str, object]:
         "FINDER_UPTAKE_CACHE_SECONDS": int(os.environ.get("FINDER_UPTAKE_CACHE_SECONDS", "300")),
         # Rendered public pages kept per worker (pagecache.py); 0 keeps none.
         "FINDER_PAGE_CACHE_BYTES": int(os.environ.get("FINDER_PAGE_CACHE_BYTES", str(16 * 2**20))),
+        # How stale a kept page may be after a directory change (a read of one row per check).
+        "FINDER_DIRECTORY_CHECK_SECONDS": float(
+            os.environ.get("FINDER_DIRECTORY_CHECK_SECONDS", "1")
+        ),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "en",
         # Two domains in one folder: "messages" (patients) and "staff" (may fall back to English).

@@ -1,9 +1,10 @@
 """Public pages kept rendered in each worker, until the directory changes or the day turns.
 
-Rendering a page through the NHS.UK templates costs milliseconds; serving a kept one costs one
-query for the directory version. A page is kept under its path and query string (language and
-answers included), the directory version (triggers raise it on every change, migration 0008)
-and today's date (runs that have started and stale facts depend on it). Only anonymous
+Rendering a page through the NHS.UK templates costs milliseconds; serving a kept one costs
+well under one. A page is kept under its path and query string (language and answers
+included), the directory version (triggers raise it on every change, migration 0008; each
+worker reads it at most every FINDER_DIRECTORY_CHECK_SECONDS, so a change shows within that
+time) and today's date (runs that have started and stale facts depend on it). Only anonymous
 visitors with nothing in their session share pages, so nothing personal is ever kept. The
 Content-Security-Policy nonce is taken out of a kept page and each response gets its own.
 """
@@ -11,7 +12,9 @@ Content-Security-Policy nonce is taken out of a kept page and each response gets
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, NamedTuple
@@ -39,10 +42,20 @@ class Key(NamedTuple):
 class Pages:
     """A bounded, thread-safe store of rendered pages (bytes with SLOT for the nonce)."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, check_seconds: float) -> None:
         self._pages: LRUCache[Key, tuple[bytes, int]] = LRUCache(max_bytes, getsizeof=_size)
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+        self._check_seconds = check_seconds
+        self._version = 0
+        self._checked_at = -math.inf
+
+    def version(self) -> int:
+        """The directory version, read from the database at most every check_seconds."""
+        now = time.monotonic()
+        if now - self._checked_at >= self._check_seconds:
+            self._version, self._checked_at = version(), now
+        return self._version
 
     def get(self, key: Key) -> bytes | None:
         with self._lock:
@@ -72,7 +85,9 @@ def pages() -> Pages:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["finder_pages"] = Pages(app.config["FINDER_PAGE_CACHE_BYTES"])
+    app.extensions["finder_pages"] = Pages(
+        app.config["FINDER_PAGE_CACHE_BYTES"], app.config["FINDER_DIRECTORY_CHECK_SECONDS"]
+    )
 
 
 def _shareable() -> bool:
@@ -86,7 +101,7 @@ def kept(view: Callable[..., Any]) -> Callable[..., Any]:
     def serve(*args: Any, **kwargs: Any) -> Any:
         if not _shareable():
             return view(*args, **kwargs)
-        key = Key(request.full_path, version(), menu.today())
+        key = Key(request.full_path, pages().version(), menu.today())
         nonce = g.csp_nonce.encode()
         body = pages().get(key)
         if body is not None:

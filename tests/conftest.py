@@ -86,6 +86,8 @@ def make_app(database_url: str, **config: Any) -> Flask:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "FINDER_DEMO": True,
             "FINDER_DEMO_PASSWORD": "test-password",
+            # Directory changes show at once (tests/public/test_page_cache.py tests the delay).
+            "FINDER_DIRECTORY_CHECK_SECONDS": 0,
             **config,
         }
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
 import time_machine
 from sqlalchemy import select, text, update
@@ -11,6 +12,7 @@ from sqlalchemy import select, text, update
 from finder import pagecache
 from finder.extensions import db
 from finder.models import DIRECTORY_TABLES, Feedback, Programme, ProgrammeText
+from tests.conftest import make_app
 
 PROGRAMME = "/en/programmes/desmond"
 
@@ -37,19 +39,28 @@ def test_a_kept_page_is_served_with_a_nonce_of_its_own(app, client):
     assert second.get_data(as_text=True).replace(body_two, body_one) == first.get_data(as_text=True)
 
 
-def test_a_change_to_the_directory_shows_at_once_in_every_worker(app, client, second_worker):
-    other = second_worker.test_client()
-    for worker in (client, other):
-        assert "Kept title" not in worker.get(PROGRAMME).get_data(as_text=True)
+def _rename_desmond(app, name: str) -> tuple[int, str]:
     with app.app_context():
         desmond = db.session.scalar(select(Programme).filter_by(slug="desmond"))
         english = next(t for t in desmond.texts if t.locale == "en")
         text_id, old = english.id, english.name
-        english.name = "Kept title"
+        english.name = name
         db.session.commit()
+    return text_id, old
+
+
+def test_a_change_to_the_directory_shows_in_every_worker_within_the_check_interval(app, client):
+    # A worker as deployed: it reads the directory version at most once a second.
+    deployed = make_app(app.config["SQLALCHEMY_DATABASE_URI"], FINDER_DIRECTORY_CHECK_SECONDS=1)
+    other = deployed.test_client()
+    for worker in (client, other):
+        assert "Kept title" not in worker.get(PROGRAMME).get_data(as_text=True)
+    text_id, old = _rename_desmond(app, "Kept title")
     try:
-        for worker in (client, other):
-            assert "Kept title" in worker.get(PROGRAMME).get_data(as_text=True)
+        assert "Kept title" in client.get(PROGRAMME).get_data(as_text=True)  # checks each time
+        assert "Kept title" not in other.get(PROGRAMME).get_data(as_text=True)
+        time.sleep(1.1)
+        assert "Kept title" in other.get(PROGRAMME).get_data(as_text=True)
     finally:
         with app.app_context():
             db.session.execute(
@@ -57,6 +68,8 @@ def test_a_change_to_the_directory_shows_at_once_in_every_worker(app, client, se
             )
             db.session.commit()
     assert "Kept title" not in client.get(PROGRAMME).get_data(as_text=True)
+    with deployed.app_context():
+        db.engine.dispose()
 
 
 def test_every_directory_table_raises_the_version_on_insert_update_and_delete(app):
