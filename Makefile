@@ -92,9 +92,17 @@ test-postgres: $(BIN)/.installed ## Run the suite again on PostgreSQL (skips whe
 	FINDER_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
 .PHONY: bench
-bench: install ## Measure the production stack against its budgets (prints a table, writes bench-results/bench.json)
+bench: install browser tools/lighthouse/node_modules/.installed ## Measure the production stack against its budgets (prints a table, writes bench-results/bench.json)
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python scripts/bench.py
+
+tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	cd tools/lighthouse && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+.PHONY: lighthouse
+lighthouse: install tools/lighthouse/node_modules/.installed ## Lighthouse (mobile) of the start, results and programme pages against their budgets (prints a table)
+	$(BIN)/python scripts/lighthouse.py
 
 .PHONY: clean
 clean: ## Remove the build output (keeps the database)

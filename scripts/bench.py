@@ -12,26 +12,18 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
-RESULTS = "/en/results?diabetes=type2&daytime=no&evenings=yes&computer=with_help&language=bn&companion=yes"
-PAGES = {
-    "start": "/en/",
-    "results": RESULTS,
-    "programme": "/en/programmes/desmond",
-    "consultation": "/en/staff/consult?diabetes=type2&daytime=no&group_worry=yes&language=bn",
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts import lighthouse
+from scripts.stack import BIN, PAGES, RESULTS, ROOT, Server, env, prepare
+
 # The results page for answers no one has given before: every request renders (a counter in the
 # query string defeats the kept pages of pagecache.py).
 UNKEPT = "results, each new"
@@ -50,63 +42,6 @@ POSTGRES = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 )
 DURATION = os.environ.get("BENCH_DURATION", "8s")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def env(database: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database,
-        "FLASK_APP": "finder",
-        "FINDER_DEMO": "1",
-        "FINDER_SELF_REFERRAL_LIMIT": "1000000",
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-    }
-
-
-def prepare(database: str) -> None:
-    for command in (["db", "upgrade"], ["seed"]):
-        subprocess.run(
-            [BIN / "flask", *command], env=env(database), check=True, capture_output=True, cwd=ROOT
-        )
-
-
-class Server:
-    def __init__(self, app: str, database: str):
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [BIN / "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}",
-             "--no-control-socket", app],
-            cwd=ROOT, env=env(database), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        self.base = f"http://127.0.0.1:{self.port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(self.base + "/", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"{app} did not start")
-
-    def peak_memory_mb(self) -> float:
-        """The largest peak resident set (VmHWM) of the workers."""
-        children = subprocess.run(
-            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
-        ).stdout.split()
-        peaks = []
-        for pid in children:
-            status = Path(f"/proc/{pid}/status").read_text()
-            peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)  # type: ignore[union-attr]
-        return round(max(peaks), 1) if peaks else 0.0
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=30)
 
 
 def staff_cookie(base: str) -> str:
@@ -259,6 +194,8 @@ def main() -> int:
                 report["in_process_results_rendered_median_ms"] = in_process_results(
                     database, kept=False
                 )
+                if lighthouse.LIGHTHOUSE.exists():  # `make bench` installs it
+                    report["lighthouse"] = lighthouse.audit(server.base, lighthouse.PAGES)
             report[f"peak_worker_memory_mb_{name}"] = server.peak_memory_mb()
         finally:
             server.stop()
@@ -292,6 +229,14 @@ def main() -> int:
             f"{report['in_process_results_rendered_median_ms']} ms rendered (medians of 1,000)",
         ),
     }
+    for page in lighthouse.PAGES:
+        scores = report.get("lighthouse", {}).get(page, {"error": "Lighthouse is not installed"})
+        report["budgets"][f"Lighthouse {page}: performance >= 98, accessibility 100"] = (
+            "error" not in scores
+            and all(scores[c] >= floor for c, floor in lighthouse.BUDGETS.items()),
+            scores.get("error")
+            or f"{scores['performance']:g} / {scores['accessibility']:g} (median of {scores['runs']})",
+        )
     print_table(report)
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
