@@ -9,6 +9,7 @@ from flask import Flask, has_request_context, request, session
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from finder import config as configuration
 from finder.extensions import babel, compress, csrf, db, login_manager, migrate
@@ -52,6 +53,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     configuration.settle(app.config)
     configuration.check(app.config)
+    if app.config["FINDER_PROXIES"]:
+        # Behind nginx or a load balancer: the client's address is in X-Forwarded-For, put
+        # there by that many trusted proxies (rate limits count per client address).
+        proxies = app.config["FINDER_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     # nhsuk-frontend-jinja needs ChainableUndefined; set before Babel so its extension is kept.
     app.jinja_options = {

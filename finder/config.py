@@ -51,6 +51,8 @@ def from_environment() -> dict[str, object]:
         "FINDER_RETENTION_DAYS": int(os.environ.get("FINDER_RETENTION_DAYS", str(8 * 365))),
         # The uptake dashboard is recomputed at most this often (seconds).
         "FINDER_UPTAKE_CACHE_SECONDS": int(os.environ.get("FINDER_UPTAKE_CACHE_SECONDS", "300")),
+        # Trusted proxies in front of gunicorn (nginx: 1); their X-Forwarded-For gives the client.
+        "FINDER_PROXIES": int(os.environ.get("FINDER_PROXIES", "0")),
         # Rendered public pages kept per worker (pagecache.py); 0 keeps none.
         "FINDER_PAGE_CACHE_BYTES": int(os.environ.get("FINDER_PAGE_CACHE_BYTES", str(16 * 2**20))),
         # How stale a kept page may be after a directory change (a read of one row per check).

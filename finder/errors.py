@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
+from flask_login import AnonymousUserMixin
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
+from finder.extensions import db
 from finder.i18n import supported
 
 
@@ -28,6 +31,24 @@ def init_app(app: Flask) -> None:
         _page_language()
         template = "errors/404.jinja" if error.code == 404 else "errors/generic.jinja"
         return render_template(template, error=error), error.code or 500
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> ResponseReturnValue:
+        """The database is down or restarting: one log line, and "try again" rather than 500."""
+        app.logger.warning("database unavailable on %s %s", request.method, request.endpoint)
+        g._login_user = AnonymousUserMixin()  # the page must not ask the database who is in
+        response = app.make_response(http_error(ServiceUnavailable()))
+        response.headers["Retry-After"] = "30"
+        return response
+
+    @app.teardown_appcontext
+    def end_session(error: BaseException | None) -> None:
+        # Ending the session rolls back on its connection; if the database went away during the
+        # request that fails too, and must not turn the page already made into a bare 500.
+        try:
+            db.session.remove()
+        except SQLAlchemyError:
+            app.logger.warning("database connection lost at the end of a request")
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> ResponseReturnValue:

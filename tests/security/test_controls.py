@@ -371,6 +371,25 @@ def test_s31_error_page_has_a_correlation_id_and_no_detail(app, monkeypatch):
     assert not app.debug
 
 
+def test_s26_a_database_outage_gets_503_with_retry_after_and_one_log_line(app, monkeypatch, caplog):
+    """Seen in S26 (tests/security/test_postgres_crash.py): while PostgreSQL restarts."""
+    from sqlalchemy.exc import OperationalError
+
+    from finder import directory
+
+    def down() -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(directory, "all_programmes", down)
+    for url in ("/en/programmes?db=down", "/api/v1/programmes"):
+        caplog.clear()
+        response = app.test_client().get(url)
+        assert response.status_code == 503, url
+        assert response.headers["Retry-After"] == "30"
+        assert [r.levelname for r in caplog.records if r.name == "finder"] == ["WARNING"]
+        assert not any(r.exc_info for r in caplog.records)
+
+
 # S36 is tests/test_app.py::test_production_refuses_to_start_without_a_real_secret_key.
 
 

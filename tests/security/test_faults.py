@@ -15,9 +15,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,20 +29,15 @@ from tests.conftest import ROOT, migrated_app
 BIN = ROOT / ".venv" / "bin"
 
 
-@pytest.fixture
-def stack(tmp_path):
-    database = tmp_path / "faults.db"
-    app = migrated_app(f"sqlite:///{database}")
-    with app.app_context():
-        from finder.extensions import db
-
-        db.engine.dispose()
+@contextmanager
+def gunicorn(database_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The production server (three workers) on a migrated database: its address and process."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database_url,
         "FINDER_SELF_REFERRAL_LIMIT": "100000",
         "GUNICORN_WORKERS": "3",
         "GUNICORN_THREADS": "2",
@@ -67,9 +65,23 @@ def stack(tmp_path):
             break
         except OSError:
             time.sleep(0.1)
-    yield base, database, server
-    server.terminate()
-    server.wait(timeout=30)
+    try:
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture
+def stack(tmp_path):
+    database = tmp_path / "faults.db"
+    app = migrated_app(f"sqlite:///{database}")
+    with app.app_context():
+        from finder.extensions import db
+
+        db.engine.dispose()
+    with gunicorn(f"sqlite:///{database}") as (base, server):
+        yield base, database, server
 
 
 def self_refer(base: str, name: str) -> str | None:
@@ -98,20 +110,28 @@ def self_refer(base: str, name: str) -> str | None:
         return None
 
 
+def referrals(conn: Any) -> tuple[dict[str, str], set[str]]:
+    """Each stored referral's patient name, and the references with a creation audit row.
+
+    ``conn`` is a DB-API connection with ``execute`` (sqlite3 or psycopg)."""
+    rows = dict(
+        conn.execute(
+            "SELECT r.reference, p.name FROM referral r JOIN patient p ON p.id = r.patient_id"
+        ).fetchall()
+    )
+    audited = {
+        ref
+        for (ref,) in conn.execute(
+            "SELECT object_ref FROM audit_event WHERE action = 'referral.create'"
+        ).fetchall()
+    }
+    return rows, audited
+
+
 def stored(database: Path) -> tuple[dict[str, str], str, set[str]]:
     with sqlite3.connect(database) as conn:
-        rows = dict(
-            conn.execute(
-                "SELECT r.reference, p.name FROM referral r JOIN patient p ON p.id = r.patient_id"
-            ).fetchall()
-        )
+        rows, audited = referrals(conn)
         check = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        audited = {
-            ref
-            for (ref,) in conn.execute(
-                "SELECT object_ref FROM audit_event WHERE action = 'referral.create'"
-            )
-        }
     return rows, check, audited
 
 

@@ -1,0 +1,132 @@
+"""S30 on the production stack: oversized requests and slow clients (slowloris).
+
+gunicorn refuses a request line over its limit by itself. Its threads read requests
+themselves, so clients that send their headers slowly can hold every thread: the deployment
+puts nginx in front with deploy/nginx-finder.conf, and this checks that, so configured, a
+crowd of slow clients does not keep anyone else waiting.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, migrated_app, skip_or_fail
+from tests.security.test_faults import gunicorn
+
+SLOW_CLIENTS = 40  # ten times gunicorn's threads in the test stack (3 workers x 2 threads)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory) -> Iterator[str]:
+    database = f"sqlite:///{tmp_path_factory.mktemp('slow') / 'finder.db'}"
+    migrated_app(database)
+    with gunicorn(database) as (base, _):
+        yield base
+
+
+@pytest.fixture(scope="module")
+def nginx(app_server, tmp_path_factory) -> Iterator[str]:
+    binary = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+    if binary is None:
+        skip_or_fail("nginx is missing: `make test` installs Debian's nginx (as root)")
+    work = tmp_path_factory.mktemp("nginx")
+    port = _free_port()
+    (work / "nginx.conf").write_text(
+        f"""
+daemon off;
+master_process off;
+pid {work}/nginx.pid;
+error_log {work}/error.log;
+events {{}}
+http {{
+    access_log off;
+    client_body_temp_path {work}/body;
+    proxy_temp_path {work}/proxy;
+    fastcgi_temp_path {work}/fastcgi;
+    uwsgi_temp_path {work}/uwsgi;
+    scgi_temp_path {work}/scgi;
+    include {ROOT}/deploy/nginx-finder.conf;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ proxy_pass {app_server}; }}
+    }}
+}}
+"""
+    )
+    process = subprocess.Popen(
+        [binary, "-p", str(work), "-c", str(work / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _stall(base: str, count: int) -> list[socket.socket]:
+    """Clients that start a request and never finish its headers."""
+    port = int(base.rsplit(":", 1)[1])
+    stalled = []
+    for _ in range(count):
+        client = socket.create_connection(("127.0.0.1", port))
+        client.sendall(b"GET /en/ HTTP/1.1\r\nHost: localhost\r\n")
+        stalled.append(client)
+    return stalled
+
+
+def test_s30_slow_clients_do_not_keep_others_waiting_behind_nginx(nginx):
+    stalled = _stall(nginx, SLOW_CLIENTS)
+    try:
+        time.sleep(0.5)
+        started = time.perf_counter()
+        for _ in range(5):
+            with urllib.request.urlopen(nginx + "/en/", timeout=10) as response:
+                assert response.status == 200
+        assert time.perf_counter() - started < 5
+    finally:
+        for client in stalled:
+            client.close()
+
+
+def test_s30_a_2mb_body_is_refused_at_once_by_nginx_and_by_the_app(nginx, app_server):
+    body = b"x" * (2 * 1024 * 1024)
+    for base in (nginx, app_server):
+        request = urllib.request.Request(base + "/en/staff/login", data=body, method="POST")
+        started = time.perf_counter()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        refused.value.close()
+        assert refused.value.code == 413, base
+        assert time.perf_counter() - started < 2, base
+
+
+def test_s30_gunicorn_refuses_an_overlong_request_line(app_server):
+    port = int(app_server.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        client.sendall(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        status_line = client.recv(200).split(b"\r\n")[0]
+    assert status_line.startswith(b"HTTP/1.1 414"), status_line
