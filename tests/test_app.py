@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask import request
 from sqlalchemy import text
 
 from finder import create_app
 from finder.config import DEFAULT_SECRET_KEY, ConfigurationError
 from finder.extensions import db
+from tests.conftest import make_app
 
 
 @pytest.mark.parametrize("key", [None, "", DEFAULT_SECRET_KEY, "short"])
@@ -61,3 +63,13 @@ def test_the_migrated_schema_matches_the_models(app):
     with app.app_context(), db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(tmp_path):
+    """FINDER_PROXIES=1 (nginx in front): rate limits must count the client, not nginx."""
+    seen = []
+    for proxies in (0, 1):
+        app = make_app(f"sqlite:///{tmp_path / 'proxy.db'}", FINDER_PROXIES=proxies)
+        app.add_url_rule("/address", "address", lambda: seen.append(request.remote_addr) or "")
+        app.test_client().get("/address", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen == ["127.0.0.1", "203.0.113.7"]
