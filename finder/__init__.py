@@ -93,6 +93,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         cli,
         commissioning,
         core,
+        directory,
         errors,
         logs,
         pagecache,
@@ -111,6 +112,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    directory.init_app(app)
     pagecache.init_app(app)
     cli.init_app(app)
     return app

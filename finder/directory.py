@@ -1,19 +1,31 @@
-"""Reads of the programme directory."""
+"""Reads of the programme directory: from the database, or from a worker's read-only copy."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import math
+import threading
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from flask import Flask, current_app
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from finder import matching
 from finder.dates import add_months
 from finder.extensions import db
-from finder.models import Area, CourseRun, Feedback, Practice, Programme, ProgrammeText
+from finder.models import (
+    Area,
+    CourseRun,
+    DirectoryVersion,
+    Feedback,
+    Practice,
+    Programme,
+    ProgrammeText,
+    Venue,
+)
 
 
 def _programmes() -> Select[Any]:
@@ -22,27 +34,80 @@ def _programmes() -> Select[Any]:
         selectinload(Programme.texts),
         selectinload(Programme.areas),
         selectinload(Programme.provider),
-        selectinload(Programme.runs).selectinload(CourseRun.venue),
+        selectinload(Programme.runs).selectinload(CourseRun.venue).selectinload(Venue.area),
     )
 
 
-def _offered_in(area: str) -> ColumnElement[bool]:
-    """Programmes for the area, or for everywhere (no areas listed)."""
-    return or_(Programme.areas.any(Area.slug == area), ~Programme.areas.any())
+@dataclass
+class Copy:
+    """The whole directory as objects detached from any session, shared by a worker's threads.
+
+    Pages that only show the directory read it (no query: a third of a results page's time);
+    it is read again when the directory version changes (raised by triggers on every change,
+    migration 0008), which each worker checks at most every FINDER_DIRECTORY_CHECK_SECONDS.
+    Never attach these objects to a session: views that write read the database instead."""
+
+    check_seconds: float
+    version: int = -1
+    checked_at: float = -math.inf
+    seen: int = -1  # the version last read from the database
+    programmes: tuple[Programme, ...] = ()
+    by_slug: dict[str, Programme] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def all_programmes(area: str | None = None) -> list[Programme]:
-    """Every programme, or only those a person living in ``area`` can go to."""
-    query = _programmes().order_by(Programme.slug)
-    if area:
-        query = query.where(_offered_in(area))
-    return list(db.session.scalars(query))
+def init_app(app: Flask) -> None:
+    app.extensions["finder_directory"] = Copy(app.config["FINDER_DIRECTORY_CHECK_SECONDS"])
 
 
-def elsewhere(area: str) -> int:
+def version() -> int:
+    """The directory version, read from the database at most every check_seconds per worker."""
+    copy: Copy = current_app.extensions["finder_directory"]
+    now = time.monotonic()
+    if now - copy.checked_at >= copy.check_seconds:
+        copy.seen = db.session.scalar(select(DirectoryVersion.version)) or 0
+        copy.checked_at = now
+    return copy.seen
+
+
+def _copy() -> Copy:
+    copy: Copy = current_app.extensions["finder_directory"]
+    wanted = version()
+    if copy.version != wanted:
+        with copy.lock:  # one thread reads; the others wait for its copy
+            if copy.version != wanted:
+                with Session(db.engine) as session:
+                    rows = tuple(session.scalars(_programmes().order_by(Programme.slug)))
+                    session.expunge_all()
+                copy.programmes, copy.by_slug = rows, {p.slug: p for p in rows}
+                copy.version = wanted
+    return copy
+
+
+def _offered(programme: Programme, area: str) -> bool:
+    """Offered to people living in the area: listed for it, or for everywhere (no areas)."""
+    return not programme.areas or any(a.slug == area for a in programme.areas)
+
+
+def shown_programmes(area: str | None = None) -> list[Programme]:
+    """Every programme, or those offered in ``area``, from the worker's read-only copy."""
+    rows = _copy().programmes
+    return [p for p in rows if _offered(p, area)] if area else list(rows)
+
+
+def shown_programme(slug: str) -> Programme | None:
+    """The programme, from the worker's read-only copy (see Copy)."""
+    return _copy().by_slug.get(slug)
+
+
+def shown_elsewhere(area: str) -> int:
     """How many programmes are only for people who live in other areas."""
-    query = select(func.count()).select_from(Programme).where(~_offered_in(area))
-    return db.session.scalar(query) or 0
+    return sum(not _offered(p, area) for p in _copy().programmes)
+
+
+def all_programmes() -> list[Programme]:
+    """Every programme, from the database (for views that may write)."""
+    return list(db.session.scalars(_programmes().order_by(Programme.slug)))
 
 
 def programme(slug: str | None) -> Programme | None:

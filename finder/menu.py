@@ -17,9 +17,8 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def for_person(person: Circumstances, rows: list[Programme] | None = None) -> matching.Menu:
-    """Match ``person`` against the directory (or the directory rows already read)."""
-    rows = directory.all_programmes(person.area) if rows is None else rows
+def for_person(person: Circumstances, rows: list[Programme]) -> matching.Menu:
+    """Match ``person`` against the directory rows read for them."""
     programmes = [directory.for_matching(p) for p in rows]
     return matching.match(person, programmes, today(), current_app.config["FINDER_LONG_WAIT_DAYS"])
 

@@ -12,9 +12,7 @@ Content-Security-Policy nonce is taken out of a kept page and each response gets
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, NamedTuple
@@ -22,11 +20,8 @@ from typing import Any, NamedTuple
 from cachetools import LRUCache
 from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_login import current_user
-from sqlalchemy import select
 
-from finder import menu
-from finder.extensions import db
-from finder.models import DirectoryVersion
+from finder import directory, menu
 
 # Stands in for the nonce in a kept page: no rendered page can hold these bytes (a NUL is
 # refused in any request, and templates never write one).
@@ -42,20 +37,10 @@ class Key(NamedTuple):
 class Pages:
     """A bounded, thread-safe store of rendered pages (bytes with SLOT for the nonce)."""
 
-    def __init__(self, max_bytes: int, check_seconds: float) -> None:
+    def __init__(self, max_bytes: int) -> None:
         self._pages: LRUCache[Key, tuple[bytes, int]] = LRUCache(max_bytes, getsizeof=_size)
         self._lock = threading.Lock()
         self.hits = self.misses = 0
-        self._check_seconds = check_seconds
-        self._version = 0
-        self._checked_at = -math.inf
-
-    def version(self) -> int:
-        """The directory version, read from the database at most every check_seconds."""
-        now = time.monotonic()
-        if now - self._checked_at >= self._check_seconds:
-            self._version, self._checked_at = version(), now
-        return self._version
 
     def get(self, key: Key) -> bytes | None:
         with self._lock:
@@ -76,18 +61,12 @@ def _size(value: tuple[bytes, int]) -> int:
     return value[1]
 
 
-def version() -> int:
-    return db.session.scalar(select(DirectoryVersion.version)) or 0
-
-
 def pages() -> Pages:
     return current_app.extensions["finder_pages"]  # type: ignore[no-any-return]
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["finder_pages"] = Pages(
-        app.config["FINDER_PAGE_CACHE_BYTES"], app.config["FINDER_DIRECTORY_CHECK_SECONDS"]
-    )
+    app.extensions["finder_pages"] = Pages(app.config["FINDER_PAGE_CACHE_BYTES"])
 
 
 def _shareable() -> bool:
@@ -101,7 +80,7 @@ def kept(view: Callable[..., Any]) -> Callable[..., Any]:
     def serve(*args: Any, **kwargs: Any) -> Any:
         if not _shareable():
             return view(*args, **kwargs)
-        key = Key(request.full_path, pages().version(), menu.today())
+        key = Key(request.full_path, directory.version(), menu.today())
         nonce = g.csp_nonce.encode()
         body = pages().get(key)
         if body is not None:

@@ -69,7 +69,7 @@ def programmes() -> ResponseReturnValue:
     lang, error = _language()
     if error:
         return _error_response([error])
-    return jsonify(programmes=[_programme_json(p, str(lang)) for p in directory.all_programmes()])
+    return jsonify(programmes=[_programme_json(p, str(lang)) for p in directory.shown_programmes()])
 
 
 @public
@@ -87,8 +87,9 @@ def match() -> ResponseReturnValue:
         return _error_response(errors)
     g.lang = lang
     with force_locale(str(lang)):
-        elsewhere = directory.elsewhere(person.area) if person.area else 0
-        return jsonify(menu.as_json(menu.for_person(person), elsewhere))
+        elsewhere = directory.shown_elsewhere(person.area) if person.area else 0
+        rows = directory.shown_programmes(person.area)
+        return jsonify(menu.as_json(menu.for_person(person, rows), elsewhere))
 
 
 def _allowed(name: str, areas: dict[str, str]) -> list[str] | str:

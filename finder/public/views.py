@@ -123,7 +123,7 @@ def results() -> ResponseReturnValue:
         return _reask_first_error(errors, person, areas)
     # Programmes only for other areas are counted, not each shown (a national directory has
     # thousands of them).
-    rows = directory.all_programmes(person.area)
+    rows = directory.shown_programmes(person.area)
     found = menu.for_person(person, rows)
     by_slug = {p.slug: p for p in rows}
     return render_template(
@@ -133,20 +133,20 @@ def results() -> ResponseReturnValue:
         answers=person.answered(),
         eligible=[o for o in found.options if o.fit != "not_eligible"],
         not_eligible=[o for o in found.options if o.fit == "not_eligible"],
-        elsewhere=directory.elsewhere(person.area) if person.area else 0,
+        elsewhere=directory.shown_elsewhere(person.area) if person.area else 0,
     )
 
 
 @public
 @pagecache.kept
 def programmes() -> ResponseReturnValue:
-    return render_template("public/programmes.jinja", programmes=directory.all_programmes())
+    return render_template("public/programmes.jinja", programmes=directory.shown_programmes())
 
 
 @public
 @pagecache.kept
 def programme(slug: str) -> ResponseReturnValue:
-    found = directory.programme(slug)
+    found = directory.shown_programme(slug)
     if found is None:
         abort(404)
     return render_template(
@@ -174,14 +174,14 @@ def privacy() -> ResponseReturnValue:
 @pagecache.kept
 def explainers() -> ResponseReturnValue:
     return render_template(
-        "explainers/overview.jinja", programmes=directory.all_programmes(), guide=guide
+        "explainers/overview.jinja", programmes=directory.shown_programmes(), guide=guide
     )
 
 
 @public
 @pagecache.kept
 def explainer(slug: str) -> ResponseReturnValue:
-    found = directory.programme(slug)
+    found = directory.shown_programme(slug)
     if found is None:
         abort(404)
     runs = directory.upcoming_runs(found, menu.today())[:4]

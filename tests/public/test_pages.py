@@ -276,7 +276,7 @@ def test_an_unexpected_error_gives_the_nhs_error_page_and_no_details(fetch, monk
     def broken():
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(directory, "all_programmes", broken)
+    monkeypatch.setattr(directory, "shown_programmes", broken)
     page = fetch("/en/programmes", status=500)
     assert page.find("h1").get_text(strip=True) == "Sorry, there is a problem with the service"
     assert "secret internal detail" not in str(page)

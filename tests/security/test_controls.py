@@ -246,7 +246,7 @@ def test_s17_staff_pages_are_not_cached(app, make_referral):
 def test_s18_s19_logs_are_json_and_carry_no_personal_data(app, caplog, monkeypatch):
     from finder import directory
 
-    monkeypatch.setattr(directory, "all_programmes", lambda: 1 / 0)
+    monkeypatch.setattr(directory, "shown_programmes", lambda: 1 / 0)
     with caplog.at_level(logging.INFO, logger="finder"):
         app.test_client().get("/en/programmes?name=Bob%0D%0AINFO+login+ok&nhs=9434765919")
     record = next(r for r in caplog.records if "unhandled error" in r.getMessage())
@@ -363,7 +363,7 @@ def test_s30_oversized_bodies_get_413(client):
 def test_s31_error_page_has_a_correlation_id_and_no_detail(app, monkeypatch):
     from finder import directory
 
-    monkeypatch.setattr(directory, "all_programmes", lambda: [][1])
+    monkeypatch.setattr(directory, "shown_programmes", lambda: [][1])
     response = app.test_client().get("/en/programmes?not=kept")  # a page not rendered before
     body = response.get_data(as_text=True)
     assert response.status_code == 500 and "IndexError" not in body and "Traceback" not in body
@@ -380,7 +380,7 @@ def test_s26_a_database_outage_gets_503_with_retry_after_and_one_log_line(app, m
     def down() -> None:
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
-    monkeypatch.setattr(directory, "all_programmes", down)
+    monkeypatch.setattr(directory, "shown_programmes", down)
     for url in ("/en/programmes?db=down", "/api/v1/programmes"):
         caplog.clear()
         response = app.test_client().get(url)
