@@ -69,16 +69,18 @@ run: install db ## Set everything up and serve the site at http://127.0.0.1:$(PO
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) 'finder:create_app()'
 
 .PHONY: browser
-browser: ## Install Debian's Chromium for the browser tests (as root, when missing)
-	@if command -v chromium >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation fonts-noto-core >/dev/null; \
-	else echo "Chromium is missing: install Debian's chromium package to run the browser tests"; fi
+browser: ## Install Debian's Chromium (browser tests) and nginx (slow-client tests), as root, when missing
+	@if command -v chromium >/dev/null 2>&1 && [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation fonts-noto-core nginx-light >/dev/null; \
+	  nginx -s stop 2>/dev/null || true; \
+	else echo "Chromium or nginx is missing: install Debian's chromium and nginx-light packages to run every test"; fi
 
 .PHONY: lint
 lint: $(BIN)/.installed ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/bandit -q -r finder -ll
 
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 

@@ -48,9 +48,11 @@ def _filtered(practice_id: int, filters: Filters, overdue_days: int) -> Select[A
     if filters.programme:
         query = query.join(Referral.programme).where(Programme.slug == filters.programme)
     if filters.since:
-        query = query.where(Referral.created_at >= dt.datetime.combine(filters.since, dt.time()))
+        query = query.where(
+            Referral.created_at >= dt.datetime.combine(filters.since, dt.time(), dt.UTC)
+        )
     if filters.until:
-        end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time())
+        end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time(), dt.UTC)
         query = query.where(Referral.created_at < end)
     if filters.overdue:
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=overdue_days)

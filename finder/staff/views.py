@@ -442,13 +442,15 @@ def handout() -> ResponseReturnValue:
     if item:
         operations.audit_now("referral.handout", item.reference, language=g.lang)
     target = url_for("public.programme", slug=programme.slug, _external=True)
+    # segno writes the SVG itself from the URL's bits: no outside text goes in unescaped.
+    svg = segno.make(target, error="m").svg_inline(scale=3)
+    qr_svg = Markup(svg)  # noqa: S704  # nosec B704
     return render_template(
         "public/handout.jinja",
         referral=item,
         programme=programme,
         runs=directory.upcoming_runs(programme, menu.today())[:3],
-        # segno writes the SVG itself from the URL's bits: no outside text goes in unescaped.
-        qr_svg=Markup(segno.make(target, error="m").svg_inline(scale=3)),  # noqa: S704
+        qr_svg=qr_svg,
         qr_target=target,
     )
 
