@@ -53,6 +53,8 @@ class Copy:
     seen: int = -1  # the version last read from the database
     programmes: tuple[Programme, ...] = ()
     by_slug: dict[str, Programme] = field(default_factory=dict)
+    everywhere: tuple[Programme, ...] = ()  # offered in every area (no areas listed)
+    by_area: dict[str, tuple[Programme, ...]] = field(default_factory=dict)  # and those
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -79,20 +81,33 @@ def _copy() -> Copy:
                 with Session(db.engine) as session:
                     rows = tuple(session.scalars(_programmes().order_by(Programme.slug)))
                     session.expunge_all()
-                copy.programmes, copy.by_slug = rows, {p.slug: p for p in rows}
+                _index(copy, rows)
                 copy.version = wanted
     return copy
 
 
-def _offered(programme: Programme, area: str) -> bool:
-    """Offered to people living in the area: listed for it, or for everywhere (no areas)."""
-    return not programme.areas or any(a.slug == area for a in programme.areas)
+def _index(copy: Copy, rows: tuple[Programme, ...]) -> None:
+    """Who is offered what, worked out once per copy (a national directory has 5,000)."""
+    everywhere = tuple(p for p in rows if not p.areas)
+    listed: dict[str, list[Programme]] = {}
+    for programme in rows:
+        for area in programme.areas:
+            listed.setdefault(area.slug, []).append(programme)
+    copy.programmes, copy.by_slug = rows, {p.slug: p for p in rows}
+    copy.everywhere = everywhere
+    copy.by_area = {
+        slug: tuple(sorted((*everywhere, *own), key=lambda p: p.slug))
+        for slug, own in listed.items()
+    }
 
 
 def shown_programmes(area: str | None = None) -> list[Programme]:
-    """Every programme, or those offered in ``area``, from the worker's read-only copy."""
-    rows = _copy().programmes
-    return [p for p in rows if _offered(p, area)] if area else list(rows)
+    """Every programme, or those offered to people living in ``area`` (listed for it, or for
+    everywhere), by slug, from the worker's read-only copy."""
+    copy = _copy()
+    if not area:
+        return list(copy.programmes)
+    return list(copy.by_area.get(area, copy.everywhere))
 
 
 def shown_programme(slug: str) -> Programme | None:
@@ -102,7 +117,8 @@ def shown_programme(slug: str) -> Programme | None:
 
 def shown_elsewhere(area: str) -> int:
     """How many programmes are only for people who live in other areas."""
-    return sum(not _offered(p, area) for p in _copy().programmes)
+    copy = _copy()
+    return len(copy.programmes) - len(copy.by_area.get(area, copy.everywhere))
 
 
 def all_programmes() -> list[Programme]:
