@@ -7,7 +7,7 @@ import re
 import time
 
 import time_machine
-from sqlalchemy import select, text, update
+from sqlalchemy import inspect, select, text, update
 
 from finder import directory, pagecache
 from finder.extensions import db
@@ -129,3 +129,21 @@ def test_error_pages_and_redirects_are_not_kept(app, client):
         second = client.get(url)
         assert first.status_code == second.status_code and first.status_code in (302, 400)
         assert pages.hits == hits, url
+
+
+def test_the_directory_copy_is_read_again_after_a_change_and_is_detached(app):
+    visitor = app.test_client()
+    with visitor.session_transaction() as session:
+        session["seen"] = 1  # a session of its own: pages are rendered for it, not kept
+    assert "Copied title" not in visitor.get(PROGRAMME).get_data(as_text=True)
+    text_id, old = _rename_desmond(app, "Copied title")
+    try:
+        assert "Copied title" in visitor.get(PROGRAMME).get_data(as_text=True)
+    finally:
+        with app.app_context():
+            db.session.execute(
+                update(ProgrammeText).where(ProgrammeText.id == text_id).values(name=old)
+            )
+            db.session.commit()
+    with app.test_request_context():
+        assert all(inspect(p).detached for p in directory.shown_programmes())
