@@ -5,71 +5,18 @@ self-referrals. Every acknowledged referral must be there in full afterwards."""
 from __future__ import annotations
 
 import os
-import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from http.cookiejar import CookieJar
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, migrated_app
-
-BIN = ROOT / ".venv" / "bin"
-
-
-@contextmanager
-def gunicorn(database_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The production server (three workers) on a migrated database: its address and process."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "FINDER_SELF_REFERRAL_LIMIT": "100000",
-        "GUNICORN_WORKERS": "3",
-        "GUNICORN_THREADS": "2",
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-    }
-    server = subprocess.Popen(
-        [
-            BIN / "gunicorn",
-            "--config",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--no-control-socket",
-            "finder:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    try:
-        yield base, server
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+from tests.conftest import migrated_app
+from tests.security.servers import gunicorn, referrals, self_refer
 
 
 @pytest.fixture
@@ -82,50 +29,6 @@ def stack(tmp_path):
         db.engine.dispose()
     with gunicorn(f"sqlite:///{database}") as (base, server):
         yield base, database, server
-
-
-def self_refer(base: str, name: str) -> str | None:
-    """One patient's self-referral; the reference if the server acknowledged it."""
-    jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    try:
-        form = opener.open(base + "/en/self-refer/x-pert", timeout=10).read().decode()
-        fields = dict(re.findall(r'name="(csrf_token|submission)" value="([^"]+)"', form))
-        data = urllib.parse.urlencode(
-            {
-                **fields,
-                "name": name,
-                "date_of_birth": "01/01/1960",
-                "phone": "07700 900123",
-                "practice": "DEMO01",
-                "preferred_language": "en",
-                "consent": "y",
-            }
-        ).encode()
-        done = opener.open(base + "/en/self-refer/x-pert", data, timeout=10)
-        page = done.read().decode()
-        found = re.search(r'class="app-reference">(DE-[0-9A-Z-]+)<', page)
-        return found.group(1) if found and done.status == 200 else None
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return None
-
-
-def referrals(conn: Any) -> tuple[dict[str, str], set[str]]:
-    """Each stored referral's patient name, and the references with a creation audit row.
-
-    ``conn`` is a DB-API connection with ``execute`` (sqlite3 or psycopg)."""
-    rows = dict(
-        conn.execute(
-            "SELECT r.reference, p.name FROM referral r JOIN patient p ON p.id = r.patient_id"
-        ).fetchall()
-    )
-    audited = {
-        ref
-        for (ref,) in conn.execute(
-            "SELECT object_ref FROM audit_event WHERE action = 'referral.create'"
-        ).fetchall()
-    }
-    return rows, audited
 
 
 def stored(database: Path) -> tuple[dict[str, str], str, set[str]]:

@@ -28,7 +28,7 @@ import psycopg
 import pytest
 
 from tests.conftest import migrated_app, skip_or_fail
-from tests.security.test_faults import gunicorn, referrals, self_refer
+from tests.security.servers import gunicorn, referrals, self_refer
 
 DATABASE = "finder"
 

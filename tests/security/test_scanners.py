@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
-import socket
 import subprocess
 import time
 import urllib.error
@@ -29,9 +27,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import ROOT, migrated_app, skip_or_fail
+from tests.conftest import migrated_app, skip_or_fail
+from tests.security.servers import BIN, gunicorn
 
-BIN = ROOT / ".venv" / "bin"
 # migrated_app seeds every demo account with this password.
 DEMO_PASSWORD = "test-password"
 SQLMAP_SECONDS = 180
@@ -100,33 +98,14 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             select(Referral.reference).join(Practice).where(Practice.code == "DEMO01").limit(1)
         )
         db.engine.dispose()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     access_log = tmp_path / "access.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
+    settings = {
         "FINDER_DEMO_PASSWORD": DEMO_PASSWORD,
-        "GUNICORN_WORKERS": "3",
         "GUNICORN_THREADS": "4",
         "GUNICORN_ACCESS_LOG": str(access_log),
     }
-    server = subprocess.Popen(
-        [BIN / "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-         "--no-control-socket", "finder:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield Stack(base, access_log, str(reference))
-    server.terminate()
-    server.wait(timeout=30)
+    with gunicorn(f"sqlite:///{database}", **settings) as (base, _):
+        yield Stack(base, access_log, str(reference))
 
 
 def staff_cookie(base: str) -> str:

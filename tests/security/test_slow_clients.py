@@ -20,15 +20,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, migrated_app, skip_or_fail
-from tests.security.test_faults import gunicorn
+from tests.security.servers import free_port, gunicorn, wait_until_up
 
 SLOW_CLIENTS = 40  # ten times gunicorn's threads in the test stack (3 workers x 2 threads)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +41,7 @@ def nginx(app_server, tmp_path_factory) -> Iterator[str]:
     if binary is None:
         skip_or_fail("nginx is missing: `make test` installs Debian's nginx (as root)")
     work = tmp_path_factory.mktemp("nginx")
-    port = _free_port()
+    port = free_port()
     (work / "nginx.conf").write_text(
         f"""
 daemon off;
@@ -76,12 +70,7 @@ http {{
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_until_up(base)
     yield base
     process.terminate()
     process.wait(timeout=10)
