@@ -215,12 +215,13 @@ def mark_stage(referral: Referral, status: str, at: dt.datetime) -> None:
 
 
 def _change(referral: Referral, to_status: str, reason: str | None) -> None:
-    if not statuses.can_change(referral.status, to_status):
-        raise InvalidTransition(f"{referral.status} -> {to_status}")
+    from_status = referral.status
+    if not statuses.can_change(from_status, to_status):
+        raise InvalidTransition(f"{from_status} -> {to_status}")
     _event(
         referral,
         "status",
-        from_status=referral.status,
+        from_status=from_status,
         to_status=to_status,
         snomed_code=statuses.code_for(to_status, referral.programme.slug),
         reason=reason or None,
@@ -228,7 +229,8 @@ def _change(referral: Referral, to_status: str, reason: str | None) -> None:
     referral.status = to_status
     referral.status_changed_at = now()
     mark_stage(referral, to_status, referral.status_changed_at)
-    audit("referral.status", referral.reference, to_status=to_status)
+    # The reason is free text (it may name someone): it stays on the referral's history.
+    audit("referral.status", referral.reference, from_status=from_status, to_status=to_status)
 
 
 def change_status(referral: Referral, to_status: str, reason: str | None) -> None:

@@ -117,8 +117,16 @@ class ReferralForm(ContactRequired, BaseForm):
 
 
 class StatusForm(BaseForm):
-    status = NHSSelectField(_l("New status"), choices=[], validate_choice=False)
-    reason = NHSTextAreaField(_l("Reason (optional)"), validators=[Length(max=1000)])
+    status = NHSSelectField(
+        _l("New status"),
+        choices=[],
+        validate_choice=False,
+        validators=[DataRequired(_l("Choose the new status"))],
+    )
+    reason = NHSTextAreaField(
+        _l("Reason (optional)"),
+        validators=[Length(max=1000, message=_l("Give a reason of 1,000 characters or fewer"))],
+    )
 
     def set_choices(self, allowed: list[str]) -> None:
         self.status.choices = choices((s, LABELS[s]) for s in allowed)
