@@ -91,7 +91,7 @@ test: install browser check-strings lint ## Install what the tests need and run 
 
 .PHONY: test-postgres
 test-postgres: $(BIN)/.installed ## Run the suite again on PostgreSQL (skips when it is not there, fails in CI)
-	FINDER_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	FINDER_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest -m "not browser and not stack" $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: install browser tools/lighthouse/node_modules/.installed ## Measure the production stack against its budgets (prints a table, writes bench-results/bench.json)

@@ -18,6 +18,8 @@ import pytest
 from tests.conftest import migrated_app
 from tests.security.servers import gunicorn, referrals, self_refer
 
+pytestmark = pytest.mark.stack
+
 
 @pytest.fixture
 def stack(tmp_path):

@@ -30,6 +30,8 @@ import pytest
 from tests.conftest import migrated_app, skip_or_fail
 from tests.security.servers import gunicorn, referrals, self_refer
 
+pytestmark = pytest.mark.stack
+
 DATABASE = "finder"
 
 

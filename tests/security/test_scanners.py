@@ -30,6 +30,8 @@ from sqlalchemy import select
 from tests.conftest import migrated_app, skip_or_fail
 from tests.security.servers import BIN, gunicorn
 
+pytestmark = pytest.mark.stack
+
 # migrated_app seeds every demo account with this password.
 DEMO_PASSWORD = "test-password"
 SQLMAP_SECONDS = 180
