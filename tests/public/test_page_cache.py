@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import time_machine
 from sqlalchemy import inspect, select, text, update
@@ -39,14 +41,23 @@ def test_a_kept_page_is_served_with_a_nonce_of_its_own(app, client):
     assert second.get_data(as_text=True).replace(body_two, body_one) == first.get_data(as_text=True)
 
 
-def _rename_desmond(app, name: str) -> tuple[int, str]:
+@contextmanager
+def desmond_renamed(app, name: str) -> Iterator[None]:
+    """Desmond's English name changed in the database for the block, then put back."""
     with app.app_context():
         desmond = db.session.scalar(select(Programme).filter_by(slug="desmond"))
         english = next(t for t in desmond.texts if t.locale == "en")
         text_id, old = english.id, english.name
         english.name = name
         db.session.commit()
-    return text_id, old
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.execute(
+                update(ProgrammeText).where(ProgrammeText.id == text_id).values(name=old)
+            )
+            db.session.commit()
 
 
 def test_a_change_to_the_directory_shows_in_every_worker_within_the_check_interval(app, client):
@@ -55,18 +66,11 @@ def test_a_change_to_the_directory_shows_in_every_worker_within_the_check_interv
     other = deployed.test_client()
     for worker in (client, other):
         assert "Kept title" not in worker.get(PROGRAMME).get_data(as_text=True)
-    text_id, old = _rename_desmond(app, "Kept title")
-    try:
+    with desmond_renamed(app, "Kept title"):
         assert "Kept title" in client.get(PROGRAMME).get_data(as_text=True)  # checks each time
         assert "Kept title" not in other.get(PROGRAMME).get_data(as_text=True)
         time.sleep(1.1)
         assert "Kept title" in other.get(PROGRAMME).get_data(as_text=True)
-    finally:
-        with app.app_context():
-            db.session.execute(
-                update(ProgrammeText).where(ProgrammeText.id == text_id).values(name=old)
-            )
-            db.session.commit()
     assert "Kept title" not in client.get(PROGRAMME).get_data(as_text=True)
     with deployed.app_context():
         db.engine.dispose()
@@ -136,14 +140,7 @@ def test_the_directory_copy_is_read_again_after_a_change_and_is_detached(app):
     with visitor.session_transaction() as session:
         session["seen"] = 1  # a session of its own: pages are rendered for it, not kept
     assert "Copied title" not in visitor.get(PROGRAMME).get_data(as_text=True)
-    text_id, old = _rename_desmond(app, "Copied title")
-    try:
+    with desmond_renamed(app, "Copied title"):
         assert "Copied title" in visitor.get(PROGRAMME).get_data(as_text=True)
-    finally:
-        with app.app_context():
-            db.session.execute(
-                update(ProgrammeText).where(ProgrammeText.id == text_id).values(name=old)
-            )
-            db.session.commit()
     with app.test_request_context():
         assert all(inspect(p).detached for p in directory.shown_programmes())
