@@ -64,13 +64,23 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError(f"{app} did not start")
 
-    def peak_memory_mb(self) -> float:
-        """The largest peak resident set (VmHWM) of the workers."""
-        children = subprocess.run(
+    def workers(self) -> list[str]:
+        return subprocess.run(
             ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
         ).stdout.split()
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the workers have used (time stolen by the host is not)."""
+        ticks = 0
+        for pid in self.workers():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def peak_memory_mb(self) -> float:
+        """The largest peak resident set (VmHWM) of the workers."""
         peaks = []
-        for pid in children:
+        for pid in self.workers():
             status = Path(f"/proc/{pid}/status").read_text()
             peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)  # type: ignore[union-attr]
         return round(max(peaks), 1) if peaks else 0.0
