@@ -28,8 +28,10 @@ from finder.models import (
     ProgrammeText,
     Provider,
     Referral,
+    User,
     programme_area,
 )
+from finder.passwords import hash_password
 
 AREAS, PROGRAMMES, PRACTICES, BATCH = 200, 5000, 2000, 20_000
 
@@ -171,6 +173,34 @@ def timed(client, path: str, runs: int) -> float:
     return round(statistics.median(times) * 1000, 1)
 
 
+CLINICIAN = "clinician@national.invalid"
+PASSWORD = os.environ.get("FINDER_DEMO_PASSWORD", "demo-password")
+
+
+def _national_clinician() -> None:
+    """A clinician at the first national practice (made once)."""
+    if db.session.scalar(select(User.id).filter_by(email=CLINICIAN)) is None:
+        practice = db.session.scalar(select(Practice.id).filter_by(code="N00000"))
+        db.session.add(
+            User(
+                email=CLINICIAN,
+                name="National Clinician",
+                role="clinician",
+                practice_id=practice,
+                password_hash=hash_password(PASSWORD),
+            )
+        )
+        db.session.commit()
+
+
+def _signed_in(app, email: str):
+    client = app.test_client()
+    login = client.get("/en/staff/login").get_data(as_text=True)
+    token = login.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/en/staff/login", data={"email": email, "csrf_token": token, "password": PASSWORD})
+    return client
+
+
 def main() -> None:
     referrals = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     # Pages rendered each time (FINDER_PAGE_CACHE_BYTES 0): the budget is for rendering.
@@ -183,17 +213,9 @@ def main() -> None:
             generate(referrals)
             print(f"generated in {time.perf_counter() - started:.0f} s")
         count = db.session.scalar(select(func.count()).select_from(Referral))
-    client = app.test_client()
-    login = client.get("/en/staff/login").get_data(as_text=True)
-    token = login.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post(
-        "/en/staff/login",
-        data={
-            "email": "commissioner@demo.invalid",
-            "csrf_token": token,
-            "password": os.environ.get("FINDER_DEMO_PASSWORD", "demo-password"),
-        },
-    )
+        _national_clinician()
+    client = _signed_in(app, "commissioner@demo.invalid")
+    clinician = _signed_in(app, CLINICIAN)
     backend = app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0]
     print(f"database: {backend}; {PROGRAMMES:,} programmes, {count:,} referrals")
     pages = [
@@ -203,6 +225,14 @@ def main() -> None:
     ]
     for label, path, runs in pages:
         print(f"{label}: {timed(client, path, runs)} ms")
+    print(
+        "referral list of a practice (about 500 referrals), first page, median of 5: "
+        f"{timed(clinician, '/en/staff/referrals', 5)} ms"
+    )
+    print(
+        "referral list filtered by status and dates, median of 5: "
+        f"{timed(clinician, '/en/staff/referrals?status=booked&since=2020-01-01', 5)} ms"
+    )
     with app.app_context():
         started = time.perf_counter()
         uptake.refresh(None)

@@ -305,7 +305,8 @@ def referrals() -> ResponseReturnValue:
         "staff/referrals.jinja",
         page=page,
         filters=filters,
-        programmes=directory.all_programmes(),
+        # The programmes offered where the practice is (a national directory has 5,000).
+        programmes=directory.shown_programmes(current_user.practice.area.slug),
         statuses=statuses,
         dm014_date=queries.dm014_date,
     )
