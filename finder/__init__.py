@@ -30,6 +30,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# An execution option for connections that only read (see _sqlite_on_begin).
+READS_ONLY = "finder_reads_only"
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn: Any) -> None:
     if conn.dialect.name != "sqlite":
@@ -39,9 +43,15 @@ def _sqlite_on_begin(conn: Any) -> None:
     # concurrent writers would fail with "database is locked". Reads stay unblocked (WAL).
     # Staff pages write an audit row even on GET, so they count as writers. Outside a request
     # (commands, tests) transactions stay deferred.
-    writing = has_request_context() and (
-        request.method not in ("GET", "HEAD", "OPTIONS")
-        or request.blueprint in ("staff", "commissioning")
+    # A connection opened only to read (the directory copy) never takes the lock: it would wait
+    # for its own request's writing connection.
+    writing = (
+        has_request_context()
+        and not conn.get_execution_options().get(READS_ONLY)
+        and (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            or request.blueprint in ("staff", "commissioning")
+        )
     )
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 

@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from finder import matching
+from finder import READS_ONLY, matching
 from finder.dates import add_months
 from finder.extensions import db
 from finder.models import (
@@ -78,7 +78,7 @@ def _copy() -> Copy:
     if copy.version != wanted:
         with copy.lock:  # one thread reads; the others wait for its copy
             if copy.version != wanted:
-                with Session(db.engine) as session:
+                with Session(db.engine.execution_options(**{READS_ONLY: True})) as session:
                     rows = tuple(session.scalars(_programmes().order_by(Programme.slug)))
                     session.expunge_all()
                 _index(copy, rows)

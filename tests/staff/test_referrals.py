@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from finder import nhs_number
 from finder.extensions import db
 from finder.models import AuditEvent, Referral
-from tests.conftest import check_page
-from tests.staff.conftest import csrf_token, referral
+from tests.conftest import check_page, migrated_app
+from tests.staff.conftest import csrf_token, referral, sign_in
 
 
 def page(response):
@@ -366,3 +366,13 @@ def test_create_user_command(app):
         BeautifulSoup(client.get("/en/staff/").data, "html5lib").find("h1").get_text()
         == "Hello, New Nurse"
     )
+
+
+def test_a_staff_page_can_be_the_first_to_read_the_directory_copy(tmp_path):
+    """Found by S15 on a fresh server: the copy was read on a second connection that waited
+    for the request's own write lock on SQLite ("database is locked", 503)."""
+    app = migrated_app(f"sqlite:///{tmp_path / 'fresh.db'}")
+    client = sign_in(app.test_client(), "clinician")
+    assert client.get("/en/staff/referrals").status_code == 200
+    with app.app_context():
+        db.engine.dispose()
