@@ -38,7 +38,7 @@ class Pages:
     """A bounded, thread-safe store of rendered pages (bytes with SLOT for the nonce)."""
 
     def __init__(self, max_bytes: int) -> None:
-        self._pages: LRUCache[Key, tuple[bytes, int]] = LRUCache(max_bytes, getsizeof=_size)
+        self._pages: LRUCache[Key, bytes] = LRUCache(max_bytes, getsizeof=len)
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -47,18 +47,14 @@ class Pages:
             found = self._pages.get(key)
             if found is None:
                 self.misses += 1
-                return None
-            self.hits += 1
-            return found[0]
+            else:
+                self.hits += 1
+            return found
 
     def put(self, key: Key, body: bytes) -> None:
         if len(body) <= self._pages.maxsize:
             with self._lock:
-                self._pages[key] = (body, len(body))
-
-
-def _size(value: tuple[bytes, int]) -> int:
-    return value[1]
+                self._pages[key] = body
 
 
 def pages() -> Pages:

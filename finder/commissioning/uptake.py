@@ -252,7 +252,7 @@ def dashboard(practice_id: int | None) -> Dashboard:
     age = dt.timedelta(seconds=current_app.config["FINDER_UPTAKE_CACHE_SECONDS"])
     if not age:
         return _compute(practice_id)
-    scope = "all" if practice_id is None else str(practice_id)
+    scope = _scope(practice_id)
     kept: dict[str, Dashboard] = current_app.extensions.setdefault("finder_uptake", {})
     now = dt.datetime.now(dt.UTC)
     board = kept.get(scope)
@@ -267,6 +267,10 @@ def dashboard(practice_id: int | None) -> Dashboard:
             refresh_in_background(practice_id)
     kept[scope] = board
     return board
+
+
+def _scope(practice_id: int | None) -> str:
+    return "all" if practice_id is None else str(practice_id)
 
 
 def _claim(scope: str, now: dt.datetime) -> bool:
@@ -289,7 +293,7 @@ def _claim(scope: str, now: dt.datetime) -> bool:
 def refresh(practice_id: int | None) -> Dashboard:
     """Work the figures out again and store them for every worker."""
     board = _compute(practice_id)
-    scope = "all" if practice_id is None else str(practice_id)
+    scope = _scope(practice_id)
     values = {"made_at": board.made_at, "figures": board.figures(), "refreshing_since": None}
     # End the reads first: on SQLite a transaction that has read cannot wait for the write lock.
     db.session.commit()

@@ -354,7 +354,7 @@ def change_status(ref: str) -> ResponseReturnValue:
             flash(_("Status changed to %(status)s.", status=statuses.LABELS[item.status]))
     else:
         for message in (m for messages in form.errors.values() for m in messages):
-            flash(_("%(problem)s. Nothing was changed.", problem=str(message).rstrip(".")), "error")
+            flash(_("Nothing was changed. %(problem)s", problem=message), "error")
     return redirect(url_for(".referral", ref=item.reference))
 
 

@@ -191,14 +191,15 @@ class ReferralStatusMachine(RuleBasedStateMachine):
         else:
             assert after == before, "a refused change must write nothing"
             if not to_status:
-                problem = "Choose the new status."
+                message = "Nothing was changed. Choose the new status"
             elif len(reason) > MAX_REASON:
-                problem = "Give a reason of 1,000 characters or fewer."
+                message = "Nothing was changed. Give a reason of 1,000 characters or fewer"
             else:
-                problem = (
+                message = (
                     f"A referral that is {words(self.status)} cannot become {words(to_status)}."
+                    " Nothing was changed."
                 )
-            assert shown == [("alert", f"{problem} Nothing was changed.")]
+            assert shown == [("alert", message)]
 
     @staticmethod
     def check_one_change_was_added(
