@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -141,6 +142,8 @@ class CourseRun(db.Model):  # type: ignore[name-defined,misc]
     places_left: Mapped[int]
     # When the course is full and keeps a waiting list: the expected wait for a place.
     expected_wait_days: Mapped[int | None]
+    # A run that has referrals is retired instead of deleted: patients no longer see it.
+    retired: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     programme: Mapped[Programme] = relationship(back_populates="runs")
     venue: Mapped[Venue | None] = relationship()
@@ -187,6 +190,9 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None]
     recovery_codes: Mapped[list[str] | None] = mapped_column(JSON)
+    # The secret of a second factor being set up, until its first code confirms it. Kept here,
+    # never in the session cookie (which the browser can read).
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
 
     practice: Mapped[Practice | None] = relationship()
 
@@ -243,6 +249,9 @@ class Referral(db.Model):  # type: ignore[name-defined,misc]
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Assisted online registration: {"has_device": bool, "needed_help": bool}.
     registration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Goes up with every change: a form carries the version it was shown, and a change made
+    # from an older one is refused (two people changing one referral at once).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     patient: Mapped[Patient] = relationship()
     practice: Mapped[Practice] = relationship()
@@ -300,6 +309,17 @@ class RateLimit(db.Model):  # type: ignore[name-defined,misc]
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime(), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class FormSubmission(db.Model):  # type: ignore[name-defined,misc]
+    """A creating form's one-time key: a second submission of the same form (a double click,
+    a resent request) finds what the first one made instead of making it again."""
+
+    __tablename__ = "form_submission"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    # Where the first submission led (a path on this site), shown again to the second.
+    target: Mapped[str | None] = mapped_column(String(300))
 
 
 class Feedback(db.Model):  # type: ignore[name-defined,misc]

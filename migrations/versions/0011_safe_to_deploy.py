@@ -1,0 +1,40 @@
+"""safe to deploy: the enrolling second factor kept server-side, a version on each referral,
+one-time form submissions, retired course runs
+
+Revision ID: 0011
+Revises: 0010
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('staff_user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('totp_pending_secret', sa.String(length=64), nullable=True))
+    with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
+    with op.batch_alter_table('course_run', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('retired', sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    op.create_table(
+        'form_submission',
+        sa.Column('key', sa.String(length=64), primary_key=True),
+        sa.Column('made_at', sa.DateTime(timezone=True), nullable=False, index=True),
+        sa.Column('target', sa.String(length=300), nullable=True),
+    )
+
+
+def downgrade():
+    op.drop_table('form_submission')
+    with op.batch_alter_table('course_run', schema=None) as batch_op:
+        batch_op.drop_column('retired')
+    with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.drop_column('version')
+    with op.batch_alter_table('staff_user', schema=None) as batch_op:
+        batch_op.drop_column('totp_pending_secret')
