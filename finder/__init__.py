@@ -2,58 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, session
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from finder import config as configuration
+from finder import database  # noqa: F401 - the engine hooks
 from finder.extensions import babel, compress, csrf, db, login_manager, migrate
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    # Let SQLAlchemy issue BEGIN itself (pysqlite's own handling is wrong for us; see
-    # SQLAlchemy's "Serializable isolation / Savepoints / Transactional DDL" notes).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-
-
-# An execution option for connections that only read (see _sqlite_on_begin).
-READS_ONLY = "finder_reads_only"
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_on_begin(conn: Any) -> None:
-    if conn.dialect.name != "sqlite":
-        return
-    # A request that may write takes the write lock at the start: a deferred transaction that
-    # reads first and then writes cannot wait for another writer (SQLITE_BUSY_SNAPSHOT), so
-    # concurrent writers would fail with "database is locked". Reads stay unblocked (WAL).
-    # Staff pages write an audit row even on GET, so they count as writers. Outside a request
-    # (commands, tests) transactions stay deferred.
-    # A connection opened only to read (the directory copy) never takes the lock: it would wait
-    # for its own request's writing connection.
-    writing = (
-        has_request_context()
-        and not conn.get_execution_options().get(READS_ONLY)
-        and (
-            request.method not in ("GET", "HEAD", "OPTIONS")
-            or request.blueprint in ("staff", "commissioning")
-        )
-    )
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -13,7 +13,8 @@ from flask import Flask, current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from finder import READS_ONLY, matching
+from finder import matching
+from finder.database import READS_ONLY
 from finder.dates import add_months
 from finder.extensions import db
 from finder.models import (

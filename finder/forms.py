@@ -18,6 +18,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectField,
@@ -29,6 +30,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import Field
 
 from finder import nhs_number
+from finder.submissions import new_key
 
 
 def choices(pairs: Any) -> list[SelectChoice]:
@@ -66,6 +68,18 @@ class BaseForm(FlaskForm):
         ]
 
 
+class OnceForm(BaseForm):
+    """A form that creates something: it carries a one-time key (finder.submissions), written
+    into the page with the ``submission_field`` macro."""
+
+    submission = HiddenField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.submission.data:
+            self.submission.data = new_key()
+
+
 def _macro(component: str, name: str) -> Any:
     template = current_app.jinja_env.get_template(f"nhsuk/components/{component}/macro.jinja")
     return getattr(template.module, name)
@@ -92,13 +106,20 @@ class NHSField:
     component = "input"
     macro = "input"
 
-    def __init__(self, *args: Any, hint: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, hint: Any = None, autocomplete: str | None = None, **kwargs: Any
+    ) -> None:
         self.hint = hint
+        # "off" on staff forms about a patient: a shared practice PC must not offer one
+        # patient's details while the next is typed in.
+        self.autocomplete = autocomplete
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
 
     def common(self) -> dict[str, Any]:
         field: Any = self
         params: dict[str, Any] = {"id": field.id, "name": field.name}
+        if self.autocomplete:
+            params["autocomplete"] = self.autocomplete
         if self.hint:
             params["hint"] = {"text": str(self.hint)}
         if field.errors:
@@ -129,7 +150,8 @@ class NHSStringField(NHSField, StringField):
 
 class NHSEmailField(NHSField, EmailField):
     def params(self, **overrides: Any) -> dict[str, Any]:
-        return super().params(type="email", autocomplete="email", spellcheck=False, **overrides)
+        overrides.setdefault("autocomplete", self.autocomplete or "email")
+        return super().params(type="email", spellcheck=False, **overrides)
 
 
 class NHSPasswordField(NHSField, PasswordField):

@@ -4,7 +4,7 @@ app, with one-time recovery codes for a lost phone."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import re
 import secrets
 
 import pyotp
@@ -12,6 +12,7 @@ import segno
 from markupsafe import Markup
 
 from finder.models import User
+from finder.passwords import hash_password, verify
 
 ISSUER = "Diabetes Education Finder"
 RECOVERY_CODES = 10
@@ -55,19 +56,26 @@ def check_enrolment(secret: str, code: str) -> bool:
     return code.isdigit() and len(code) == 6 and _step(code, secret) is not None
 
 
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.replace("-", "").replace(" ", "").lower().encode()).hexdigest()
+_RECOVERY_CODE = re.compile(r"^[0-9a-f]{12}$")
+
+
+def _plain(code: str) -> str:
+    return code.replace("-", "").replace(" ", "").lower()
 
 
 def new_recovery_codes(user: User) -> list[str]:
+    """Ten one-time codes, kept only as password hashes (argon2): shown once, here."""
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
-    user.recovery_codes = [_hash(c) for c in codes]
+    user.recovery_codes = [hash_password(_plain(c)) for c in codes]
     return codes
 
 
 def use_recovery_code(user: User, code: str) -> bool:
-    digest = _hash(code)
-    if user.recovery_codes and digest in user.recovery_codes:
-        user.recovery_codes = [c for c in user.recovery_codes if c != digest]
-        return True
+    plain = _plain(code)
+    if not user.recovery_codes or not _RECOVERY_CODE.match(plain):
+        return False
+    for stored in user.recovery_codes:
+        if verify(stored, plain):
+            user.recovery_codes = [c for c in user.recovery_codes if c != stored]
+            return True
     return False

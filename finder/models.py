@@ -245,8 +245,6 @@ class Referral(db.Model):  # type: ignore[name-defined,misc]
     did_not_attend_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     declined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     linked_from_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
-    # A self-referral form's one-time key: a repeated submission finds this referral again.
-    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Assisted online registration: {"has_device": bool, "needed_help": bool}.
     registration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Goes up with every change: a form carries the version it was shown, and a change made

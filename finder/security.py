@@ -15,6 +15,9 @@ from finder.extensions import compress
 STAFF_BLUEPRINTS = frozenset({"staff", "commissioning"})
 # Pages holding a CSRF token or personal data are never compressed (the BREACH attack).
 UNCOMPRESSED = frozenset({"public.self_refer", "public.self_refer_done", "public.feedback"})
+# Public pages that show personal data back (the self-referral form, also when it is shown
+# again with errors, and its confirmation): never kept by a browser or proxy.
+PERSONAL = frozenset({"public.self_refer", "public.self_refer_done"})
 IDLE = dt.timedelta(minutes=30)
 ABSOLUTE = dt.timedelta(hours=12)
 
@@ -93,7 +96,7 @@ def init_app(app: Flask) -> None:
         response.headers.update(HEADERS)
         if "request_id" in g:
             response.headers["X-Request-Id"] = g.request_id
-        if request.blueprint in STAFF_BLUEPRINTS or request.endpoint == "public.self_refer_done":
+        if request.blueprint in STAFF_BLUEPRINTS or request.endpoint in PERSONAL:
             response.headers["Cache-Control"] = "no-store"
         elif request.endpoint not in UNCOMPRESSED:
             response = compress.after_request(response)

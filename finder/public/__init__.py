@@ -29,3 +29,4 @@ bp.add_url_rule(
 bp.add_url_rule(
     "/feedback/<slug>", view_func=views.feedback, endpoint="feedback", methods=["GET", "POST"]
 )
+bp.add_url_rule("/feedback/<slug>/done", view_func=views.feedback_done, endpoint="feedback_done")

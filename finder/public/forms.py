@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from finder.forms import (
-    BaseForm,
     ContactRequired,
     NHSBooleanField,
     NHSDateField,
@@ -16,6 +14,7 @@ from finder.forms import (
     NHSSelectField,
     NHSStringField,
     NHSTextAreaField,
+    OnceForm,
     choices,
     valid_nhs_number,
     valid_phone,
@@ -24,7 +23,7 @@ from finder.i18n import native_name
 from finder.public.questions import COURSE_LANGUAGES
 
 
-class SelfReferralForm(ContactRequired, BaseForm):
+class SelfReferralForm(ContactRequired, OnceForm):
     name = NHSStringField(
         _l("Your full name"),
         validators=[DataRequired(_l("Enter your full name")), Length(max=200)],
@@ -59,13 +58,12 @@ class SelfReferralForm(ContactRequired, BaseForm):
         _l("I agree that my GP practice and the course team can use these details to contact me"),
         validators=[DataRequired(_l("Tick the box to say you agree, so we can contact you"))],
     )
-    submission = HiddenField()
 
     def set_practices(self, practices: list[tuple[str, str]]) -> None:
         self.practice.choices = choices([("", _l("Choose your GP practice")), *practices])
 
 
-class FeedbackForm(BaseForm):
+class FeedbackForm(OnceForm):
     rating = NHSRadioField(
         _l("How would you rate the course?"),
         choices=choices(

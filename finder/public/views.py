@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,10 +24,11 @@ from finder import directory, guide, menu, pagecache, ratelimit
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.extensions import db
-from finder.models import Feedback, Practice
+from finder.models import Practice
 from finder.public import questions
 from finder.public.forms import FeedbackForm, SelfReferralForm
 from finder.referrals import operations
+from finder.submissions import redirect_once
 
 
 def _url(endpoint: str, answers: Mapping[str, str], **values: Any) -> str:
@@ -203,7 +203,6 @@ def self_refer(slug: str) -> ResponseReturnValue:
     form = SelfReferralForm()
     form.set_practices(directory.practices())
     if request.method == "GET":
-        form.submission.data = secrets.token_urlsafe(24)
         form.preferred_language.data = g.lang
     else:
         limit = current_app.config["FINDER_SELF_REFERRAL_LIMIT"]
@@ -216,16 +215,16 @@ def self_refer(slug: str) -> ResponseReturnValue:
                 details = operations.PatientDetails.from_form(
                     form, contact_method="email" if only_email else "phone", diagnosis_date=None
                 )
-                referral, _created = operations.create_referral(
-                    practice,
-                    programme,
-                    details,
-                    person.answered(),
-                    self_referral=True,
-                    submission_key=form.submission.data or None,
-                )
-                session["self_referral"] = referral.reference
-                return redirect(url_for(".self_refer_done", slug=slug))
+
+                def refer() -> str:
+                    referral, _created = operations.create_referral(
+                        practice, programme, details, person.answered(), self_referral=True
+                    )
+                    # The reference is shown from this browser's session only.
+                    session["self_referral"] = referral.reference
+                    return url_for(".self_refer_done", slug=slug)
+
+                return redirect_once(form.submission.data, refer)
             form.practice.errors = [_("Select your GP practice")]
     return render_template(
         "public/self_refer.jinja",
@@ -246,6 +245,14 @@ def self_refer_done(slug: str) -> ResponseReturnValue:
 
 
 @public
+def feedback_done(slug: str) -> ResponseReturnValue:
+    programme = directory.programme(slug)
+    if programme is None:
+        abort(404)
+    return render_template("public/feedback_done.jinja", programme=programme)
+
+
+@public
 def feedback(slug: str) -> ResponseReturnValue:
     programme = directory.programme(slug)
     if programme is None:
@@ -255,18 +262,13 @@ def feedback(slug: str) -> ResponseReturnValue:
         if not ratelimit.allow("feedback", 10, dt.timedelta(hours=1)):
             return render_template("public/too_many.jinja"), 429
         if form.validate_on_submit():
-            db.session.add(
-                Feedback(
-                    programme_id=programme.id,
-                    rating=int(form.rating.data),
-                    comment=form.comment.data or "",
-                    language=g.lang,
-                    created_at=operations.now(),
-                    status="pending",
-                )
-            )
-            db.session.commit()
-            return render_template("public/feedback_done.jinja", programme=programme)
+            rating, comment = int(form.rating.data), form.comment.data or ""
+
+            def give() -> str:
+                operations.add_feedback(programme, rating, comment, g.lang)
+                return url_for(".feedback_done", slug=slug)
+
+            return redirect_once(form.submission.data, give)
     return render_template(
         "public/feedback.jinja", form=form, programme=programme, has_error=bool(form.errors)
     )

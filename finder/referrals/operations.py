@@ -1,4 +1,5 @@
-"""Writes to the referral record. Each write and its audit event commit together."""
+"""Writes to the referral record. Each operation is one unit of work (``writes()``): the write
+and its audit event commit together, and the referral it changes is locked while it does."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from finder import nhs_number
+from finder.database import locked, writes
 from finder.extensions import db
 from finder.models import (
     AuditEvent,
     CourseRun,
+    Feedback,
     Patient,
     Practice,
     Programme,
@@ -47,9 +50,20 @@ def _actor() -> tuple[User | None, str]:
     return None, "patient"
 
 
-def audit(action: str, object_ref: str | None = None, outcome: str = "ok", **detail: Any) -> None:
-    """Record who did what to which record. ``detail`` must hold no personal data."""
+def audit(
+    action: str,
+    object_ref: str | None = None,
+    outcome: str = "ok",
+    *,
+    account: int | None = None,
+    **detail: Any,
+) -> None:
+    """Record who did what to which record. ``detail`` must hold no personal data.
+
+    ``account``: the id of the staff account a sign-in or account event concerns."""
     actor, role = _actor()
+    if account is not None:
+        detail["account"] = account
     db.session.add(
         AuditEvent(
             at=now(),
@@ -64,8 +78,9 @@ def audit(action: str, object_ref: str | None = None, outcome: str = "ok", **det
 
 
 def audit_now(action: str, object_ref: str | None = None, outcome: str = "ok", **detail: Any):
-    audit(action, object_ref, outcome, **detail)
-    db.session.commit()
+    """An audit row in a short transaction of its own (the audit of a read)."""
+    with writes():
+        audit(action, object_ref, outcome, **detail)
 
 
 @dataclass(frozen=True)
@@ -155,40 +170,40 @@ def create_referral(
     circumstances: dict[str, str],
     course_run: CourseRun | None = None,
     self_referral: bool = False,
-    submission_key: str | None = None,
     linked_from: Referral | None = None,
 ) -> tuple[Referral, bool]:
-    """Create a referral, or return the one this form already made, or the open one for the
-    same person and programme.
+    """Create a referral, or return the open one for the same person and programme.
 
-    Returns the referral and whether it was created.
+    A self-referral is always made (an outsider learns nothing of what exists); a possible
+    duplicate is put on its history for the practice to see. Returns the referral and whether
+    it was created.
     """
-    existing = (
-        db.session.scalar(select(Referral).filter_by(submission_key=submission_key))
-        if submission_key
-        else None
-    ) or open_referral_for(practice, details.nhs_number, programme)
-    if existing is not None:
-        audit("referral.duplicate_prevented", existing.reference)
-        db.session.commit()
-        return existing, False
-    referral = _new_referral(
-        Patient(practice=practice, **details.__dict__),
-        programme,
-        circumstances,
-        reason="self-referral" if self_referral else None,
-        course_run=course_run,
-        self_referral=self_referral,
-        submission_key=submission_key,
-        linked_from_id=linked_from.id if linked_from else None,
-    )
-    audit("referral.create", referral.reference, programme=programme.slug)
-    db.session.commit()
+    with writes():
+        existing = open_referral_for(practice, details.nhs_number, programme)
+        if existing is not None and not self_referral:
+            audit("referral.duplicate_prevented", existing.reference)
+            return existing, False
+        referral = _new_referral(
+            Patient(practice=practice, **details.__dict__),
+            programme,
+            circumstances,
+            reason="self-referral" if self_referral else None,
+            course_run=course_run,
+            self_referral=self_referral,
+            linked_from_id=linked_from.id if linked_from else None,
+        )
+        if existing is not None:
+            _event(referral, "note", reason=f"possible duplicate of {existing.reference}")
+        audit("referral.create", referral.reference, programme=programme.slug)
     return referral, True
 
 
 class InvalidTransition(ValueError):
     pass
+
+
+class Conflict(RuntimeError):
+    """The referral changed after the form was shown: nothing was changed."""
 
 
 STAGE_COLUMNS = {
@@ -214,7 +229,17 @@ def mark_stage(referral: Referral, status: str, at: dt.datetime) -> None:
             setattr(referral, column, at)
 
 
+def _locked(referral: Referral, seen_version: int | None = None) -> Referral:
+    """The referral read again and locked for this unit of work; Conflict if it has changed
+    since the form that asks for the change was shown (``seen_version``)."""
+    current = locked(Referral, id=referral.id)
+    if current is None or (seen_version is not None and current.version != seen_version):
+        raise Conflict(referral.reference)
+    return current
+
+
 def _change(referral: Referral, to_status: str, reason: str | None) -> None:
+    """Change the status of a referral locked by this unit of work."""
     from_status = referral.status
     if not statuses.can_change(from_status, to_status):
         raise InvalidTransition(f"{from_status} -> {to_status}")
@@ -228,20 +253,24 @@ def _change(referral: Referral, to_status: str, reason: str | None) -> None:
     )
     referral.status = to_status
     referral.status_changed_at = now()
+    referral.version += 1
     mark_stage(referral, to_status, referral.status_changed_at)
     # The reason is free text (it may name someone): it stays on the referral's history.
     audit("referral.status", referral.reference, from_status=from_status, to_status=to_status)
 
 
-def change_status(referral: Referral, to_status: str, reason: str | None) -> None:
-    _change(referral, to_status, reason)
-    db.session.commit()
+def change_status(
+    referral: Referral, to_status: str, reason: str | None, seen_version: int | None = None
+) -> None:
+    with writes():
+        _change(_locked(referral, seen_version), to_status, reason)
 
 
 def add_note(referral: Referral, text: str) -> None:
-    _event(referral, "note", reason=text)
-    audit("referral.note", referral.reference)
-    db.session.commit()
+    with writes():
+        current = _locked(referral)
+        _event(current, "note", reason=text)
+        audit("referral.note", current.reference)
 
 
 NO_RESPONSE_EXCEPTION = "QOF exception: no response to two invitations"
@@ -249,39 +278,44 @@ NO_RESPONSE_EXCEPTION = "QOF exception: no response to two invitations"
 
 def log_contact(referral: Referral, channel: str, outcome: str) -> None:
     """Record a contact attempt; the second unanswered one in a row flags the QOF exception."""
-    _event(referral, "contact", channel=channel, outcome=outcome)
-    flagged = any(e.kind == "exception" for e in referral.events)
-    if unanswered_invitations(referral) >= 2 and not flagged:
-        _event(referral, "exception", reason=NO_RESPONSE_EXCEPTION)
-    audit("referral.contact", referral.reference, channel=channel, outcome=outcome)
-    db.session.commit()
+    with writes():
+        current = _locked(referral)
+        _event(current, "contact", channel=channel, outcome=outcome)
+        flagged = any(e.kind == "exception" for e in current.events)
+        if unanswered_invitations(current) >= 2 and not flagged:
+            _event(current, "exception", reason=NO_RESPONSE_EXCEPTION)
+        audit("referral.contact", current.reference, channel=channel, outcome=outcome)
 
 
-def offer_another_format(original: Referral, programme: Programme) -> Referral:
+def offer_another_format(
+    original: Referral, programme: Programme, seen_version: int | None = None
+) -> Referral:
     """Withdraw a referral that did not work and refer the same patient to another programme."""
-    linked = _new_referral(
-        original.patient,
-        programme,
-        original.circumstances,
-        reason=f"another format, after {original.reference}",
-        linked_from_id=original.id,
-    )
-    _change(original, "withdrawn", f"offered another format: {linked.reference}")
-    audit(
-        "referral.create",
-        linked.reference,
-        programme=programme.slug,
-        linked_from=original.reference,
-    )
-    db.session.commit()
+    with writes():
+        current = _locked(original, seen_version)
+        linked = _new_referral(
+            current.patient,
+            programme,
+            current.circumstances,
+            reason=f"another format, after {current.reference}",
+            linked_from_id=current.id,
+        )
+        _change(current, "withdrawn", f"offered another format: {linked.reference}")
+        audit(
+            "referral.create",
+            linked.reference,
+            programme=programme.slug,
+            linked_from=current.reference,
+        )
     return linked
 
 
 def register_online(referral: Referral, has_device: bool, needed_help: bool) -> None:
     """An online programme registration done at the practice: the referral becomes booked."""
-    referral.registration = {"has_device": has_device, "needed_help": needed_help}
-    _change(referral, "booked", "registered for the online programme at the practice")
-    db.session.commit()
+    with writes():
+        current = _locked(referral)
+        current.registration = {"has_device": has_device, "needed_help": needed_help}
+        _change(current, "booked", "registered for the online programme at the practice")
 
 
 ATTENDANCE_PATHS = {
@@ -292,9 +326,33 @@ ATTENDANCE_PATHS = {
 
 
 def record_attendance(outcomes: dict[Referral, str], run: CourseRun) -> int:
-    """Record a provider's attendance list for one course run, all in one transaction."""
-    for referral, outcome in outcomes.items():
-        for status in ATTENDANCE_PATHS[outcome]:
-            _change(referral, status, f"attendance list for {run.key}")
-    db.session.commit()
-    return len(outcomes)
+    """Record a provider's attendance list for one course run, all in one transaction.
+
+    A referral whose status no longer allows the outcome (someone else recorded it first) is
+    left as it is; returns how many were recorded."""
+    recorded = 0
+    with writes():
+        for referral, outcome in outcomes.items():
+            current = _locked(referral)
+            path = ATTENDANCE_PATHS[outcome]
+            if not statuses.can_change(current.status, path[0]):
+                continue
+            for status in path:
+                _change(current, status, f"attendance list for {run.key}")
+            recorded += 1
+    return recorded
+
+
+def add_feedback(programme: Programme, rating: int, comment: str, language: str) -> None:
+    """Feedback from someone who did the course, held for a commissioner to moderate."""
+    with writes():
+        db.session.add(
+            Feedback(
+                programme_id=programme.id,
+                rating=rating,
+                comment=comment,
+                language=language,
+                created_at=now(),
+                status="pending",
+            )
+        )

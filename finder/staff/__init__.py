@@ -5,15 +5,21 @@ from __future__ import annotations
 from flask import Blueprint
 
 from finder.i18n import language_prefixed
-from finder.staff import views
+from finder.staff import signin, views
 
 bp = language_prefixed(Blueprint("staff", __name__, url_prefix="/<lang>/staff"))
 
-bp.add_url_rule("/login", view_func=views.login, endpoint="login", methods=["GET", "POST"])
-bp.add_url_rule("/logout", view_func=views.logout, endpoint="logout", methods=["POST"])
-bp.add_url_rule("/two-step", view_func=views.mfa, endpoint="mfa", methods=["GET", "POST"])
+bp.add_url_rule("/login", view_func=signin.login, endpoint="login", methods=["GET", "POST"])
+bp.add_url_rule("/logout", view_func=signin.logout, endpoint="logout", methods=["POST"])
+bp.add_url_rule("/two-step", view_func=signin.mfa, endpoint="mfa", methods=["GET", "POST"])
 bp.add_url_rule(
-    "/two-step/set-up", view_func=views.mfa_enrol, endpoint="mfa_enrol", methods=["GET", "POST"]
+    "/two-step/set-up", view_func=signin.mfa_enrol, endpoint="mfa_enrol", methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/two-step/change",
+    view_func=signin.mfa_confirm,
+    endpoint="mfa_confirm",
+    methods=["GET", "POST"],
 )
 bp.add_url_rule("/", view_func=views.home, endpoint="home")
 bp.add_url_rule("/consult", view_func=views.consult, endpoint="consult")

@@ -20,6 +20,7 @@ from finder.forms import (
     NHSSelectField,
     NHSStringField,
     NHSTextAreaField,
+    OnceForm,
     choices,
     valid_nhs_number,
     valid_phone,
@@ -77,22 +78,30 @@ def consult_form(areas: dict[str, str], formdata: Any) -> BaseForm:
     return ConsultForm(formdata=formdata)
 
 
-class ReferralForm(ContactRequired, BaseForm):
+class ReferralForm(ContactRequired, OnceForm):
     name = NHSStringField(
         _l("Full name"),
+        autocomplete="off",
         validators=[DataRequired(_l("Enter the patient's full name")), Length(max=200)],
     )
     date_of_birth = NHSDateField(
         _l("Date of birth"),
+        autocomplete="off",
         hint=_l("For example, 27/03/1958"),
         validators=[DataRequired(_l("Enter the date of birth as day, month and year"))],
     )
     nhs_number = NHSStringField(
-        _l("NHS number (optional)"), hint=_l("10 digits"), validators=[Optional(), valid_nhs_number]
+        _l("NHS number (optional)"),
+        autocomplete="off",
+        hint=_l("10 digits"),
+        validators=[Optional(), valid_nhs_number],
     )
-    phone = NHSStringField(_l("Phone number"), validators=[Optional(), valid_phone])
+    phone = NHSStringField(
+        _l("Phone number"), autocomplete="off", validators=[Optional(), valid_phone]
+    )
     email = NHSEmailField(
         _l("Email address"),
+        autocomplete="off",
         validators=[Optional(), Email(_l("Enter an email address, like name@example.com"))],
     )
     preferred_language = NHSSelectField(
@@ -109,6 +118,7 @@ class ReferralForm(ContactRequired, BaseForm):
     companion_coming = NHSBooleanField(_l("A relative or carer will come with them"))
     diagnosis_date = NHSDateField(
         _l("Date of diagnosis (optional)"),
+        autocomplete="off",
         hint=_l("When they joined the diabetes register. For example, 14/02/2026"),
         validators=[Optional()],
     )
@@ -128,8 +138,19 @@ class StatusForm(BaseForm):
         validators=[Length(max=1000, message=_l("Give a reason of 1,000 characters or fewer"))],
     )
 
+    # The referral's version when the form was shown (a change from an older one is refused).
+    version = HiddenField()
+
     def set_choices(self, allowed: list[str]) -> None:
         self.status.choices = choices((s, LABELS[s]) for s in allowed)
+
+    def seen_version(self) -> int | None:
+        return seen_version(self.version.data)
+
+
+def seen_version(value: str | None) -> int | None:
+    """The version a form was shown with; None from a page that did not send one."""
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
 
 
 class NoteForm(BaseForm):
@@ -163,6 +184,7 @@ class RegistrationForm(ReferralForm):
 
     email = NHSEmailField(
         _l("Email address"),
+        autocomplete="off",
         hint=_l("The online programme sends its sign-in link to this address."),
         validators=[
             DataRequired(_l("Enter the patient's email address")),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from urllib.parse import urlsplit
 
 import segno
 from flask import (
@@ -17,175 +16,47 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
-from finder import directory, fhir, guide, menu, nhs_number, security, throttle
-from finder import mfa as mfa_codes
-from finder.access import public, staff
+from finder import directory, fhir, guide, menu, nhs_number
+from finder.access import staff
 from finder.circumstances import parse
-from finder.extensions import db
 from finder.forms import choices
-from finder.models import CourseRun, Referral, User
-from finder.passwords import verify
+from finder.models import CourseRun, Referral
 from finder.referrals import operations, queries, statuses, worklist
 from finder.staff.forms import (
     CHANNEL_LABELS,
     CONTACT_METHODS,
     OUTCOME_LABELS,
-    CodeForm,
     ContactForm,
-    LoginForm,
     NoteForm,
     ReferralForm,
     RegistrationForm,
     StatusForm,
     consult_form,
+    seen_version,
 )
+from finder.staff.signin import safe_next
+from finder.submissions import new_key, redirect_once
 
 PRACTICE_ROLES = ("clinician", "support")
+CHANGED_MEANWHILE = _l(
+    "This referral changed while you were looking at it. Nothing was changed: check it and "
+    "try again."
+)
 REASON_LABELS = {
     "dm014": _l("DM014 date soon"),
     "did_not_attend": _l("Did not attend"),
     "not_booked": _l("Not booked yet"),
     "awaiting_reply": _l("Waiting for an answer"),
 }
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no host) may be a redirect target."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
-@public
-def login() -> ResponseReturnValue:
-    form = LoginForm()
-    if form.validate_on_submit():
-        email = form.email.data.lower()
-        at = operations.now()
-        wait = throttle.wait_seconds(email, at)
-        if wait:
-            operations.audit_now("staff.login", None, outcome="throttled")
-            form.email.errors = [
-                _("Too many attempts. Wait %(minutes)d minutes, then try again.",
-                  minutes=-(-wait // 60))
-            ]  # fmt: skip
-            return render_template("staff/login.jinja", form=form, has_error=True), 429
-        user = db.session.scalar(select(User).filter_by(email=email))
-        if user and user.active and verify(user.password_hash, form.password.data):
-            throttle.clear(email)
-            session.clear()  # a new session on sign-in
-            if user.totp_secret or current_app.config["FINDER_REQUIRE_MFA"]:
-                session["pending_user"] = user.id
-                session["pending_since"] = at.timestamp()
-                session["next"] = _safe_next(request.args.get("next"))
-                step = ".mfa" if user.totp_secret else ".mfa_enrol"
-                return redirect(url_for(step))
-            return _complete_sign_in(user, _safe_next(request.args.get("next")))
-        throttle.record_failure(email, at)
-        operations.audit("staff.login", None, outcome="denied")
-        db.session.commit()
-        form.email.errors = [_("Enter a correct email address and password")]
-    return render_template("staff/login.jinja", form=form, has_error=bool(form.errors))
-
-
-def _complete_sign_in(user: User, target: str | None) -> ResponseReturnValue:
-    session.clear()
-    login_user(user)
-    session["epoch"] = user.session_epoch
-    security.start_session()
-    operations.audit_now("staff.login")
-    return redirect(target or url_for(".home"))
-
-
-PENDING_FOR = dt.timedelta(minutes=5)
-
-
-def _pending_user() -> User | None:
-    """Who has given the right password and now owes the second step, for five minutes."""
-    since = session.get("pending_since")
-    if not since or operations.now().timestamp() - since > PENDING_FOR.total_seconds():
-        return None
-    return db.session.get(User, session.get("pending_user", 0))
-
-
-@public
-def mfa() -> ResponseReturnValue:
-    """Second step: a code from the authenticator app, or a one-time recovery code."""
-    user = _pending_user()
-    if user is None or not user.totp_secret:
-        return redirect(url_for(".login"))
-    form = CodeForm()
-    if form.validate_on_submit():
-        at = operations.now()
-        if throttle.wait_seconds(user.email, at):
-            form.code.errors = [_("Too many attempts. Wait 15 minutes, then try again.")]
-        elif mfa_codes.verify_code(user, form.code.data) or mfa_codes.use_recovery_code(
-            user, form.code.data
-        ):
-            db.session.commit()
-            return _complete_sign_in(user, session.get("next"))
-        else:
-            throttle.record_failure(user.email, at)
-            operations.audit("staff.login.second_step", None, outcome="denied")
-            db.session.commit()
-            form.code.errors = [_("Enter the 6-digit code your authenticator app shows now")]
-    return render_template("staff/mfa.jinja", form=form, has_error=bool(form.errors))
-
-
-@public
-def mfa_enrol() -> ResponseReturnValue:
-    """Set up two-step sign-in: scan a QR code, confirm with a code, keep the recovery codes."""
-    user = _pending_user() or (current_user if current_user.is_authenticated else None)
-    if user is None:
-        return redirect(url_for(".login"))
-    secret = session.get("enrol_secret") or mfa_codes.new_secret()
-    session["enrol_secret"] = secret
-    form = CodeForm()
-    if form.validate_on_submit():
-        if mfa_codes.check_enrolment(secret, form.code.data):
-            user.totp_secret = secret
-            mfa_codes.verify_code(user, form.code.data)  # this code is now used
-            codes = mfa_codes.new_recovery_codes(user)
-            operations.audit("staff.mfa_enrolled", None)
-            db.session.commit()
-            target = session.get("next")
-            if not current_user.is_authenticated:
-                _complete_sign_in(user, target)
-            session.pop("enrol_secret", None)
-            return render_template("staff/mfa_codes.jinja", codes=codes, target=target)
-        form.code.errors = [_("Enter the 6-digit code your authenticator app shows now")]
-    return render_template(
-        "staff/mfa_enrol.jinja",
-        form=form,
-        secret=secret,
-        qr=mfa_codes.qr_svg(secret, user.email),
-        has_error=bool(form.errors),
-    )
-
-
-@staff()
-def logout() -> ResponseReturnValue:
-    """Sign out everywhere: every session of this user ends (the epoch moves on)."""
-    current_user.session_epoch += 1
-    operations.audit("staff.logout")
-    db.session.commit()
-    logout_user()
-    session.clear()
-    return redirect(url_for(".login"))
 
 
 @staff()
@@ -240,20 +111,24 @@ def new_referral() -> ResponseReturnValue:
     if form.validate_on_submit():
         run = next((r for r in runs if str(r.id) == form.course_run.data), None)
         details = operations.PatientDetails.from_form(form)
-        referral, created = operations.create_referral(
-            current_user.practice, programme, details, person.answered(), course_run=run
-        )
-        if created:
-            flash(_("Referral %(reference)s created.", reference=referral.reference))
-        else:
-            flash(
-                _(
-                    "This patient already has an open referral to this programme: "
-                    "%(reference)s. It is shown here instead of making a second one.",
-                    reference=referral.reference,
-                )
+
+        def refer() -> str:
+            referral, created = operations.create_referral(
+                current_user.practice, programme, details, person.answered(), course_run=run
             )
-        return redirect(url_for(".referral", ref=referral.reference))
+            if created:
+                flash(_("Referral %(reference)s created.", reference=referral.reference))
+            else:
+                flash(
+                    _(
+                        "This patient already has an open referral to this programme: "
+                        "%(reference)s. It is shown here instead of making a second one.",
+                        reference=referral.reference,
+                    )
+                )
+            return url_for(".referral", ref=referral.reference)
+
+        return redirect_once(form.submission.data, refer)
     return render_template(
         "staff/new_referral.jinja",
         form=form,
@@ -340,7 +215,9 @@ def change_status(ref: str) -> ResponseReturnValue:
     form.set_choices(list(statuses.STATUSES))
     if form.validate_on_submit():
         try:
-            operations.change_status(item, form.status.data, form.reason.data)
+            operations.change_status(item, form.status.data, form.reason.data, form.seen_version())
+        except operations.Conflict:
+            flash(CHANGED_MEANWHILE, "error")
         except operations.InvalidTransition:
             flash(
                 _(
@@ -486,7 +363,7 @@ def log_contact(ref: str) -> ResponseReturnValue:
         flash(_("Contact with %(reference)s recorded.", reference=item.reference))
     else:
         flash(_("Choose how you made contact and what happened."), "error")
-    return redirect(_safe_next(request.args.get("next")) or url_for(".follow_up"))
+    return redirect(safe_next(request.args.get("next")) or url_for(".follow_up"))
 
 
 @staff(*PRACTICE_ROLES)
@@ -507,18 +384,29 @@ def another_format(ref: str) -> ResponseReturnValue:
     options = [o for o in menu.for_person(person, rows).options if o.fit != "not_eligible"]
     if request.method == "POST":
         chosen = next((p for p in rows if p.slug == request.form.get("programme")), None)
-        if chosen is None or item.status not in statuses.OPEN:
+        if chosen is None:
             flash(_("Choose one of the options shown."), "error")
             return redirect(url_for(".another_format", ref=item.reference))
-        linked = operations.offer_another_format(item, chosen)
-        flash(_("Referral %(reference)s created.", reference=linked.reference))
-        return redirect(url_for(".referral", ref=linked.reference))
+
+        def offer() -> str:
+            linked = operations.offer_another_format(
+                item, chosen, seen_version(request.form.get("version"))
+            )
+            flash(_("Referral %(reference)s created.", reference=linked.reference))
+            return url_for(".referral", ref=linked.reference)
+
+        try:
+            return redirect_once(request.form.get("submission"), offer)
+        except (operations.Conflict, operations.InvalidTransition):
+            flash(CHANGED_MEANWHILE, "error")
+            return redirect(url_for(".referral", ref=item.reference))
     return render_template(
         "staff/another_format.jinja",
         referral=item,
         options=options,
         programmes={p.slug: p for p in rows},
         answers={},
+        submission=new_key(),
     )
 
 
@@ -546,17 +434,20 @@ def register_online() -> ResponseReturnValue:
     if request.method == "GET":
         form.needed_help.data = computer == "with_help"
     if form.validate_on_submit():
-        referral, created = operations.create_referral(
-            current_user.practice,
-            online,
-            operations.PatientDetails.from_form(form),
-            {"computer": computer},
-        )
-        if referral.status == "referred":
-            operations.register_online(referral, form.has_device.data, form.needed_help.data)
-        if created:
-            flash(_("Registered. Referral %(reference)s is booked.", reference=referral.reference))
-        return redirect(url_for(".referral", ref=referral.reference))
+        details = operations.PatientDetails.from_form(form)
+
+        def register() -> str:
+            referral, _created = operations.create_referral(
+                current_user.practice, online, details, {"computer": computer}
+            )
+            if referral.status == "referred":
+                operations.register_online(referral, form.has_device.data, form.needed_help.data)
+                flash(
+                    _("Registered. Referral %(reference)s is booked.", reference=referral.reference)
+                )
+            return url_for(".referral", ref=referral.reference)
+
+        return redirect_once(form.submission.data, register)
     return render_template(
         "staff/register_online.jinja",
         step="form",

@@ -18,6 +18,9 @@ def upgrade():
         batch_op.add_column(sa.Column('totp_pending_secret', sa.String(length=64), nullable=True))
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
+        # Every creating form now has its key in form_submission.
+        batch_op.drop_constraint('uq_referral_submission_key', type_='unique')
+        batch_op.drop_column('submission_key')
     with op.batch_alter_table('course_run', schema=None) as batch_op:
         batch_op.add_column(
             sa.Column('retired', sa.Boolean(), nullable=False, server_default=sa.false())
@@ -36,5 +39,7 @@ def downgrade():
         batch_op.drop_column('retired')
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.drop_column('version')
+        batch_op.add_column(sa.Column('submission_key', sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint('uq_referral_submission_key', ['submission_key'])
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.drop_column('totp_pending_secret')

@@ -72,7 +72,7 @@ STAGE_COLUMNS = {
     "did_not_attend": "did_not_attend_at",
     "declined": "declined_at",
 }
-CHANGED_BY_A_STATUS_CHANGE = {"status", "status_changed_at", *STAGE_COLUMNS.values()}
+CHANGED_BY_A_STATUS_CHANGE = {"status", "status_changed_at", "version", *STAGE_COLUMNS.values()}
 # Attempts to rewrite this referral's trail; the database must refuse each one.
 REWRITES = (
     "UPDATE audit_event SET actor_role = 'admin' WHERE object_ref = :ref",

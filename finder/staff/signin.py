@@ -1,0 +1,241 @@
+"""Signing in and out: the password, the throttle, and the second step (TOTP or a recovery code).
+
+Who may do what:
+- Someone who gave the right password owes the second step for five minutes ("pending").
+  An account that has a second factor is only ever asked for it; only an account without one
+  (and only while two-step sign-in is required or being set up) may set one up then.
+- A signed-in user replaces their second factor only after giving a current code or a
+  recovery code again ("confirmed", for five minutes). Any change of second factor ends every
+  other session of the account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from finder import mfa as mfa_codes
+from finder import security, throttle
+from finder.access import public, staff
+from finder.database import locked, writes
+from finder.extensions import db
+from finder.models import User
+from finder.passwords import verify, verify_nobody
+from finder.referrals.operations import audit, now
+from finder.staff.forms import CodeForm, LoginForm
+
+PENDING_FOR = dt.timedelta(minutes=5)
+WRONG_CODE = "Enter the 6-digit code your authenticator app shows now"
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no host) may be a redirect target."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _throttled(form: LoginForm, wait: int) -> ResponseReturnValue:
+    form.email.errors = [
+        _("Too many attempts. Wait %(minutes)d minutes, then try again.", minutes=-(-wait // 60))
+    ]
+    return render_template("staff/login.jinja", form=form, has_error=True), 429
+
+
+@public
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.lower()
+        at = now()
+        wait = throttle.wait_seconds(email, at)
+        if wait:
+            return _throttled(form, wait)
+        user = db.session.scalar(select(User).filter_by(email=email))
+        # An unknown account costs the same hash as a known one: the time tells nothing.
+        right = verify(user.password_hash, form.password.data) if user else verify_nobody()
+        if user is not None and user.active and right:
+            session.clear()  # a new session on sign-in
+            if user.totp_secret or current_app.config["FINDER_REQUIRE_MFA"]:
+                session["pending_user"] = user.id
+                session["pending_since"] = at.timestamp()
+                session["next"] = safe_next(request.args.get("next"))
+                return redirect(url_for(".mfa" if user.totp_secret else ".mfa_enrol"))
+            return _complete_sign_in(user, safe_next(request.args.get("next")))
+        _failed(email, user, at, "staff.login")
+        form.email.errors = [_("Enter a correct email address and password")]
+    return render_template("staff/login.jinja", form=form, has_error=bool(form.errors))
+
+
+def _failed(email: str, user: User | None, at: dt.datetime, action: str) -> None:
+    """Count a failed attempt; the one that locks the account is audited (not every one)."""
+    with writes():
+        throttle.record_failure(email, at)
+        if throttle.wait_seconds(email, at):
+            audit(action, None, outcome="throttled", account=user.id if user else None)
+
+
+def _complete_sign_in(user: User, target: str | None) -> ResponseReturnValue:
+    session.clear()
+    login_user(user)
+    session["epoch"] = user.session_epoch
+    security.start_session()
+    with writes():
+        throttle.clear(user.email)
+        audit("staff.login", account=user.id)
+    return redirect(target or url_for(".home"))
+
+
+def _pending_user() -> User | None:
+    """Who has given the right password and now owes the second step, for five minutes."""
+    since = session.get("pending_since")
+    if not since or now().timestamp() - since > PENDING_FOR.total_seconds():
+        return None
+    return db.session.get(User, session.get("pending_user", 0))
+
+
+def _check_code(user: User, form: CodeForm, action: str) -> bool:
+    """A current code or an unused recovery code of this account, each usable once.
+
+    The account is locked while the code is checked: the same code sent twice at once
+    works once."""
+    at = now()
+    if throttle.wait_seconds(user.email, at):
+        form.code.errors = [_("Too many attempts. Wait 15 minutes, then try again.")]
+        return False
+    with writes():
+        account = locked(User, id=user.id)
+        assert account is not None  # noqa: S101 - the pending or signed-in account exists
+        good = mfa_codes.verify_code(account, form.code.data) or mfa_codes.use_recovery_code(
+            account, form.code.data
+        )
+        if good:
+            audit(action, account=account.id)
+    if not good:
+        _failed(user.email, user, at, action)
+        form.code.errors = [_(WRONG_CODE)]
+    return good
+
+
+@public
+def mfa() -> ResponseReturnValue:
+    """Second step: a code from the authenticator app, or a one-time recovery code."""
+    user = _pending_user()
+    if user is None or not user.totp_secret:
+        return redirect(url_for(".login"))
+    form = CodeForm()
+    if form.validate_on_submit() and _check_code(user, form, "staff.login.second_step"):
+        return _complete_sign_in(user, session.get("next"))
+    return render_template("staff/mfa.jinja", form=form, has_error=bool(form.errors))
+
+
+CONFIRMED_FOR = dt.timedelta(minutes=5)
+
+
+def _confirmed() -> bool:
+    since = session.get("confirmed_at")
+    return since is not None and now().timestamp() - since <= CONFIRMED_FOR.total_seconds()
+
+
+@staff()
+def mfa_confirm() -> ResponseReturnValue:
+    """Before a second factor is replaced: prove you hold the current one."""
+    if not current_user.totp_secret:
+        return redirect(url_for(".mfa_enrol"))
+    form = CodeForm()
+    if form.validate_on_submit() and _check_code(current_user, form, "staff.mfa_change.confirmed"):
+        session["confirmed_at"] = now().timestamp()
+        return redirect(url_for(".mfa_enrol"))
+    return render_template(
+        "staff/mfa.jinja", form=form, has_error=bool(form.errors), confirming=True
+    )
+
+
+def _enrolling() -> User | None:
+    """The account that may set up a second factor now, if any (see the module's rules)."""
+    pending = _pending_user()
+    if pending is not None:
+        return None if pending.totp_secret else pending
+    if current_user.is_authenticated and (not current_user.totp_secret or _confirmed()):
+        return current_user._get_current_object()  # type: ignore[no-any-return]
+    return None
+
+
+@public
+def mfa_enrol() -> ResponseReturnValue:
+    """Set up two-step sign-in: scan a QR code, confirm with a code, keep the recovery codes."""
+    user = _enrolling()
+    if user is None:
+        if current_user.is_authenticated:
+            return redirect(url_for(".mfa_confirm"))
+        pending = _pending_user()
+        return redirect(url_for(".mfa" if pending is not None else ".login"))
+    if user.totp_pending_secret is None:
+        with writes():
+            account = locked(User, id=user.id)
+            assert account is not None  # noqa: S101 - the account exists
+            account.totp_pending_secret = account.totp_pending_secret or mfa_codes.new_secret()
+        user = account
+    form = CodeForm()
+    if form.validate_on_submit():
+        codes = _enrol(user, form.code.data)
+        if codes is not None:
+            target = session.get("next")
+            if current_user.is_authenticated:
+                # This session goes on; every other one of the account has ended.
+                session["epoch"] = user.session_epoch
+                session.pop("confirmed_at", None)
+            else:
+                _complete_sign_in(user, target)
+            return render_template("staff/mfa_codes.jinja", codes=codes, target=target)
+        form.code.errors = [_(WRONG_CODE)]
+    secret = user.totp_pending_secret
+    assert secret is not None  # noqa: S101 - made above
+    return render_template(
+        "staff/mfa_enrol.jinja",
+        form=form,
+        secret=secret,
+        qr=mfa_codes.qr_svg(secret, user.email),
+        has_error=bool(form.errors),
+    )
+
+
+def _enrol(user: User, code: str) -> list[str] | None:
+    """Make the secret being set up the account's second factor, if the code proves it."""
+    with writes():
+        account = locked(User, id=user.id)
+        assert account is not None  # noqa: S101 - the account exists
+        secret = account.totp_pending_secret
+        if not secret or not mfa_codes.check_enrolment(secret, code):
+            return None
+        replaced = account.totp_secret is not None
+        account.totp_secret = secret
+        account.totp_pending_secret = None
+        account.totp_last_step = None
+        mfa_codes.verify_code(account, code)  # this code is now used
+        codes = mfa_codes.new_recovery_codes(account)
+        account.session_epoch += 1
+        audit("staff.mfa_replaced" if replaced else "staff.mfa_enrolled", account=account.id)
+    return codes
+
+
+@staff()
+def logout() -> ResponseReturnValue:
+    """Sign out everywhere: every session of this user ends (the epoch moves on)."""
+    with writes():
+        account = locked(User, id=current_user.id)
+        assert account is not None  # noqa: S101 - the signed-in account exists
+        account.session_epoch += 1
+        audit("staff.logout", account=account.id)
+    logout_user()
+    session.clear()
+    return redirect(url_for(".login"))

@@ -1,0 +1,71 @@
+"""One-time keys on every form that creates something.
+
+Each such form carries a random key from the page that showed it. The first submission with a
+key does its work and records where it led; a second one (a double click, a resent request,
+the same request twice at once) makes nothing and is shown where the first led.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+
+from flask import flash, redirect
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from finder.database import writes
+from finder.extensions import db
+from finder.models import FormSubmission
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _target(key: str) -> str | None:
+    return db.session.scalar(
+        select(FormSubmission.target)
+        .where(FormSubmission.key == key)
+        .execution_options(populate_existing=True)
+    )
+
+
+def once(key: str | None, make: Callable[[], str]) -> tuple[str, bool]:
+    """Do ``make`` (a unit of work that returns the path to show next) once for this key.
+
+    Returns the path and whether this call made it. A form sent without a key (an old page)
+    is done as it comes.
+    """
+    if not key:
+        with writes():
+            return make(), True
+    try:
+        with writes():
+            found = _target(key)
+            if found is not None:
+                return found, False
+            # The key goes in first: a second request with it waits here (PostgreSQL's unique
+            # index; SQLite's write lock) until this one ends, then finds what it made.
+            submission = FormSubmission(key=key, made_at=dt.datetime.now(dt.UTC))
+            db.session.add(submission)
+            db.session.flush()
+            submission.target = make()
+            return submission.target, True
+    except IntegrityError:
+        found = _target(key)
+        if found is None:
+            raise
+        return found, False
+
+
+def redirect_once(key: str | None, make: Callable[[], str]) -> ResponseReturnValue:
+    """A creating form's view ends here: do its work once, then go where it led. A second
+    submission is told it was already sent."""
+    target, made = once(key, make)
+    if not made:
+        flash(_("This form was already sent. Here is what it made."))
+    return redirect(target)
