@@ -83,7 +83,8 @@ def test_two_status_changes_at_once_one_wins_and_the_other_is_told(app, make_ref
         assert forms[0]["version"] == forms[1]["version"]
 
         def post(client: FlaskClient, form: dict[str, str], status: str) -> Callable[[], Any]:
-            return lambda: client.post(f"{path}/status", data={**form, "status": status})
+            target = f"/en/staff/referrals/{ref}/status"
+            return lambda: client.post(target, data={**form, "status": status})
 
         responses = at_once(
             post(nurse, forms[0], "booked"), post(receptionist, forms[1], "declined")
