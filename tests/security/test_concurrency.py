@@ -52,6 +52,10 @@ def twin(app: Flask, client: FlaskClient) -> FlaskClient:
     return other
 
 
+def post(client: FlaskClient, path: str, data: dict[str, str]) -> Callable[[], Any]:
+    return lambda: client.post(path, data=data)
+
+
 def status_events(app: Flask, reference: str) -> list[tuple[str | None, str | None]]:
     with app.app_context():
         return [
@@ -82,12 +86,9 @@ def test_two_status_changes_at_once_one_wins_and_the_other_is_told(app, make_ref
         forms = [hidden_fields(c, path, holding="version") for c in (nurse, receptionist)]
         assert forms[0]["version"] == forms[1]["version"]
 
-        def post(client: FlaskClient, form: dict[str, str], status: str) -> Callable[[], Any]:
-            target = f"/en/staff/referrals/{ref}/status"
-            return lambda: client.post(target, data={**form, "status": status})
-
         responses = at_once(
-            post(nurse, forms[0], "booked"), post(receptionist, forms[1], "declined")
+            post(nurse, f"{path}/status", {**forms[0], "status": "booked"}),
+            post(receptionist, f"{path}/status", {**forms[1], "status": "declined"}),
         )
         assert [r.status_code for r in responses] == [302, 302]
         events = status_events(app, ref)
@@ -124,7 +125,7 @@ def double_click(app: Flask, client: FlaskClient, path: str, data: dict[str, str
     """The same form sent twice at once from one browser session."""
     form = {**hidden_fields(client, path), **data}
     second = twin(app, client)
-    return at_once(lambda: client.post(path, data=form), lambda: second.post(path, data=form))
+    return at_once(post(client, path, form), post(second, path, form))
 
 
 PATIENT = {
