@@ -1,11 +1,20 @@
-"""NHS.UK-style error pages. HTML for pages, JSON for the API."""
+"""NHS.UK-style error pages. HTML for pages, JSON for the API.
+
+An error page asks the database nothing: the handlers roll the request's transaction back
+first (it may be the thing that failed) and show who is signed in only from what was already
+read. So a database error still gets the NHS error page, its request id and the security
+headers, never the server's bare 500.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_login import AnonymousUserMixin
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from flask_login import AnonymousUserMixin, UserMixin
+from sqlalchemy import inspect
+from sqlalchemy.exc import NoInspectionAvailable, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from finder.extensions import db
@@ -23,20 +32,46 @@ def _page_language() -> None:
         g.lang = first if first in supported() else "en"
 
 
+class _SignedIn(UserMixin):
+    """Who is signed in, as far as the request had already read it (for the page header)."""
+
+    def __init__(self, loaded: dict[str, Any]) -> None:
+        self.id, self.name, self.role = loaded["id"], loaded["name"], loaded["role"]
+
+
+def _without_database(app: Flask) -> None:
+    user = g.get("_login_user")
+    try:
+        loaded = inspect(user).dict if user is not None else {}
+    except NoInspectionAvailable:  # anonymous, or already a _SignedIn
+        loaded = {}
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        app.logger.warning("rollback failed before an error page")
+    if {"id", "name", "role"} <= loaded.keys():
+        g._login_user = _SignedIn(loaded)
+    elif not isinstance(user, _SignedIn):
+        g._login_user = AnonymousUserMixin()
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         if _wants_json():
             return jsonify(error=error.name.lower().replace(" ", "_")), error.code or 500
+        _without_database(app)
         _page_language()
         template = "errors/404.jinja" if error.code == 404 else "errors/generic.jinja"
-        return render_template(template, error=error), error.code or 500
+        return (
+            render_template(template, error=error, request_id=g.get("request_id")),
+            error.code or 500,
+        )
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> ResponseReturnValue:
         """The database is down or restarting: one log line, and "try again" rather than 500."""
         app.logger.warning("database unavailable on %s %s", request.method, request.endpoint)
-        g._login_user = AnonymousUserMixin()  # the page must not ask the database who is in
         response = app.make_response(http_error(ServiceUnavailable()))
         response.headers["Retry-After"] = "30"
         return response
@@ -55,5 +90,6 @@ def init_app(app: Flask) -> None:
         app.logger.exception("unhandled error on %s %s", request.method, request.endpoint)
         if _wants_json():
             return jsonify(error="internal_server_error", request_id=g.get("request_id")), 500
+        _without_database(app)
         _page_language()
         return render_template("errors/500.jinja", request_id=g.get("request_id")), 500
