@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses to run with
@@ -20,6 +21,10 @@ def _bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str | None) -> list[str] | None:
+    return [item.strip() for item in value.split(",") if item.strip()] if value else None
 
 
 def from_environment() -> dict[str, object]:
@@ -59,6 +64,11 @@ def from_environment() -> dict[str, object]:
         "FINDER_DIRECTORY_CHECK_SECONDS": float(
             os.environ.get("FINDER_DIRECTORY_CHECK_SECONDS", "1")
         ),
+        # Where this site is, for absolute links (QR codes, messages): never the Host header.
+        "FINDER_BASE_URL": os.environ.get("FINDER_BASE_URL"),
+        # Host names this site answers to (comma-separated); in production, by default, the
+        # host of FINDER_BASE_URL. Any other Host header gets 400.
+        "TRUSTED_HOSTS": _list(os.environ.get("FINDER_TRUSTED_HOSTS")),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "en",
         # Two domains in one folder: "messages" (patients) and "staff" (may fall back to English).
@@ -86,6 +96,12 @@ def settle(config: dict[str, object]) -> None:
     """Settings that follow from others once the environment and overrides are in."""
     if config.get("FINDER_REQUIRE_MFA") is None:
         config["FINDER_REQUIRE_MFA"] = not config["FINDER_DEMO"]
+    production = config["FINDER_ENV"] == "production"
+    if not config.get("FINDER_BASE_URL") and not production:
+        config["FINDER_BASE_URL"] = "http://127.0.0.1:8000"
+    base = urlsplit(str(config.get("FINDER_BASE_URL") or ""))
+    if production and not config.get("TRUSTED_HOSTS") and base.hostname:
+        config["TRUSTED_HOSTS"] = [base.hostname]
 
 
 def check(config: dict[str, object]) -> None:
@@ -99,3 +115,9 @@ def check(config: dict[str, object]) -> None:
             raise ConfigurationError("Demo mode cannot be used in production.")
         if not config.get("FINDER_REQUIRE_MFA"):
             raise ConfigurationError("Two-step sign-in cannot be turned off in production.")
+        base = urlsplit(str(config.get("FINDER_BASE_URL") or ""))
+        if base.scheme != "https" or not base.hostname:
+            raise ConfigurationError(
+                "FINDER_BASE_URL must be set to the site's https address in production "
+                "(links in handouts and messages start from it)."
+            )

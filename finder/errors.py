@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import inspect
@@ -58,6 +59,9 @@ def _without_database(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
+        if request_ctx.url_adapter is None:
+            # A Host this site does not answer to (TRUSTED_HOSTS): no page can be made for it.
+            return error.get_response()
         if _wants_json():
             return jsonify(error=error.name.lower().replace(" ", "_")), error.code or 500
         _without_database(app)

@@ -1,11 +1,12 @@
 """Public pages kept rendered in each worker, until the directory changes or the day turns.
 
 Rendering a page through the NHS.UK templates costs milliseconds; serving a kept one costs
-well under one. A page is kept under its path and query string (language and answers
-included), the directory version (triggers raise it on every change, migration 0008; each
-worker reads it at most every FINDER_DIRECTORY_CHECK_SECONDS, so a change shows within that
-time) and today's date (runs that have started and stale facts depend on it). Only anonymous
-visitors with nothing in their session share pages, so nothing personal is ever kept. The
+well under one. A page is kept under its path and the parameters it reads (language and
+answers, in one order: finder.links; junk, tracking tags or another order make no new page),
+the directory version (triggers raise it on every change, migration 0008; each worker reads it
+at most every FINDER_DIRECTORY_CHECK_SECONDS, so a change shows within that time) and today's
+date (runs that have started and stale facts depend on it). Only anonymous visitors with
+nothing in their session share pages, so nothing personal is ever kept. The
 Content-Security-Policy nonce is taken out of a kept page and each response gets its own.
 """
 
@@ -22,6 +23,7 @@ from flask import Flask, Response, current_app, g, make_response, request, sessi
 from flask_login import current_user
 
 from finder import directory, menu
+from finder.links import with_query
 
 # Stands in for the nonce in a kept page: no rendered page can hold these bytes (a NUL is
 # refused in any request, and templates never write one).
@@ -76,7 +78,7 @@ def kept(view: Callable[..., Any]) -> Callable[..., Any]:
     def serve(*args: Any, **kwargs: Any) -> Any:
         if not _shareable():
             return view(*args, **kwargs)
-        key = Key(request.full_path, directory.version(), menu.today())
+        key = Key(with_query(request.path, request.args), directory.version(), menu.today())
         nonce = g.csp_nonce.encode()
         body = pages().get(key)
         if body is not None:

@@ -11,6 +11,7 @@ from flask_babel import format_decimal
 
 from finder import presenting
 from finder.i18n import native_name, site_language, supported, text_direction
+from finder.links import with_query
 from finder.staff.navigation import staff_navigation
 
 
@@ -19,9 +20,12 @@ def _language_links(lang: str) -> list[tuple[str, str, str]]:
         endpoint, values = "public.start", {}
     else:
         endpoint, values = request.endpoint or "public.start", dict(request.view_args or {})
-    args = request.args.to_dict(flat=False)
     return [
-        (code, native_name(code), url_for(endpoint, **{**values, **args, "lang": code}))
+        (
+            code,
+            native_name(code),
+            with_query(url_for(endpoint, **{**values, "lang": code}), request.args),
+        )
         for code in supported()
     ]
 

@@ -29,6 +29,7 @@ def test_production_starts_with_a_real_secret_key(tmp_path):
     app = create_app(
         {
             "FINDER_ENV": "production",
+            "FINDER_BASE_URL": "https://finder.example.nhs.uk",
             "SECRET_KEY": "k" * 40,
             "FINDER_DEMO": False,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",

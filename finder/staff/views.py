@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from finder import directory, fhir, guide, menu, nhs_number
+from finder import directory, fhir, guide, links, menu, nhs_number
 from finder.access import staff
 from finder.circumstances import parse
 from finder.forms import choices
@@ -322,7 +322,7 @@ def handout() -> ResponseReturnValue:
         abort(404)
     if item:
         operations.audit_now("referral.handout", item.reference, language=g.lang)
-    target = url_for("public.programme", slug=programme.slug, _external=True)
+    target = links.absolute("public.programme", slug=programme.slug)
     # segno writes the SVG itself from the URL's bits: no outside text goes in unescaped.
     svg = segno.make(target, error="m").svg_inline(scale=3)
     qr_svg = Markup(svg)  # noqa: S704  # nosec B704

@@ -25,6 +25,7 @@ def upgrade():
         batch_op.add_column(
             sa.Column('retired', sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    _directory_triggers('course_run')
     op.create_table(
         'form_submission',
         sa.Column('key', sa.String(length=64), primary_key=True),
@@ -37,9 +38,23 @@ def downgrade():
     op.drop_table('form_submission')
     with op.batch_alter_table('course_run', schema=None) as batch_op:
         batch_op.drop_column('retired')
+    _directory_triggers('course_run')
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.drop_column('version')
         batch_op.add_column(sa.Column('submission_key', sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint('uq_referral_submission_key', ['submission_key'])
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.drop_column('totp_pending_secret')
+
+
+def _directory_triggers(table):
+    """SQLite's batch mode rebuilt the table without the triggers of migration 0008."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for operation in ("INSERT", "UPDATE", "DELETE"):
+        name = f"{table}_directory_version_{operation.lower()}"
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER {operation} ON {table} "
+            "BEGIN UPDATE directory_version SET version = version + 1; END"
+        )

@@ -220,6 +220,7 @@ def test_s16_production_cookies(tmp_path):
     app = make_app(
         f"sqlite:///{tmp_path / 'p.db'}",
         FINDER_ENV="production",
+        FINDER_BASE_URL="https://finder.example.nhs.uk",
         SECRET_KEY="s" * 40,
         FINDER_DEMO=False,
         TESTING=False,

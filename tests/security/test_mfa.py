@@ -51,6 +51,7 @@ def test_production_cannot_turn_two_step_sign_in_off(tmp_path):
     app = make_app(
         f"sqlite:///{tmp_path / 'y.db'}",
         FINDER_ENV="production",
+        FINDER_BASE_URL="https://finder.example.nhs.uk",
         SECRET_KEY="k" * 40,
         FINDER_DEMO=False,
     )

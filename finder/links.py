@@ -1,0 +1,51 @@
+"""Links: which query parameters a page carries, and absolute URLs.
+
+Query strings are data. Only the parameters named here are carried from one page to the next
+(the language switcher) or make one kept page differ from another (finder.pagecache), and they
+go into URLs as encoded values, never as ``url_for`` keywords. Absolute URLs (a QR code on a
+printed handout, a link in a message) start from the configured FINDER_BASE_URL, never from
+the Host header a request happened to send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import current_app, url_for
+from werkzeug.datastructures import MultiDict
+
+from finder.circumstances import PARAMETERS
+
+# The circumstances vocabulary, then the question pages' own steps, then the staff pages'
+# filters and choices (none of them personal data).
+CARRIED: tuple[str, ...] = (
+    *PARAMETERS,
+    "continue",
+    "return",
+    "programme",
+    "ref",
+    "run",
+    "status",
+    "since",
+    "until",
+    "overdue",
+    "page",
+    "text_lang",
+)
+
+
+def carried(args: MultiDict[str, str] | Mapping[str, str]) -> list[tuple[str, str]]:
+    """The carried parameters of a query, in one order, each once (its first value)."""
+    return [(name, args[name]) for name in CARRIED if name in args]
+
+
+def with_query(path: str, args: MultiDict[str, str] | Mapping[str, str]) -> str:
+    pairs = carried(args)
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def absolute(endpoint: str, **values: Any) -> str:
+    """An absolute URL of this site, from FINDER_BASE_URL."""
+    return str(current_app.config["FINDER_BASE_URL"]).rstrip("/") + url_for(endpoint, **values)
