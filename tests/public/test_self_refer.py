@@ -143,3 +143,23 @@ def test_a_self_referral_appears_in_the_practice_list_and_worklist(app, client, 
         traveller.shift(dt.timedelta(days=15))
         staff = signed_in("clinician2")  # the earlier session has timed out
         assert "Worklist Sample" in staff.get("/en/staff/follow-up").get_data(as_text=True)
+
+
+def test_a_self_referral_never_reveals_a_referral_someone_else_made(app, signed_in):
+    """An outsider who knows someone's NHS number and date of birth learns nothing: the
+    confirmation is the same whatever exists, and the practice sees the possible duplicate."""
+    nhs_number = "943 476 5919"
+    references, texts = [], []
+    for address in ("198.51.100.90", "198.51.100.91"):  # the person, then someone else
+        visitor = client_at(app, address)
+        path, data = answers(visitor, nhs_number=nhs_number)
+        done = visitor.get(visitor.post(path, data=data).location)
+        page = check_page(done.get_data(as_text=True))
+        references.append(page.select_one(".app-reference").get_text(strip=True))
+        texts.append(page.find("main").get_text(" ", strip=True).replace(references[-1], "REF"))
+    first, second = references
+    assert texts[0] == texts[1], "the same confirmation, whatever existed already"
+    assert first != second, "each visitor sees only the referral they made"
+    staff = signed_in("clinician2")  # practice DEMO02's staff
+    record = BeautifulSoup(staff.get(f"/en/staff/referrals/{second}").data, "html5lib")
+    assert f"possible duplicate of {first}" in record.get_text(" ")

@@ -211,3 +211,54 @@ def test_a_double_click_on_feedback_stores_it_once(app):
             select(func.count()).select_from(Feedback).where(Feedback.comment == comment)
         )
     assert stored == 1
+
+
+def test_a_staff_page_holds_no_write_lock_while_it_renders(app, make_referral):
+    """Another writer gets in while a staff page is being made: on SQLite the page's audit row
+    went in its own short transaction (no database lock held); on PostgreSQL the page holds no
+    lock on the referral's row."""
+    import sqlite3
+
+    import pytest
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    from finder.staff import views
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    sqlite = url.startswith("sqlite")
+    ref = make_referral()
+    nurse = sign_in(app.test_client(), "clinician")
+    got_in = []
+    history = views.queries.audit_history
+    engine = create_engine(url)
+
+    def write_lock_free() -> bool:
+        if sqlite:  # a plain connection that waits for nothing
+            other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                return True
+            except sqlite3.OperationalError:
+                return False
+            finally:
+                other.close()
+        with engine.connect() as conn:
+            try:
+                conn.execute(
+                    text("SELECT id FROM referral WHERE reference = :r FOR UPDATE NOWAIT"),
+                    {"r": ref},
+                )
+                return True
+            except OperationalError:
+                return False
+
+    def meanwhile(*args: Any, **kwargs: Any) -> Any:
+        got_in.append(write_lock_free())
+        return history(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(views.queries, "audit_history", meanwhile)
+        assert nurse.get(f"/en/staff/referrals/{ref}").status_code == 200
+    engine.dispose()
+    assert got_in == [True], "another writer was kept waiting by a page being read"

@@ -9,6 +9,7 @@ import logging
 
 import pytest
 import time_machine
+from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
@@ -409,3 +410,28 @@ def test_nul_characters_are_bad_input(app, path):
         ).status_code
         == 400
     )
+
+
+def test_patient_fields_on_staff_forms_are_not_remembered_by_the_browser(signed_in):
+    nurse = signed_in("clinician")
+    for path in (
+        "/en/staff/referrals/new?programme=desmond",
+        "/en/staff/register-online?computer=confident",
+    ):
+        page = BeautifulSoup(nurse.get(path).data, "html5lib")
+        for name in ("name", "date_of_birth", "nhs_number", "phone", "email"):
+            field = page.find("input", attrs={"name": name})
+            assert field is not None and field.get("autocomplete") == "off", (path, name)
+
+
+def test_the_self_referral_form_is_never_stored_by_a_browser_even_with_errors(app):
+    visitor = app.test_client()
+    visitor.environ_base["REMOTE_ADDR"] = "198.51.100.77"
+    path = "/en/self-refer/x-pert"
+    assert visitor.get(path).headers["Cache-Control"] == "no-store"
+    token = BeautifulSoup(visitor.get(path).data, "html5lib").find(
+        "input", attrs={"name": "csrf_token"}
+    )["value"]
+    again = visitor.post(path, data={"csrf_token": token, "name": "Typed Name", "phone": "x"})
+    assert again.status_code == 200 and "Typed Name" in again.get_data(as_text=True)
+    assert again.headers["Cache-Control"] == "no-store"
