@@ -8,7 +8,7 @@ import re
 import pyotp
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from finder.config import ConfigurationError
 from tests.conftest import check_page, make_app, migrated_app
@@ -317,3 +317,29 @@ def test_signing_in_takes_as_long_for_an_account_that_does_not_exist(strict_app)
         f"\nsign-in median: known {statistics.median(known) * 1000:.0f} ms, unknown {statistics.median(unknown) * 1000:.0f} ms"
     )
     assert 0.5 < ratio < 2, ratio
+
+
+def test_failed_sign_ins_are_counted_not_each_audited(strict_app):
+    from finder.extensions import db
+    from finder.models import AuditEvent
+
+    with strict_app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    with time_machine.travel(dt.datetime(2027, 6, 1, 9, tzinfo=dt.UTC), tick=False):
+        for _ in range(8):
+            client = strict_app.test_client()
+            client.post(
+                "/en/staff/login",
+                data={
+                    "email": ACCOUNTS["admin"],
+                    "password": "wrong",
+                    "csrf_token": csrf_token(client),
+                },
+            )
+    with strict_app.app_context():
+        rows = db.session.execute(
+            select(AuditEvent.action, AuditEvent.outcome, AuditEvent.detail).order_by(AuditEvent.id)
+        ).all()[before:]
+        admin_id = stored_user_id(strict_app, "admin")
+    assert [(r.action, r.outcome) for r in rows] == [("staff.login", "throttled")], rows
+    assert rows[0].detail == {"account": admin_id}
