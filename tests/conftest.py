@@ -7,8 +7,10 @@ to turn every skip into a failure: a suite that cannot run there is a broken sui
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from finder import create_app
 from finder.extensions import db
@@ -51,9 +53,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 class LogCollector(logging.Handler):
-    """Every record the app logs during the whole run, formatted as production formats it."""
+    """The records the app logs while one test runs, formatted as production formats them."""
 
-    lines: list[str] = []
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         from finder.logs import JsonFormatter
@@ -62,13 +66,32 @@ class LogCollector(logging.Handler):
             self.lines.append(JsonFormatter().format(record))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def collect_app_logs() -> Iterator[None]:
-    # On the root logger: the app replaces its own logger's handlers each time it is made.
+PERSONAL = {
+    "NHS number": re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)"),
+    "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
+    "phone": re.compile(r"(?<!\d)0\d{3,4}[ ]?\d{3}[ ]?\d{3,4}(?!\d)"),
+    "query string": re.compile(r"\?[\w%]+="),
+}
+
+
+def personal_data_in(lines: list[str]) -> list[str]:
+    """The kinds of personal data found in log lines (the random request id left out)."""
+    texts = [
+        " ".join(str(v) for k, v in json.loads(line).items() if k != "request_id") for line in lines
+    ]
+    return [name for name, pattern in PERSONAL.items() if any(pattern.search(t) for t in texts)]
+
+
+@pytest.fixture(autouse=True)
+def app_logs() -> Iterator[LogCollector]:
+    """S18: whatever a test makes the app log holds no personal data (checked after each
+    test). On the root logger: the app replaces its own logger's handlers each time."""
     collector = LogCollector()
     logging.getLogger().addHandler(collector)
-    yield
+    yield collector
     logging.getLogger().removeHandler(collector)
+    leaked = personal_data_in(collector.lines)
+    assert not leaked, f"personal data in the logs ({', '.join(leaked)}): {collector.lines[:2]}"
 
 
 def _reset_postgres(url: str) -> None:
@@ -104,8 +127,24 @@ def migrated_app(database_url: str, **config: Any) -> Flask:
     return app
 
 
+def _own_postgres_database(url: str, worker: str) -> str:
+    """Each pytest-xdist worker gets a database of its own beside the one named in ``url``."""
+    if worker == "master":
+        return url
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+        )
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    return own.render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
     if POSTGRES_URL:
         engine = create_engine(POSTGRES_URL)
         try:
@@ -114,7 +153,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
             skip_or_fail(f"PostgreSQL at {POSTGRES_URL} is not available: {exc}")
         finally:
             engine.dispose()
-        return POSTGRES_URL
+        return _own_postgres_database(POSTGRES_URL, worker_id)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'finder.db'}"
 
 
