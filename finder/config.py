@@ -64,7 +64,8 @@ def from_environment() -> dict[str, object]:
         # Two domains in one folder: "messages" (patients) and "staff" (may fall back to English).
         "BABEL_TRANSLATION_DIRECTORIES": f"{ROOT / 'translations'};{ROOT / 'translations'}",
         "BABEL_DOMAIN": "messages;staff",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Statement values stay out of logs and error messages: they are patients' details.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # Requests larger than this get 413 (a directory import is the largest upload).
         "MAX_CONTENT_LENGTH": int(os.environ.get("FINDER_MAX_REQUEST_BYTES", str(1024 * 1024))),
         # Pages and API answers are compressed as served; assets are compressed at build time.
