@@ -6,13 +6,24 @@ our own settings). ``create_app(config)`` may override any of them, which is how
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
+from collections.abc import Iterable
 from pathlib import Path
+
+from gunicorn.util import parse_address
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses to run with
 # Site languages; each must have a catalogue in translations/ (checked at start-up).
 LANGUAGES = ("en", "bn", "tr", "so", "ar", "ur", "pl", "ro", "es", "pt")
+# Addresses only the host, or its private network, can reach (loopback, RFC 1918, IPv6 ULA).
+PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                    "fc00::/7")
+)  # fmt: skip
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -100,3 +111,40 @@ def check(config: dict[str, object]) -> None:
             raise ConfigurationError("Demo mode cannot be used in production.")
         if not config.get("FINDER_REQUIRE_MFA"):
             raise ConfigurationError("Two-step sign-in cannot be turned off in production.")
+
+
+def _reachable_from_outside(bind: str) -> bool:
+    """Whether clients beyond the host's private network could reach gunicorn on ``bind``
+    (a gunicorn bind: ``HOST:PORT``, ``[IPv6]:PORT``, ``unix:PATH`` or ``fd://N``)."""
+    address = parse_address(bind)  # gunicorn's own reading of it
+    if isinstance(address, str):
+        return False  # a unix socket: only processes on this host can connect
+    if isinstance(address, int):
+        return True  # a socket made elsewhere (systemd): its address cannot be checked here
+    try:
+        # A name counts by every address it stands for ("localhost": 127.0.0.1 and ::1).
+        found = {info[4][0] for info in socket.getaddrinfo(address[0], None)}
+    except OSError:
+        return True
+    for text in found:
+        ip = ipaddress.ip_address(str(text).split("%")[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        if not any(ip in network for network in PRIVATE_NETWORKS):
+            return True
+    return False
+
+
+def check_proxy_binds(proxies: int, binds: Iterable[str]) -> None:
+    """With FINDER_PROXIES set, the app believes X-Forwarded-For; that is safe only when no
+    client can reach gunicorn except through the proxy. Called by gunicorn.conf.py at start."""
+    if proxies <= 0:
+        return
+    exposed = [bind for bind in binds if _reachable_from_outside(bind)]
+    if exposed:
+        raise ConfigurationError(
+            f"FINDER_PROXIES={proxies} trusts the X-Forwarded-For header, but gunicorn listens on "
+            f"{', '.join(exposed)}, where clients can reach it directly and forge that header. "
+            "Bind gunicorn to a loopback or private address, or a unix socket, that only the "
+            "proxy reaches (GUNICORN_BIND=127.0.0.1:8000), or set FINDER_PROXIES=0."
+        )
