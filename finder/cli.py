@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from finder import demo as demo_data
 from finder import maintenance, passwords
+from finder.config import ConfigurationError
 from finder.extensions import db
 from finder.models import ROLES, Practice, User
 from finder.seeding import SeedError, seed
@@ -93,12 +94,20 @@ def create_user_command(
 
 
 @click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
 @with_appcontext
-def purge_command() -> None:
+def purge_command(dry_run: bool) -> None:
     """Delete closed referrals older than FINDER_RETENTION_DAYS (audited)."""
     days = current_app.config["FINDER_RETENTION_DAYS"]
-    count = maintenance.purge(dt.datetime.now(dt.UTC), days)
-    click.echo(f"purged {count} referral(s) closed more than {days} days ago")
+    try:
+        purged = maintenance.purge(dt.datetime.now(dt.UTC), days, dry_run=dry_run)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    counts = f"{purged.referrals} referral(s) and {purged.patients} patient(s)"
+    if dry_run:
+        click.echo(f"would purge {counts} closed more than {days} days ago; deleted nothing")
+    else:
+        click.echo(f"purged {counts} closed more than {days} days ago")
 
 
 @click.command("backup")

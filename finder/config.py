@@ -18,6 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses to run with
 # Site languages; each must have a catalogue in translations/ (checked at start-up).
 LANGUAGES = ("en", "bn", "tr", "so", "ar", "ur", "pl", "ro", "es", "pt")
+# Closed referrals are kept at least this long: 8 years (leap days included) after the care
+# ended, the retention the NHS Records Management Code of Practice (2021, Appendix II) sets
+# for adult health records not covered elsewhere. The practice's own GP record keeps longer.
+RETENTION_FLOOR_DAYS = 8 * 365 + 2
 # Addresses only the host, or its private network, can reach (loopback, RFC 1918, IPv6 ULA).
 PRIVATE_NETWORKS = tuple(
     ipaddress.ip_network(network)
@@ -59,7 +63,9 @@ def from_environment() -> dict[str, object]:
         # Directory entries not checked for this many months are flagged as possibly stale.
         "FINDER_STALE_MONTHS": int(os.environ.get("FINDER_STALE_MONTHS", "6")),
         # Closed referrals are deleted this many days after their last change (flask purge).
-        "FINDER_RETENTION_DAYS": int(os.environ.get("FINDER_RETENTION_DAYS", str(8 * 365))),
+        "FINDER_RETENTION_DAYS": int(
+            os.environ.get("FINDER_RETENTION_DAYS", str(RETENTION_FLOOR_DAYS))
+        ),
         # The uptake dashboard is recomputed at most this often (seconds).
         "FINDER_UPTAKE_CACHE_SECONDS": int(os.environ.get("FINDER_UPTAKE_CACHE_SECONDS", "300")),
         # Trusted proxies in front of gunicorn (nginx: 1); their X-Forwarded-For gives the client.
@@ -100,7 +106,17 @@ def settle(config: dict[str, object]) -> None:
         config["FINDER_REQUIRE_MFA"] = not config["FINDER_DEMO"]
 
 
+def check_retention(days: int) -> None:
+    if days < RETENTION_FLOOR_DAYS:
+        raise ConfigurationError(
+            f"FINDER_RETENTION_DAYS={days} is under the floor of {RETENTION_FLOOR_DAYS} days "
+            "(8 years, the NHS Records Management Code of Practice's retention for adult health "
+            "records)."
+        )
+
+
 def check(config: dict[str, object]) -> None:
+    check_retention(int(config["FINDER_RETENTION_DAYS"]))  # type: ignore[call-overload]
     if config["FINDER_ENV"] == "production":
         key = config.get("SECRET_KEY")
         if not key or key == DEFAULT_SECRET_KEY or len(str(key)) < 32:
