@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from finder import config as configuration
 from finder.extensions import babel, compress, csrf, db, login_manager, migrate
+from finder.security import STAFF_BLUEPRINTS
 
 
 @event.listens_for(Engine, "connect")
@@ -50,7 +51,7 @@ def _sqlite_on_begin(conn: Any) -> None:
         and not conn.get_execution_options().get(READS_ONLY)
         and (
             request.method not in ("GET", "HEAD", "OPTIONS")
-            or request.blueprint in ("staff", "commissioning")
+            or request.blueprint in STAFF_BLUEPRINTS
         )
     )
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
@@ -99,6 +100,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return user
 
     from finder import (
+        admin,
         api,
         cli,
         commissioning,
@@ -118,6 +120,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(commissioning.bp)
+    app.register_blueprint(admin.bp)
     logs.init_app(app)
     errors.init_app(app)
     security.init_app(app)

@@ -129,7 +129,9 @@ class NHSStringField(NHSField, StringField):
 
 class NHSEmailField(NHSField, EmailField):
     def params(self, **overrides: Any) -> dict[str, Any]:
-        return super().params(type="email", autocomplete="email", spellcheck=False, **overrides)
+        return super().params(
+            **{"type": "email", "autocomplete": "email", "spellcheck": False, **overrides}
+        )
 
 
 class NHSPasswordField(NHSField, PasswordField):

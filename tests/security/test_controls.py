@@ -109,7 +109,14 @@ def test_s8_every_post_route_needs_a_csrf_token(app, make_referral):
     client = sign_in(app.test_client(), "clinician")
     other = sign_in(app.test_client(), "clinician")
     foreign_token = csrf_token(other, "/en/staff/")
-    values = {"lang": "en", "ref": ref, "slug": "x-pert", "run_id": 1, "feedback_id": 1}
+    values = {
+        "lang": "en",
+        "ref": ref,
+        "slug": "x-pert",
+        "run_id": 1,
+        "feedback_id": 1,
+        "user_id": 1,
+    }
     posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
     assert len(posts) >= 10
     for rule in posts:
