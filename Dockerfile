@@ -1,6 +1,13 @@
 # Production image: gunicorn serving the app; assets and catalogues built in earlier stages.
 # Build: docker build -t diabetes-education-finder .
 # Run:   docker run -p 8000:8000 -e SECRET_KEY=... -e DATABASE_URL=postgresql+psycopg://... IMAGE
+# Behind nginx: FINDER_PROXIES=1 makes the app believe X-Forwarded-For, so gunicorn must listen
+# only where nginx reaches it; it refuses to start on 0.0.0.0 with FINDER_PROXIES set. Share a
+# unix socket with nginx's container (a volume on /run/finder), keep 127.0.0.1:8000 for the
+# health check, and publish no port of this container:
+#   docker run -v finder-socket:/run/finder -e FINDER_PROXIES=1 \
+#     -e GUNICORN_BIND=unix:/run/finder/gunicorn.sock,127.0.0.1:8000 -e SECRET_KEY=... IMAGE
+#   nginx, with the same volume: proxy_pass http://unix:/run/finder/gunicorn.sock;
 
 FROM node:20-bookworm-slim AS assets
 WORKDIR /src
@@ -35,7 +42,8 @@ COPY templates ./templates
 COPY seeds ./seeds
 COPY migrations ./migrations
 COPY gunicorn.conf.py ./
-RUN mkdir -p /app/instance && chown finder /app/instance
+# /run/finder: gunicorn's unix socket, when nginx shares it (see "Behind nginx" above).
+RUN mkdir -p /app/instance /run/finder && chown finder /app/instance /run/finder
 USER finder
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --retries=3 \

@@ -2,7 +2,9 @@
 
 import os
 
-bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# One address or several, comma-separated: e.g. a unix socket for nginx and 127.0.0.1:8000
+# for the container's health check.
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}").split(",")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -18,3 +20,10 @@ errorlog = "-"
 # The query string can hold a person's answers: log the path only.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Refuse to start if FINDER_PROXIES trusts X-Forwarded-For on an address clients reach."""
+    from finder import config  # imported here: gunicorn has put the app's folder on the path
+
+    config.check_proxy_binds(config.from_environment()["FINDER_PROXIES"], server.cfg.bind)

@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return user
 
     from finder import (
+        admin,
         api,
         cli,
         commissioning,
@@ -75,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(commissioning.bp)
+    app.register_blueprint(admin.bp)
     logs.init_app(app)
     errors.init_app(app)
     security.init_app(app)

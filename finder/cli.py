@@ -10,8 +10,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from finder import accounts, maintenance
 from finder import demo as demo_data
-from finder import maintenance, passwords
+from finder.config import ConfigurationError
 from finder.extensions import db
 from finder.models import ROLES, Practice, User
 from finder.seeding import SeedError, seed
@@ -20,6 +21,10 @@ from finder.seeding import SeedError, seed
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(disable_user_command)
+    app.cli.add_command(enable_user_command)
+    app.cli.add_command(set_role_command)
+    app.cli.add_command(reset_two_step_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
@@ -55,50 +60,105 @@ def seed_command(demo: bool | None) -> None:
         click.echo(f"{made} demo referrals" if made else "demo referrals already present")
 
 
+def _practice(code: str | None) -> Practice | None:
+    if not code:
+        return None
+    practice = db.session.scalar(select(Practice).filter_by(code=code))
+    if practice is None:
+        raise click.BadParameter("give the code of an existing practice", param_hint="practice")
+    return practice
+
+
+def _account(email: str) -> User:
+    user = db.session.scalar(select(User).filter_by(email=email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no account has the email address {email}")
+    return user
+
+
+def _refused(exc: accounts.AccountError) -> click.ClickException:
+    return click.BadParameter(str(exc), param_hint=exc.field)
+
+
 @click.command("create-user")
 @with_appcontext
 @click.argument("email")
 @click.option("--name", required=True, help="The person's name, as staff see it.")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--practice", "practice_code", help="Practice code (clinician and support only).")
-@click.password_option(help="Prompted for when not given; at least 12 characters.")
+@click.password_option(
+    help=f"Prompted for when not given; at least {accounts.PASSWORD_MIN_LENGTH} characters."
+)
 def create_user_command(
     email: str, name: str, role: str, practice_code: str | None, password: str
 ) -> None:
     """Create a staff account."""
-    if len(password) < 12:
-        raise click.BadParameter("use at least 12 characters", param_hint="password")
-    needs_practice = role in ("clinician", "support")
-    practice = None
-    if needs_practice:
-        practice = db.session.scalar(select(Practice).filter_by(code=practice_code or ""))
-        if practice is None:
-            raise click.BadParameter("give the code of an existing practice", param_hint="practice")
-    elif practice_code:
-        raise click.BadParameter(f"a {role} belongs to no practice", param_hint="practice")
-    email = email.strip().lower()
-    if db.session.scalar(select(User).filter_by(email=email)):
-        raise click.ClickException(f"{email} already has an account")
-    db.session.add(
-        User(
-            email=email,
-            name=name,
-            role=role,
-            practice=practice,
-            password_hash=passwords.hash_password(password),
-        )
-    )
-    db.session.commit()
-    click.echo(f"created {role} {email}")
+    try:
+        user = accounts.create_user(email, name, role, _practice(practice_code), password)
+    except accounts.AccountError as exc:
+        raise _refused(exc) from exc
+    click.echo(f"created {role} {user.email}")
+
+
+@click.command("disable-user")
+@with_appcontext
+@click.argument("email")
+def disable_user_command(email: str) -> None:
+    """Disable a staff account: it cannot sign in, and its sessions end."""
+    try:
+        accounts.set_active(_account(email), active=False)
+    except accounts.AccountError as exc:
+        raise _refused(exc) from exc
+    click.echo(f"disabled {email}")
+
+
+@click.command("enable-user")
+@with_appcontext
+@click.argument("email")
+def enable_user_command(email: str) -> None:
+    """Enable a disabled staff account again."""
+    accounts.set_active(_account(email), active=True)
+    click.echo(f"enabled {email}")
+
+
+@click.command("set-role")
+@with_appcontext
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--practice", "practice_code", help="Practice code (clinician and support only).")
+def set_role_command(email: str, role: str, practice_code: str | None) -> None:
+    """Change a staff account's role (and practice); its sessions end."""
+    try:
+        accounts.set_role(_account(email), role, _practice(practice_code))
+    except accounts.AccountError as exc:
+        raise _refused(exc) from exc
+    click.echo(f"{email} is now {role}" + (f" at {practice_code}" if practice_code else ""))
+
+
+@click.command("reset-two-step")
+@with_appcontext
+@click.argument("email")
+def reset_two_step_command(email: str) -> None:
+    """Forget an account's authenticator app: it sets up two-step sign-in again next time."""
+    accounts.reset_second_factor(_account(email))
+    click.echo(f"two-step sign-in reset for {email}")
 
 
 @click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
 @with_appcontext
-def purge_command() -> None:
+def purge_command(dry_run: bool) -> None:
     """Delete closed referrals older than FINDER_RETENTION_DAYS (audited)."""
     days = current_app.config["FINDER_RETENTION_DAYS"]
-    count = maintenance.purge(dt.datetime.now(dt.UTC), days)
-    click.echo(f"purged {count} referral(s) closed more than {days} days ago")
+    try:
+        purged = maintenance.purge(dt.datetime.now(dt.UTC), days, dry_run=dry_run)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    counts = f"{purged.referrals} referral(s) and {purged.patients} patient(s)"
+    if dry_run:
+        click.echo(f"would purge {counts} closed more than {days} days ago; deleted nothing")
+    else:
+        click.echo(f"purged {counts} closed more than {days} days ago")
 
 
 @click.command("backup")

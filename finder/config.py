@@ -6,14 +6,29 @@ our own settings). ``create_app(config)`` may override any of them, which is how
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from gunicorn.util import parse_address
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses to run with
 # Site languages; each must have a catalogue in translations/ (checked at start-up).
 LANGUAGES = ("en", "bn", "tr", "so", "ar", "ur", "pl", "ro", "es", "pt")
+# Closed referrals are kept at least this long: 8 years (leap days included) after the care
+# ended, the retention the NHS Records Management Code of Practice (2021, Appendix II) sets
+# for adult health records not covered elsewhere. The practice's own GP record keeps longer.
+RETENTION_FLOOR_DAYS = 8 * 365 + 2
+# Addresses only the host, or its private network, can reach (loopback, RFC 1918, IPv6 ULA).
+PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                    "fc00::/7")
+)  # fmt: skip
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -53,7 +68,9 @@ def from_environment() -> dict[str, object]:
         # Directory entries not checked for this many months are flagged as possibly stale.
         "FINDER_STALE_MONTHS": int(os.environ.get("FINDER_STALE_MONTHS", "6")),
         # Closed referrals are deleted this many days after their last change (flask purge).
-        "FINDER_RETENTION_DAYS": int(os.environ.get("FINDER_RETENTION_DAYS", str(8 * 365))),
+        "FINDER_RETENTION_DAYS": int(
+            os.environ.get("FINDER_RETENTION_DAYS", str(RETENTION_FLOOR_DAYS))
+        ),
         # The uptake dashboard is recomputed at most this often (seconds).
         "FINDER_UPTAKE_CACHE_SECONDS": int(os.environ.get("FINDER_UPTAKE_CACHE_SECONDS", "300")),
         # Trusted proxies in front of gunicorn (nginx: 1); their X-Forwarded-For gives the client.
@@ -74,7 +91,8 @@ def from_environment() -> dict[str, object]:
         # Two domains in one folder: "messages" (patients) and "staff" (may fall back to English).
         "BABEL_TRANSLATION_DIRECTORIES": f"{ROOT / 'translations'};{ROOT / 'translations'}",
         "BABEL_DOMAIN": "messages;staff",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Statement values stay out of logs and error messages: they are patients' details.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # Requests larger than this get 413 (a directory import is the largest upload).
         "MAX_CONTENT_LENGTH": int(os.environ.get("FINDER_MAX_REQUEST_BYTES", str(1024 * 1024))),
         # Pages and API answers are compressed as served; assets are compressed at build time.
@@ -104,7 +122,17 @@ def settle(config: dict[str, object]) -> None:
         config["TRUSTED_HOSTS"] = [base.hostname]
 
 
+def check_retention(days: int) -> None:
+    if days < RETENTION_FLOOR_DAYS:
+        raise ConfigurationError(
+            f"FINDER_RETENTION_DAYS={days} is under the floor of {RETENTION_FLOOR_DAYS} days "
+            "(8 years, the NHS Records Management Code of Practice's retention for adult health "
+            "records)."
+        )
+
+
 def check(config: dict[str, object]) -> None:
+    check_retention(int(config["FINDER_RETENTION_DAYS"]))  # type: ignore[call-overload]
     if config["FINDER_ENV"] == "production":
         key = config.get("SECRET_KEY")
         if not key or key == DEFAULT_SECRET_KEY or len(str(key)) < 32:
@@ -121,3 +149,40 @@ def check(config: dict[str, object]) -> None:
                 "FINDER_BASE_URL must be set to the site's https address in production "
                 "(links in handouts and messages start from it)."
             )
+
+
+def _reachable_from_outside(bind: str) -> bool:
+    """Whether clients beyond the host's private network could reach gunicorn on ``bind``
+    (a gunicorn bind: ``HOST:PORT``, ``[IPv6]:PORT``, ``unix:PATH`` or ``fd://N``)."""
+    address = parse_address(bind)  # gunicorn's own reading of it
+    if isinstance(address, str):
+        return False  # a unix socket: only processes on this host can connect
+    if isinstance(address, int):
+        return True  # a socket made elsewhere (systemd): its address cannot be checked here
+    try:
+        # A name counts by every address it stands for ("localhost": 127.0.0.1 and ::1).
+        found = {info[4][0] for info in socket.getaddrinfo(address[0], None)}
+    except OSError:
+        return True
+    for text in found:
+        ip = ipaddress.ip_address(str(text).split("%")[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        if not any(ip in network for network in PRIVATE_NETWORKS):
+            return True
+    return False
+
+
+def check_proxy_binds(proxies: int, binds: Iterable[str]) -> None:
+    """With FINDER_PROXIES set, the app believes X-Forwarded-For; that is safe only when no
+    client can reach gunicorn except through the proxy. Called by gunicorn.conf.py at start."""
+    if proxies <= 0:
+        return
+    exposed = [bind for bind in binds if _reachable_from_outside(bind)]
+    if exposed:
+        raise ConfigurationError(
+            f"FINDER_PROXIES={proxies} trusts the X-Forwarded-For header, but gunicorn listens on "
+            f"{', '.join(exposed)}, where clients can reach it directly and forge that header. "
+            "Bind gunicorn to a loopback or private address, or a unix socket, that only the "
+            "proxy reaches (GUNICORN_BIND=127.0.0.1:8000), or set FINDER_PROXIES=0."
+        )

@@ -6,30 +6,48 @@ import datetime as dt
 import shutil
 import sqlite3
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import URL, make_url
 
+from finder.config import check_retention
 from finder.extensions import db
 from finder.models import Patient, Referral, ReferralEvent
 from finder.referrals import statuses
 from finder.referrals.operations import audit
 
 
-def purge(now: dt.datetime, retention_days: int) -> int:
+@dataclass(frozen=True)
+class Purged:
+    referrals: int
+    patients: int
+
+
+def purge(now: dt.datetime, retention_days: int, *, dry_run: bool = False) -> Purged:
     """Delete closed referrals untouched for longer than the retention period, with their
-    history and any patient left without a referral. The audit log keeps a row saying so."""
+    history and any patient left without a referral. The audit log keeps a row saying so.
+    A dry run counts what would go and changes nothing."""
+    check_retention(retention_days)  # the floor holds however the period was set
     cutoff = now - dt.timedelta(days=retention_days)
     expired = db.session.scalars(
         select(Referral.id).where(
             Referral.status.not_in(statuses.OPEN), Referral.status_changed_at < cutoff
         )
     ).all()
-    if expired:
-        patients = set(
-            db.session.scalars(select(Referral.patient_id).where(Referral.id.in_(expired)))
+    patients = set(db.session.scalars(select(Referral.patient_id).where(Referral.id.in_(expired))))
+    still_referred = set(
+        db.session.scalars(
+            select(Referral.patient_id).where(
+                Referral.patient_id.in_(patients), Referral.id.not_in(expired)
+            )
         )
+    )
+    orphans = patients - still_referred
+    if dry_run:
+        return Purged(len(expired), len(orphans))
+    if expired:
         db.session.execute(delete(ReferralEvent).where(ReferralEvent.referral_id.in_(expired)))
         db.session.execute(
             Referral.__table__.update()
@@ -37,13 +55,10 @@ def purge(now: dt.datetime, retention_days: int) -> int:
             .values(linked_from_id=None)
         )
         db.session.execute(delete(Referral).where(Referral.id.in_(expired)))
-        still_referred = set(
-            db.session.scalars(select(Referral.patient_id).where(Referral.patient_id.in_(patients)))
-        )
-        db.session.execute(delete(Patient).where(Patient.id.in_(patients - still_referred)))
+        db.session.execute(delete(Patient).where(Patient.id.in_(orphans)))
     audit("retention.purge", None, referrals=len(expired), retention_days=retention_days)
     db.session.commit()
-    return len(expired)
+    return Purged(len(expired), len(orphans))
 
 
 def backup(target: Path) -> None:

@@ -172,6 +172,8 @@ class Practice(db.Model):  # type: ignore[name-defined,misc]
 
 
 ROLES = ("clinician", "support", "commissioner", "admin")
+# Roles whose staff belong to one practice and see its patients; the others belong to none.
+PRACTICE_ROLES = ("clinician", "support")
 
 
 class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]

@@ -12,7 +12,9 @@ from flask_login import current_user, logout_user
 
 from finder.extensions import compress
 
-STAFF_BLUEPRINTS = frozenset({"staff", "commissioning"})
+# Blueprints of signed-in staff: never cached or compressed; on SQLite they take the write
+# lock at once (finder/__init__.py).
+STAFF_BLUEPRINTS = frozenset({"staff", "commissioning", "admin"})
 # Pages holding a CSRF token or personal data are never compressed (the BREACH attack).
 UNCOMPRESSED = frozenset({"public.self_refer", "public.self_refer_done", "public.feedback"})
 # Public pages that show personal data back (the self-referral form, also when it is shown

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass, fields
 from typing import Any
 
+from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -45,6 +46,10 @@ def new_reference() -> str:
 
 
 def _actor() -> tuple[User | None, str]:
+    """Who is acting: the signed-in staff member, a patient on the public site, or the
+    system (a command or a job, outside any request)."""
+    if not has_request_context():
+        return None, "system"
     if current_user and current_user.is_authenticated:
         return current_user._get_current_object(), current_user.role  # type: ignore[attr-defined]
     return None, "patient"

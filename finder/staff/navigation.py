@@ -29,6 +29,8 @@ def staff_navigation() -> list[dict[str, Any]]:
         ]
     if current_user.role in ("commissioner", "clinician"):
         items.append(("commissioning.uptake", _("Uptake")))
+    if current_user.role == "admin":
+        items.append(("admin.users", _("Accounts")))
     items.append(("public.explainers", _("Explainers")))
     return [
         {"href": url_for(endpoint), "text": text, "current": request.endpoint == endpoint}

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from finder import nhs_number
 from finder.extensions import db
@@ -110,7 +110,14 @@ def test_s8_every_post_route_needs_a_csrf_token(app, make_referral):
     client = sign_in(app.test_client(), "clinician")
     other = sign_in(app.test_client(), "clinician")
     foreign_token = csrf_token(other, "/en/staff/")
-    values = {"lang": "en", "ref": ref, "slug": "x-pert", "run_id": 1, "feedback_id": 1}
+    values = {
+        "lang": "en",
+        "ref": ref,
+        "slug": "x-pert",
+        "run_id": 1,
+        "feedback_id": 1,
+        "user_id": 1,
+    }
     posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
     assert len(posts) >= 10
     for rule in posts:
@@ -257,6 +264,30 @@ def test_s18_s19_logs_are_json_and_carry_no_personal_data(app, caplog, monkeypat
     assert "\n" not in line.replace("\\n", "")
     parsed = json.loads(line)
     assert parsed["level"] == "ERROR" and "9434765919" not in line and "Bob" not in line
+
+
+def test_s18_a_database_error_logs_no_values(app, caplog, monkeypatch):
+    """A refused insert: SQLAlchemy hides the statement's values (hide_parameters), and the
+    log leaves out what PostgreSQL quotes back ("DETAIL: Key (email)=(...) already exists")."""
+    from finder import directory
+
+    name = "Quentin Leakcheck"
+
+    def duplicate_account():
+        db.session.add(User(email=ACCOUNTS["admin"], name=name, role="admin", password_hash="x"))
+        db.session.flush()
+
+    monkeypatch.setattr(directory, "shown_programmes", duplicate_account)
+    with caplog.at_level(logging.ERROR, logger="finder"):
+        response = app.test_client().get("/en/programmes?values=hidden")
+    assert response.status_code == 500
+    record = next(r for r in caplog.records if "unhandled error" in r.getMessage())
+    error = record.exc_info[1]
+    assert isinstance(error, IntegrityError)
+    assert name not in str(error) and "parameters hidden" in str(error)
+    line = JsonFormatter().format(record)
+    assert "IntegrityError" in json.loads(line)["error"]
+    assert name not in line and ACCOUNTS["admin"] not in line
 
 
 def test_s19_a_forged_newline_stays_in_one_record():

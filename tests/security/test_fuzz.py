@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -101,3 +103,31 @@ def test_s28_no_form_input_gives_a_server_error(app, path):
     finally:
         app.config["FINDER_SELF_REFERRAL_LIMIT"] = 5
     assert orphans(app) == before
+
+
+@pytest.mark.parametrize("path", ["/en/staff/users/new", "/en/staff/users/{account}"])
+def test_s28_no_account_form_input_gives_a_server_error(app, path):
+    from finder.models import User
+
+    client = sign_in(app.test_client(), "admin")
+    with app.app_context():
+        account = User(
+            email=f"fuzzed-{uuid.uuid4().hex[:8]}@example.org",
+            name="Fuzzed Account",
+            role="commissioner",
+            password_hash="not-a-hash",
+        )
+        db.session.add(account)
+        db.session.commit()
+        path = path.format(account=account.id)
+    token = csrf_token(client, "/en/staff/")
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        st.fixed_dictionaries({}, optional={n: ODD for n in ("name", "email", "role", "practice")})
+    )
+    def post(fields):
+        response = client.post(path, data={**fields, "csrf_token": token})
+        assert response.status_code < 500, (path, fields)
+
+    post()

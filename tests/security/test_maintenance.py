@@ -1,4 +1,4 @@
-"""S34 backup and restore drill; S35 retention purge (frozen time)."""
+"""S34 backup and restore drill; S35 retention purge (frozen time), never under its floor."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import pytest
 import time_machine
 from sqlalchemy import func, select, text
 
+from finder.config import ConfigurationError
 from finder.extensions import db
 from finder.models import AuditEvent, Patient, Referral
-from tests.conftest import migrated_app
+from tests.conftest import make_app, migrated_app
 from tests.staff.conftest import csrf_token, sign_in
+
+EIGHT_YEARS = 2922  # days, two leap days included: the Records Management Code's 8 years
 
 
 def counts(app) -> dict[str, int]:
@@ -82,7 +85,7 @@ def test_s34_backup_and_restore_drill(tmp_path, live_database):
 
 def test_s35_purge_removes_only_expired_closed_records_and_audits(tmp_path, signed_in):
     app = migrated_app(f"sqlite:///{tmp_path / 'retention.db'}")
-    app.config["FINDER_RETENTION_DAYS"] = 365
+    assert app.config["FINDER_RETENTION_DAYS"] == EIGHT_YEARS
     client = sign_in(app.test_client(), "clinician")
     path = "/en/staff/referrals/new?programme=x-pert"
 
@@ -111,19 +114,44 @@ def test_s35_purge_removes_only_expired_closed_records_and_audits(tmp_path, sign
         client = sign_in(app.test_client(), "clinician")
         old_closed, old_open = refer("Old Closed"), refer("Old Open")
         close(old_closed)
-    with time_machine.travel(dt.datetime(2027, 1, 20, tzinfo=dt.UTC), tick=False):
+    # 8 years and 20 days later: 2,942 days.
+    with time_machine.travel(dt.datetime(2034, 1, 30, tzinfo=dt.UTC), tick=False):
         client = sign_in(app.test_client(), "clinician")
         new_closed = refer("New Closed")
         close(new_closed)
+        before = counts(app)
+        trial = app.test_cli_runner().invoke(args=["purge", "--dry-run"])
+        assert trial.exit_code == 0, trial.output
+        assert trial.output == (
+            "would purge 1 referral(s) and 1 patient(s) closed more than 2922 days ago; "
+            "deleted nothing\n"
+        )
+        assert counts(app) == before, "a dry run deletes nothing and audits nothing"
         result = app.test_cli_runner().invoke(args=["purge"])
-    assert result.exit_code == 0 and "purged 1 referral" in result.output
+    assert result.exit_code == 0
+    assert result.output == "purged 1 referral(s) and 1 patient(s) closed more than 2922 days ago\n"
     with app.app_context():
         left = set(db.session.scalars(select(Referral.reference)))
         assert old_closed not in left and {old_open, new_closed} <= left
         assert "Old Closed" not in set(db.session.scalars(select(Patient.name)))
         purge = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "retention.purge"))
-        assert purge.detail == {"referrals": 1, "retention_days": 365}
+        assert purge.detail == {"referrals": 1, "retention_days": EIGHT_YEARS}
         kept = db.session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.object_ref == old_closed)
         )
         assert kept >= 2, "the audit of a purged record is kept"
+
+
+def test_s35_retention_under_eight_years_is_refused_at_start_and_by_purge(tmp_path):
+    with pytest.raises(ConfigurationError, match="FINDER_RETENTION_DAYS=365 is under the floor"):
+        make_app(f"sqlite:///{tmp_path / 'short.db'}", FINDER_RETENTION_DAYS=365)
+    make_app(f"sqlite:///{tmp_path / 'floor.db'}", FINDER_RETENTION_DAYS=EIGHT_YEARS)
+    app = migrated_app(f"sqlite:///{tmp_path / 'changed.db'}")
+    app.config["FINDER_RETENTION_DAYS"] = EIGHT_YEARS - 1  # changed after start
+    before = counts(app)
+    for args in (["purge"], ["purge", "--dry-run"]):
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code != 0 and "under the floor of 2922 days" in result.output, args
+    assert counts(app) == before
+    with app.app_context():
+        db.engine.dispose()

@@ -1,9 +1,10 @@
-"""S30 on the production stack: oversized requests and slow clients (slowloris).
+"""The production stack behind nginx (deploy/nginx-finder.conf, gunicorn on loopback with
+FINDER_PROXIES=1, as the README deploys it).
 
-gunicorn refuses a request line over its limit by itself. Its threads read requests
+S30: gunicorn refuses a request line over its limit by itself. Its threads read requests
 themselves, so clients that send their headers slowly can hold every thread: the deployment
-puts nginx in front with deploy/nginx-finder.conf, and this checks that, so configured, a
-crowd of slow clients does not keep anyone else waiting.
+puts nginx in front, and this checks that, so configured, a crowd of slow clients does not
+keep anyone else waiting. S18: nginx's access log holds paths, never query strings.
 """
 
 from __future__ import annotations
@@ -31,12 +32,17 @@ SLOW_CLIENTS = 40  # ten times gunicorn's threads in the test stack (3 workers x
 def app_server(tmp_path_factory) -> Iterator[str]:
     database = f"sqlite:///{tmp_path_factory.mktemp('slow') / 'finder.db'}"
     migrated_app(database)
-    with gunicorn(database) as (base, _):
+    with gunicorn(database, FINDER_PROXIES="1") as (base, _):
         yield base
 
 
 @pytest.fixture(scope="module")
-def nginx(app_server, tmp_path_factory) -> Iterator[str]:
+def nginx_log(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("nginx_log") / "access.log"
+
+
+@pytest.fixture(scope="module")
+def nginx(app_server, nginx_log, tmp_path_factory) -> Iterator[str]:
     binary = shutil.which("nginx") or (
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
@@ -52,7 +58,6 @@ pid {work}/nginx.pid;
 error_log {work}/error.log;
 events {{}}
 http {{
-    access_log off;
     client_body_temp_path {work}/body;
     proxy_temp_path {work}/proxy;
     fastcgi_temp_path {work}/fastcgi;
@@ -61,6 +66,7 @@ http {{
     include {ROOT}/deploy/nginx-finder.conf;
     server {{
         listen 127.0.0.1:{port};
+        access_log {nginx_log} finder_paths;
         location / {{ proxy_pass {app_server}; }}
     }}
 }}
@@ -121,3 +127,16 @@ def test_s30_gunicorn_refuses_an_overlong_request_line(app_server):
         client.sendall(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
         status_line = client.recv(200).split(b"\r\n")[0]
     assert status_line.startswith(b"HTTP/1.1 414"), status_line
+
+
+def test_s18_nginx_logs_the_path_and_never_the_query_string(nginx, nginx_log):
+    answers = "diabetes=type2&language=bn&reading=spoken"
+    with urllib.request.urlopen(f"{nginx}/en/results?{answers}", timeout=10) as response:
+        assert response.status == 200
+    deadline = time.monotonic() + 5
+    while "/en/results" not in (text := nginx_log.read_text() if nginx_log.exists() else ""):
+        assert time.monotonic() < deadline, "nginx wrote no access log line"
+        time.sleep(0.1)
+    line = next(line for line in text.splitlines() if "/en/results" in line)
+    assert '"GET /en/results" 200' in line
+    assert "?" not in line and "diabetes" not in line and "type2" not in line

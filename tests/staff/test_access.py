@@ -52,7 +52,8 @@ def test_staff_routes_are_the_only_non_public_ones(app):
 
 @pytest.fixture(scope="module")
 def matrix_referral(app):
-    """A referral of practice 1 and a comment, so routes with <ref> or <feedback_id> work."""
+    """A referral of practice 1, a comment and an account, so that routes with <ref>,
+    <feedback_id> or <user_id> work."""
     with app.test_request_context():
         user = db.session.scalar(select(User).filter_by(email="clinician@demo.invalid"))
         login_user(user)
@@ -92,8 +93,17 @@ def matrix_referral(app):
             places_left=1,
         )
         db.session.add(run)
+        # An account of its own: the matrix disables it and resets its second step as an admin.
+        account = User(
+            email="matrix-disposable@example.org",
+            name="Matrix Disposable",
+            role="support",
+            practice_id=user.practice_id,
+            password_hash="not-a-hash",
+        )
+        db.session.add(account)
         db.session.commit()
-        return made.reference, feedback.id, run.id
+        return made.reference, feedback.id, run.id, account.id
 
 
 WHO = ["anonymous", "clinician", "support", "commissioner", "admin"]
@@ -113,8 +123,14 @@ def test_role_route_matrix(app, matrix_referral, who):
     for rule, view in routes(app):
         if rule.endpoint == "staff.logout":
             continue  # signing out would end the session the matrix uses; tested on its own
-        ref, feedback_id, run_id = matrix_referral
-        values = {**SAMPLE_VALUES, "ref": ref, "feedback_id": feedback_id, "run_id": run_id}
+        ref, feedback_id, run_id, user_id = matrix_referral
+        values = {
+            **SAMPLE_VALUES,
+            "ref": ref,
+            "feedback_id": feedback_id,
+            "run_id": run_id,
+            "user_id": user_id,
+        }
         if rule.endpoint == "commissioning.venue":
             values["slug"] = "canal-health-centre"
         path = rule.build(values, append_unknown=False)[1]
