@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from urllib.parse import urlsplit
 
 import segno
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -28,7 +25,7 @@ from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from finder import directory, fhir, guide, menu, nhs_number, security, throttle
+from finder import csvfile, directory, fhir, guide, menu, nhs_number, security, throttle
 from finder import mfa as mfa_codes
 from finder.access import public, staff
 from finder.circumstances import parse
@@ -402,37 +399,29 @@ CSV_COLUMNS = (
 def referrals_csv() -> ResponseReturnValue:
     rows = queries.all_for_practice(current_user.practice_id)
     operations.audit_now("referrals.export", None, count=len(rows))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for r in rows:
-        p = r.patient
-        dm014 = queries.dm014_date(p.diagnosis_date)
-        writer.writerow(
-            [
-                r.reference,
-                r.created_at.date().isoformat(),
-                r.status,
-                r.programme.slug,
-                *(_cell(v) for v in (p.name, p.date_of_birth.isoformat(), p.nhs_number or "")),
-                *(_cell(v) for v in (p.phone or "", p.email or "", p.preferred_language)),
-                p.interpreter_needed,
-                p.companion_coming,
-                p.diagnosis_date.isoformat() if p.diagnosis_date else "",
-                dm014.isoformat() if dm014 else "",
-                r.self_referral,
-            ]
-        )
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=referrals.csv"},
-    )
+    return csvfile.response("referrals.csv", CSV_COLUMNS, (_csv_row(r) for r in rows))
 
 
-def _cell(value: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+def _csv_row(r: Referral) -> list[csvfile.Cell]:
+    p = r.patient
+    dm014 = queries.dm014_date(p.diagnosis_date)
+    return [
+        r.reference,
+        r.created_at.date().isoformat(),
+        r.status,
+        r.programme.slug,
+        p.name,
+        p.date_of_birth.isoformat(),
+        p.nhs_number,
+        p.phone,
+        p.email,
+        p.preferred_language,
+        p.interpreter_needed,
+        p.companion_coming,
+        p.diagnosis_date.isoformat() if p.diagnosis_date else None,
+        dm014.isoformat() if dm014 else None,
+        r.self_referral,
+    ]
 
 
 @staff(*PRACTICE_ROLES)
