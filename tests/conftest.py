@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from finder import create_app
 from finder.extensions import db
@@ -102,6 +102,21 @@ def migrated_app(database_url: str, **config: Any) -> Flask:
         upgrade(directory=str(ROOT / "migrations"))
         seed(ROOT / "seeds", dt.date.today(), demo=True, demo_password="test-password")
     return app
+
+
+def own_database(name: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A new, empty database for a module's own app, on the run's engine: on PostgreSQL one
+    beside the run's database and named after it (runs on different databases never share it)."""
+    if not POSTGRES_URL:
+        return f"sqlite:///{tmp_path_factory.mktemp(name) / 'own.db'}"
+    run = make_url(POSTGRES_URL)
+    database = f"{run.database}_{name}"
+    engine = create_engine(run, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    engine.dispose()
+    return run.set(database=database).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

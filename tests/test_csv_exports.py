@@ -33,4 +33,3 @@ def test_the_referrals_export_neutralises_formulas_and_keeps_bengali(signed_in, 
     assert names == {
         ref: name if name in (BENGALI, "Ann Smith") else "'" + name for ref, name in made.items()
     }
-

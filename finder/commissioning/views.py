@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from finder import csvfile, directory, menu
 from finder.access import staff
-from finder.commissioning import hsds, uptake
+from finder.commissioning import hsds, suppression, uptake
 from finder.commissioning.forms import AreaForm, ProgrammeForm, RunForm, VenueForm
 from finder.extensions import db
 from finder.forms import choices
@@ -251,7 +251,13 @@ def uptake_page() -> ResponseReturnValue:
     practice_id, scope = _scope()
     board = uptake.dashboard(practice_id)
     audit_now("uptake.view", None, scope="all" if practice_id is None else "practice")
-    return render_template("commissioning/uptake.jinja", board=board, scope=scope, uptake=uptake)
+    return render_template(
+        "commissioning/uptake.jinja",
+        board=board,
+        scope=scope,
+        uptake=uptake,
+        suppression=suppression,
+    )
 
 
 @staff("commissioner", "clinician")
