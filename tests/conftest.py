@@ -143,6 +143,21 @@ def _own_postgres_database(url: str, worker: str) -> str:
     return own.render_as_string(hide_password=False)
 
 
+def own_database(name: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A new, empty database for a module's own app, on the run's engine: on PostgreSQL one
+    beside the run's database and named after it (runs on different databases never share it)."""
+    if not POSTGRES_URL:
+        return f"sqlite:///{tmp_path_factory.mktemp(name) / 'own.db'}"
+    run = make_url(POSTGRES_URL)
+    database = f"{run.database}_{name}"
+    engine = create_engine(run, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    engine.dispose()
+    return run.set(database=database).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
     if POSTGRES_URL:

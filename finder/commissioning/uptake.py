@@ -1,22 +1,38 @@
 """Uptake: the referral funnel as aggregates, never a patient identifier.
 
 Counts come from SQL aggregates over the stage timestamps on each referral, so the cost does
-not grow with each referral's history. Counts from 1 to 4 are suppressed ("<5"), as NHS
-statistics do, and so is any rate built on a suppressed count.
+not grow with each referral's history. A practice sees its own figures in full; the view across
+practices hides small counts, and any count they could be worked out from (see suppression.py),
+and every rate or median built on a hidden count.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import asdict, dataclass
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, and_, case, cast, extract, func, literal, or_, select, update
+from sqlalchemy import (
+    Date,
+    String,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.sql import ColumnElement
 
+from finder.commissioning.suppression import SMALL_MARK, Sum, hide, is_small
 from finder.extensions import db
 from finder.models import Patient, Practice, Programme, Referral, UptakeSnapshot
 
@@ -40,34 +56,39 @@ DIMENSIONS = {
     "language": _l("Preferred language"),
     "age": _l("Age band"),
 }
-SMALL = 5
+# Each programme has one format: the programme rows of a format add up to its row.
+PARENT = {"programme": "format"}
 # Practices and programmes run to thousands nationally: the page shows the SHOWN with the most
 # referrals (the CSV has every row).
 LONG = frozenset({"practice", "programme"})
 SHOWN = 25
 
 
-def suppress(count: int) -> str:
-    return "<5" if 0 < count < SMALL else str(count)
-
-
-def rate(numerator: int, denominator: int) -> float | None:
-    """A percentage, or None where either count is suppressed or there is nothing to divide."""
-    if denominator == 0 or 0 < numerator < SMALL or denominator < SMALL:
-        return None
-    return round(100 * numerator / denominator, 1)
+def percent(numerator: int, denominator: int) -> float | None:
+    return round(100 * numerator / denominator, 1) if denominator else None
 
 
 @dataclass(frozen=True)
 class Row:
     key: str
     counts: dict[str, int]
+    # The key of this row's row in PARENT's breakdown (a programme's format).
+    parent: str | None = None
+    # Stages whose count is published as a mark ("<5", "*") instead of a number.
+    hidden: dict[str, str] = field(default_factory=dict)
 
-    def shown(self, stage: str) -> str:
-        return suppress(self.counts[stage])
+    def shown(self, stage: str) -> int | str:
+        return self.hidden.get(stage, self.counts[stage])
+
+    def count(self, stage: str) -> int:
+        """The count to draw: a hidden one is drawn as nothing."""
+        return 0 if stage in self.hidden else self.counts[stage]
 
     def rate(self, stage: str) -> float | None:
-        return rate(self.counts[stage], self.counts["referred"])
+        """Of those referred, a percentage; None where either count is hidden."""
+        if stage in self.hidden or "referred" in self.hidden:
+            return None
+        return percent(self.counts[stage], self.counts["referred"])
 
 
 def _dialect() -> str:
@@ -136,16 +157,33 @@ def _scoped(query: Any, practice_id: int | None, joins: tuple[Any, ...] = ()) ->
     return query.where(Referral.practice_id == practice_id) if practice_id else query
 
 
-def totals(practice_id: int | None) -> Row:
-    row = db.session.execute(_scoped(select(*_counts()).select_from(Referral), practice_id)).one()
-    return Row("all", dict(zip(STAGES, row, strict=True)))
+def _counted(practice_id: int | None) -> tuple[Row, dict[str, list[Row]]]:
+    """The totals and every breakdown, read by one statement so from one snapshot of the data:
+    each breakdown then adds up to the totals exactly, even while referrals arrive (on
+    PostgreSQL each statement sees what was committed before it began). Suppression relies
+    on it: a total off by one from its breakdown gives a hidden count away all but exactly."""
+    total = select(*_labels("all", literal("all")), *_counts()).select_from(Referral)
+    parts = [_scoped(total, practice_id)]
+    for name in DIMENSIONS:
+        key = _dimension(name)
+        parent = _dimension(PARENT[name]) if name in PARENT else None
+        query = select(*_labels(name, key, parent), *_counts()).select_from(Referral)
+        query = _scoped(query, practice_id, NEEDS[name])
+        parts.append(query.group_by(key) if parent is None else query.group_by(key, parent))
+    every = union_all(*parts).subquery()
+    rows: dict[str, list[Row]] = {name: [] for name in ("all", *DIMENSIONS)}
+    for dimension, key, parent, *counts in db.session.execute(select(every).order_by(every.c.key)):
+        rows[dimension].append(Row(str(key), dict(zip(STAGES, counts, strict=True)), parent))
+    (totals,) = rows.pop("all")
+    return totals, rows
 
 
-def breakdown(name: str, practice_id: int | None) -> list[Row]:
-    key = _dimension(name).label("key")
-    query = _scoped(select(key, *_counts()).select_from(Referral), practice_id, NEEDS[name])
-    rows = db.session.execute(query.group_by(key).order_by(key)).all()
-    return [Row(str(r[0]), dict(zip(STAGES, r[1:], strict=True))) for r in rows]
+def _labels(dimension: str, key: Any, parent: Any = None) -> list[ColumnElement[Any]]:
+    return [
+        cast(literal(dimension), String).label("dimension"),
+        cast(key, String).label("key"),
+        cast(literal(None) if parent is None else parent, String).label("parent"),
+    ]
 
 
 def _days(later: Any, earlier: Any) -> Any:
@@ -164,7 +202,7 @@ def _median(
         return None if result is None else float(result)
     base = _scoped(select(value.label("v")).select_from(Referral), practice_id, joins).where(where)
     count = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    if count < SMALL:
+    if not count:
         return None
     middle = db.session.scalars(base.order_by("v").limit(2 - count % 2).offset((count - 1) // 2))
     values = [float(v) for v in middle]
@@ -205,10 +243,19 @@ class Dashboard:
     dm014_within: int
     dm014_known: int
     made_at: dt.datetime
+    # Small counts are hidden: the view across practices (see published).
+    suppressed: bool = False
+
+    def figure(self, count: int) -> int | str:
+        """A count outside the breakdowns (which add up to nothing else shown), as published."""
+        return SMALL_MARK if self.suppressed and is_small(count) else count
 
     @property
     def dm014_rate(self) -> float | None:
-        return rate(self.dm014_within, self.dm014_known)
+        within, known = self.figure(self.dm014_within), self.figure(self.dm014_known)
+        if isinstance(within, str) or isinstance(known, str):
+            return None
+        return percent(within, known)
 
     def shown(self, name: str) -> list[Row]:
         """The rows of a breakdown the page shows (see LONG), in their usual order."""
@@ -222,10 +269,11 @@ class Dashboard:
         """Everything but the time, as JSON (aggregates only)."""
         kept = asdict(self)
         del kept["made_at"]
-        return kept
+        return {**kept, "version": FIGURES_VERSION}
 
     @classmethod
     def from_figures(cls, figures: dict[str, Any], made_at: dt.datetime) -> Dashboard:
+        figures = {k: v for k, v in figures.items() if k != "version"}
         return cls(
             **{
                 **figures,
@@ -237,6 +285,52 @@ class Dashboard:
                 "made_at": made_at,
             }
         )
+
+
+# Figures stored in another shape (by an older release) are worked out again, not read.
+FIGURES_VERSION = 2
+TOTAL = ("all", "all")
+
+
+def published(board: Dashboard) -> Dashboard:
+    """The view across practices: every count that could identify someone hidden, per stage,
+    with every rate and median built on one (the rule and its reasons: suppression.py)."""
+    hidden: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    columns = board.breakdowns
+    for stage in STAGES:
+        counts = {TOTAL: board.totals.counts[stage]}
+        counts |= {(name, r.key): r.counts[stage] for name, rows in columns.items() for r in rows}
+        sums = [
+            Sum(TOTAL, tuple((name, r.key) for r in rows))
+            for name, rows in columns.items()
+            if name not in PARENT
+        ]
+        sums += [
+            Sum((outer, p.key), tuple((name, r.key) for r in columns[name] if r.parent == p.key))
+            for name, outer in PARENT.items()
+            for p in columns[outer]
+        ]
+        for key, mark in hide(counts, sums, TOTAL).items():
+            hidden[key][stage] = mark
+    totals = replace(board.totals, hidden=hidden[TOTAL])
+    return replace(
+        board,
+        suppressed=True,
+        totals=totals,
+        breakdowns={
+            name: [replace(r, hidden=hidden[name, r.key]) for r in rows]
+            for name, rows in columns.items()
+        },
+        median_days_to_attend=None if "attended" in totals.hidden else board.median_days_to_attend,
+        median_days_from_diagnosis=None
+        if is_small(board.dm014_known)
+        else board.median_days_from_diagnosis,
+    )
+
+
+def _for_scope(board: Dashboard, practice_id: int | None) -> Dashboard:
+    """A practice sees its own figures in full; the view across practices is published."""
+    return board if practice_id is not None else published(board)
 
 
 # A refresh that has not finished after this long is taken to have died with its worker.
@@ -251,7 +345,7 @@ def dashboard(practice_id: int | None) -> Dashboard:
     works them out again and stores them for every worker (the page shows their time)."""
     age = dt.timedelta(seconds=current_app.config["FINDER_UPTAKE_CACHE_SECONDS"])
     if not age:
-        return _compute(practice_id)
+        return _for_scope(_compute(practice_id), practice_id)
     scope = _scope(practice_id)
     kept: dict[str, Dashboard] = current_app.extensions.setdefault("finder_uptake", {})
     now = dt.datetime.now(dt.UTC)
@@ -259,13 +353,13 @@ def dashboard(practice_id: int | None) -> Dashboard:
     if board is not None and now - board.made_at < age:
         return board
     snapshot = db.session.get(UptakeSnapshot, scope)
-    if snapshot is None:
+    if snapshot is None or snapshot.figures.get("version") != FIGURES_VERSION:
         board = refresh(practice_id)
     else:
         board = Dashboard.from_figures(snapshot.figures, snapshot.made_at)
         if now - board.made_at >= age and _claim(scope, now):
             refresh_in_background(practice_id)
-    kept[scope] = board
+    kept[scope] = board = _for_scope(board, practice_id)
     return board
 
 
@@ -325,9 +419,10 @@ def refresh_in_background(practice_id: int | None) -> threading.Thread:
 
 def _compute(practice_id: int | None) -> Dashboard:
     within, known = dm014(practice_id)
+    totals, breakdowns = _counted(practice_id)
     return Dashboard(
-        totals=totals(practice_id),
-        breakdowns={name: breakdown(name, practice_id) for name in DIMENSIONS},
+        totals=totals,
+        breakdowns=breakdowns,
         median_days_to_attend=median_days_to_attend(practice_id),
         median_days_from_diagnosis=median_days_from_diagnosis(practice_id),
         dm014_within=within,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -13,9 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from finder import directory, menu
+from finder import csvfile, directory, menu
 from finder.access import staff
-from finder.commissioning import hsds, uptake
+from finder.commissioning import hsds, suppression, uptake
 from finder.commissioning.forms import AreaForm, ProgrammeForm, RunForm, VenueForm
 from finder.extensions import db
 from finder.forms import choices
@@ -193,31 +191,25 @@ EXPORT_COLUMNS = (
 @staff("commissioner")
 def export_csv() -> ResponseReturnValue:
     audit_now("directory.export", None, format="csv")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    rows: list[list[csvfile.Cell]] = []
     for p in directory.all_programmes():
         runs: list[CourseRun | None] = [*p.runs] or [None]
         for r in runs:
             venue = r.venue if r else None
-            writer.writerow(
+            rows.append(
                 [
-                    p.slug, p.delivery, r.key if r else "",
-                    r.start_date.isoformat() if r else "",
-                    r.start_time.strftime("%H:%M") if r else "",
-                    r.end_time.strftime("%H:%M") if r else "",
-                    r.language if r else "", r.places_left if r else "",
-                    r.expected_wait_days if r and r.expected_wait_days is not None else "",
-                    venue.name if venue else "", venue.address if venue else "",
-                    venue.postcode if venue else "", venue.area.slug if venue else "",
-                    venue.step_free if venue else "", p.last_verified.isoformat(),
+                    p.slug, p.delivery, r.key if r else None,
+                    r.start_date.isoformat() if r else None,
+                    r.start_time.strftime("%H:%M") if r else None,
+                    r.end_time.strftime("%H:%M") if r else None,
+                    r.language if r else None, r.places_left if r else None,
+                    r.expected_wait_days if r else None,
+                    venue.name if venue else None, venue.address if venue else None,
+                    venue.postcode if venue else None, venue.area.slug if venue else None,
+                    venue.step_free if venue else None, p.last_verified.isoformat(),
                 ]
             )  # fmt: skip
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=directory.csv"},
-    )
+    return csvfile.response("directory.csv", EXPORT_COLUMNS, rows)
 
 
 @staff("commissioner")
@@ -259,27 +251,30 @@ def uptake_page() -> ResponseReturnValue:
     practice_id, scope = _scope()
     board = uptake.dashboard(practice_id)
     audit_now("uptake.view", None, scope="all" if practice_id is None else "practice")
-    return render_template("commissioning/uptake.jinja", board=board, scope=scope, uptake=uptake)
+    return render_template(
+        "commissioning/uptake.jinja",
+        board=board,
+        scope=scope,
+        uptake=uptake,
+        suppression=suppression,
+    )
 
 
 @staff("commissioner", "clinician")
 def uptake_csv() -> ResponseReturnValue:
     practice_id, _scope_name = _scope()
     board = uptake.dashboard(practice_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["dimension", "group", *uptake.STAGES, "attended_rate_percent"])
-    writer.writerow(["all", "all", *(board.totals.shown(s) for s in uptake.STAGES),
-                     board.totals.rate("attended") or ""])  # fmt: skip
-    for name, rows in board.breakdowns.items():
-        for row in rows:
-            writer.writerow([name, row.key, *(row.shown(s) for s in uptake.STAGES),
-                             row.rate("attended") or ""])  # fmt: skip
+    header = ["dimension", "group", *uptake.STAGES, "attended_rate_percent"]
+    groups = [("all", [board.totals]), *board.breakdowns.items()]
     audit_now("uptake.export", None)
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=uptake.csv"},
+    return csvfile.response(
+        "uptake.csv",
+        header,
+        (
+            [name, row.key, *(row.shown(s) for s in uptake.STAGES), row.rate("attended")]
+            for name, rows in groups
+            for row in rows
+        ),
     )
 
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 import segno
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -25,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from finder import directory, fhir, guide, links, menu, nhs_number
+from finder import csvfile, directory, fhir, guide, links, menu, nhs_number
 from finder.access import staff
 from finder.circumstances import parse
 from finder.forms import choices
@@ -279,37 +276,29 @@ CSV_COLUMNS = (
 def referrals_csv() -> ResponseReturnValue:
     rows = queries.all_for_practice(current_user.practice_id)
     operations.audit_now("referrals.export", None, count=len(rows))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for r in rows:
-        p = r.patient
-        dm014 = queries.dm014_date(p.diagnosis_date)
-        writer.writerow(
-            [
-                r.reference,
-                r.created_at.date().isoformat(),
-                r.status,
-                r.programme.slug,
-                *(_cell(v) for v in (p.name, p.date_of_birth.isoformat(), p.nhs_number or "")),
-                *(_cell(v) for v in (p.phone or "", p.email or "", p.preferred_language)),
-                p.interpreter_needed,
-                p.companion_coming,
-                p.diagnosis_date.isoformat() if p.diagnosis_date else "",
-                dm014.isoformat() if dm014 else "",
-                r.self_referral,
-            ]
-        )
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=referrals.csv"},
-    )
+    return csvfile.response("referrals.csv", CSV_COLUMNS, (_csv_row(r) for r in rows))
 
 
-def _cell(value: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+def _csv_row(r: Referral) -> list[csvfile.Cell]:
+    p = r.patient
+    dm014 = queries.dm014_date(p.diagnosis_date)
+    return [
+        r.reference,
+        r.created_at.date().isoformat(),
+        r.status,
+        r.programme.slug,
+        p.name,
+        p.date_of_birth.isoformat(),
+        p.nhs_number,
+        p.phone,
+        p.email,
+        p.preferred_language,
+        p.interpreter_needed,
+        p.companion_coming,
+        p.diagnosis_date.isoformat() if p.diagnosis_date else None,
+        dm014.isoformat() if dm014 else None,
+        r.self_referral,
+    ]
 
 
 @staff(*PRACTICE_ROLES)

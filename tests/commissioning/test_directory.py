@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -231,11 +232,46 @@ def test_an_import_with_errors_reports_each_and_changes_nothing(own_app, commiss
     assert "The file is not JSON" in bad_json.find(class_="nhsuk-error-summary").get_text()
 
 
+def csv_export(client) -> list[dict[str, str]]:
+    body = client.get("/en/staff/directory/export.csv").get_data()
+    assert body.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
 def test_directory_csv_export(commissioner):
-    response = commissioner.get("/en/staff/directory/export.csv")
-    lines = response.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("programme,delivery,run,start_date")
-    assert any(line.startswith("desmond,group,") for line in lines[1:])
+    rows = csv_export(commissioner)
+    assert list(rows[0])[:4] == ["programme", "delivery", "run", "start_date"]
+    assert any(row["programme"] == "desmond" and row["delivery"] == "group" for row in rows)
+
+
+def test_a_venue_renamed_to_a_formula_is_neutralised_in_the_csv_export(commissioner):
+    formula = '=HYPERLINK("http://evil","x")'
+    response = post(
+        commissioner,
+        "/en/staff/directory/venues/old-library-hall",
+        slug="old-library-hall",
+        name=formula,
+        address="@SUM(1)",
+        postcode="ZZ1 3CC",
+        area="haringey",
+        step_free="no",
+    )
+    assert response.status_code == 302
+    try:
+        venues = {(row["venue"], row["address"]) for row in csv_export(commissioner)}
+        assert ("'" + formula, "'@SUM(1)") in venues
+        assert not any(name.startswith(("=", "@")) for pair in venues for name in pair)
+    finally:
+        post(
+            commissioner,
+            "/en/staff/directory/venues/old-library-hall",
+            slug="old-library-hall",
+            name="Old Library Hall (demo)",
+            address="5 Pretend Lane, London",
+            postcode="ZZ1 3CC",
+            area="haringey",
+            step_free="no",
+        )
 
 
 def test_the_expected_wait_reaches_patients_and_survives_a_round_trip(own_app, commissioner):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from finder.config import ConfigurationError
 from finder.extensions import db
 from finder.models import AuditEvent, Patient, Referral
-from tests.conftest import make_app, migrated_app
+from tests.conftest import make_app, migrated_app, own_database
 from tests.staff.conftest import csrf_token, sign_in
 
 EIGHT_YEARS = 2922  # days, two leap days included: the Records Management Code's 8 years
@@ -25,15 +25,9 @@ def counts(app) -> dict[str, int]:
 
 
 @pytest.fixture
-def live_database(tmp_path):
-    """SQLite, or (in the PostgreSQL run) a database of its own, restored over by the drill."""
-    from tests.commissioning.test_uptake import _fresh_database
-    from tests.conftest import POSTGRES_URL
-
-    if POSTGRES_URL:
-        _fresh_database(POSTGRES_URL, "backup_drill")
-        return POSTGRES_URL.rsplit("/", 1)[0] + "/backup_drill"
-    return f"sqlite:///{tmp_path / 'live.db'}"
+def live_database(tmp_path_factory):
+    """A database of its own (SQLite, or PostgreSQL in that run), restored over by the drill."""
+    return own_database("backup_drill", tmp_path_factory)
 
 
 def test_s34_backup_and_restore_drill(tmp_path, live_database):

@@ -285,7 +285,7 @@ def test_csv_export_has_the_practices_referrals_and_defuses_formulas(signed_in, 
     ref = make_referral(name='=HYPERLINK("http://x")')
     response = signed_in("clinician").get("/en/staff/referrals.csv")
     assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     row = next(r for r in rows if r["reference"] == ref)
     assert row["name"].startswith("'=")
     assert row["status"] == "referred" and row["programme"] == "desmond"
