@@ -14,6 +14,7 @@ from flask import current_app, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from finder.database import writes
 from finder.extensions import db
 from finder.models import RateLimit
 
@@ -31,15 +32,14 @@ def allow(bucket: str, limit: int, window: dt.timedelta) -> bool:
     start = dt.datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, dt.UTC)
     key = client_key(bucket)
     where = (RateLimit.key == key, RateLimit.window_start == start)
-    counted = db.session.execute(update(RateLimit).where(*where).values(count=RateLimit.count + 1))
-    if not counted.rowcount:  # type: ignore[attr-defined]
-        try:
-            db.session.add(RateLimit(key=key, window_start=start, count=1))
-            db.session.flush()
-        except IntegrityError:  # another worker made the row first
-            db.session.rollback()
-            db.session.execute(update(RateLimit).where(*where).values(count=RateLimit.count + 1))
-    count = db.session.scalar(select(RateLimit.count).where(*where)) or 0
-    db.session.execute(delete(RateLimit).where(RateLimit.window_start < now - 2 * window))
-    db.session.commit()
+    count_one = update(RateLimit).where(*where).values(count=RateLimit.count + 1)
+    with writes():
+        if not db.session.execute(count_one).rowcount:  # type: ignore[attr-defined]
+            try:
+                with db.session.begin_nested():  # another worker may make the row first
+                    db.session.add(RateLimit(key=key, window_start=start, count=1))
+            except IntegrityError:
+                db.session.execute(count_one)
+        count = db.session.scalar(select(RateLimit.count).where(*where)) or 0
+        db.session.execute(delete(RateLimit).where(RateLimit.window_start < now - 2 * window))
     return count <= limit

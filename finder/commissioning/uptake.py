@@ -30,9 +30,11 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 
 from finder.commissioning.suppression import SMALL_MARK, Sum, hide, is_small
+from finder.database import writes
 from finder.extensions import db
 from finder.models import Patient, Practice, Programme, Referral, UptakeSnapshot
 
@@ -369,18 +371,18 @@ def _scope(practice_id: int | None) -> str:
 
 def _claim(scope: str, now: dt.datetime) -> bool:
     """Mark the scope's snapshot as being refreshed; False if another worker already is."""
-    claimed = db.session.execute(
-        update(UptakeSnapshot)
-        .where(
-            UptakeSnapshot.scope == scope,
-            or_(
-                UptakeSnapshot.refreshing_since.is_(None),
-                UptakeSnapshot.refreshing_since < now - ABANDONED,
-            ),
+    with writes():
+        claimed = db.session.execute(
+            update(UptakeSnapshot)
+            .where(
+                UptakeSnapshot.scope == scope,
+                or_(
+                    UptakeSnapshot.refreshing_since.is_(None),
+                    UptakeSnapshot.refreshing_since < now - ABANDONED,
+                ),
+            )
+            .values(refreshing_since=now)
         )
-        .values(refreshing_since=now)
-    )
-    db.session.commit()
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
@@ -389,14 +391,14 @@ def refresh(practice_id: int | None) -> Dashboard:
     board = _compute(practice_id)
     scope = _scope(practice_id)
     values = {"made_at": board.made_at, "figures": board.figures(), "refreshing_since": None}
-    # End the reads first: on SQLite a transaction that has read cannot wait for the write lock.
-    db.session.commit()
-    stored = db.session.execute(
-        update(UptakeSnapshot).where(UptakeSnapshot.scope == scope).values(**values)
-    )
-    if not stored.rowcount:  # type: ignore[attr-defined]
-        db.session.add(UptakeSnapshot(scope=scope, **values))
-    db.session.commit()
+    store = update(UptakeSnapshot).where(UptakeSnapshot.scope == scope).values(**values)
+    with writes():
+        if not db.session.execute(store).rowcount:  # type: ignore[attr-defined]
+            try:
+                with db.session.begin_nested():  # two workers may make the first one at once
+                    db.session.add(UptakeSnapshot(scope=scope, **values))
+            except IntegrityError:
+                db.session.execute(store)
     return board
 
 
