@@ -313,23 +313,29 @@ def _referred_runs() -> list[CourseRun]:
     return list(db.session.scalars(select(CourseRun).where(referred)))
 
 
-def _what_a_booking_relies_on(run: CourseRun | RunIn, programme: str) -> tuple[Any, ...]:
-    if isinstance(run, RunIn):
-        schedule = run.schedules[0]
-        venue = run.location.id if run.location else None
-        times = (schedule.dtstart, schedule.opens_at, schedule.closes_at)
-        return (programme, venue, *times, run.languages[0].language)
+def _moves(new: RunIn, programme: str, run: CourseRun) -> bool:
+    """Whether ``new`` changes what the people referred to ``run`` were told."""
+    schedule = new.schedules[0]
     venue = run.venue.slug if run.venue else None
-    return (programme, venue, run.start_date, run.start_time, run.end_time, run.language)
+    told = (run.programme.slug, venue, run.start_date, run.start_time, run.end_time, run.language)
+    imported = (
+        programme,
+        new.location.id if new.location else None,
+        schedule.dtstart,
+        schedule.opens_at,
+        schedule.closes_at,
+        new.languages[0].language,
+    )
+    return imported != told
 
 
-def _booked_run_problems(parsed: DirectoryIn) -> list[str]:
+def _referred_run_problems(parsed: DirectoryIn) -> list[str]:
     imported = {run.id: (s.id, run) for s in parsed.services for run in s.service_at_locations}
     problems = []
     for run in _referred_runs():
-        where = f"services[{run.programme.slug}].service_at_locations[{run.key}]"
         if run.key not in imported:
-            if not run.retired:
+            if not run.retired:  # a retired run is in no export, and stays
+                where = f"services[{run.programme.slug}].service_at_locations[{run.key}]"
                 problems.append(
                     _(
                         "%(where)s: this course run has referrals, so an import cannot remove "
@@ -347,9 +353,7 @@ def _booked_run_problems(parsed: DirectoryIn) -> list[str]:
                     where=where,
                 )
             )
-        elif _what_a_booking_relies_on(new, programme) != _what_a_booking_relies_on(
-            run, run.programme.slug
-        ):
+        elif _moves(new, programme, run):
             problems.append(
                 _(
                     "%(where)s: this course run has referrals, so an import cannot change its "
@@ -381,7 +385,7 @@ def validate(data: Any) -> DirectoryIn:
             where = f"services[{s.id}].service_at_locations[{run.id}]"
             if run.location and run.location.id not in locations:
                 problems.append(f"{where}.location: unknown location")
-    problems += _booked_run_problems(parsed)
+    problems += _referred_run_problems(parsed)
     if problems:
         raise ImportErrors(problems)
     return parsed
