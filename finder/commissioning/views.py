@@ -22,7 +22,7 @@ from finder.extensions import db
 from finder.forms import choices
 from finder.i18n import native_name
 from finder.limits import PROBLEMS_LISTED
-from finder.models import Area, CourseRun, Feedback, ProgrammeText, Venue
+from finder.models import Area, CourseRun, Feedback, ProgrammeText, Referral, Venue
 from finder.referrals.operations import audit, audit_now, now
 
 
@@ -121,10 +121,20 @@ def delete_run(run_id: int) -> ResponseReturnValue:
     run = db.session.get(CourseRun, run_id)
     if run is None:
         abort(404)
-    audit("directory.run_deleted", run.key)
-    db.session.delete(run)
+    # A referral keeps the course it was booked on: that run stays, but no patient sees it.
+    if db.session.scalar(select(Referral.id).filter_by(course_run_id=run.id).limit(1)):
+        run.retired = True
+        audit("directory.run_retired", run.key)
+        message = _(
+            "This course has referrals, so it was retired instead of deleted: "
+            "patients no longer see it."
+        )
+    else:
+        audit("directory.run_deleted", run.key)
+        db.session.delete(run)
+        message = _("Deleted the course run.")
     db.session.commit()
-    flash(_("Deleted the course run."))
+    flash(message)
     return redirect(url_for(".directory"))
 
 
@@ -170,7 +180,9 @@ def add_area() -> ResponseReturnValue:
         db.session.commit()
         flash(_("Added the area %(name)s.", name=form.name.data))
     else:
-        flash(_("Give the area a new short name and a name."), "error")
+        problems = [e["text"] for e in form.error_list()]
+        for problem in problems or [_("Give the area a new short name and a name.")]:
+            flash(problem, "error")
     return redirect(url_for(".directory"))
 
 
