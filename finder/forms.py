@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -29,6 +30,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import Field
 
 from finder import nhs_number
+from finder.limits import max_length
 
 
 def choices(pairs: Any) -> list[SelectChoice]:
@@ -47,6 +49,24 @@ def valid_nhs_number(_form: Any, field: Any) -> None:
 def valid_phone(_form: Any, field: Any) -> None:
     if field.data and not PHONE.match(field.data):
         raise ValidationError(_l("Enter a phone number, like 020 7946 0000 or 07700 900 982"))
+
+
+class Fits:
+    """Validator: the value fits the column it is saved in (``Fits(Venue.name)``), checked
+    before the database sees it; the message names the field."""
+
+    def __init__(self, column: Any) -> None:
+        self.max = max_length(column)
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        if field.data and len(field.data) > self.max:
+            raise ValidationError(
+                gettext(
+                    "%(field)s must be %(max)s characters or fewer",
+                    field=field.label.text,
+                    max=format_number(self.max),
+                )
+            )
 
 
 def _strip(value: Any) -> Any:

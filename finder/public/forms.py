@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from finder.forms import (
     BaseForm,
     ContactRequired,
+    Fits,
     NHSBooleanField,
     NHSDateField,
     NHSEmailField,
@@ -21,13 +22,14 @@ from finder.forms import (
     valid_phone,
 )
 from finder.i18n import native_name
+from finder.models import Patient, Referral
 from finder.public.questions import COURSE_LANGUAGES
 
 
 class SelfReferralForm(ContactRequired, BaseForm):
     name = NHSStringField(
         _l("Your full name"),
-        validators=[DataRequired(_l("Enter your full name")), Length(max=200)],
+        validators=[DataRequired(_l("Enter your full name")), Fits(Patient.name)],
     )
     date_of_birth = NHSDateField(
         _l("Your date of birth"),
@@ -42,7 +44,11 @@ class SelfReferralForm(ContactRequired, BaseForm):
     phone = NHSStringField(_l("Phone number"), validators=[Optional(), valid_phone])
     email = NHSEmailField(
         _l("Email address"),
-        validators=[Optional(), Email(_l("Enter an email address, like name@example.com"))],
+        validators=[
+            Optional(),
+            Fits(Patient.email),
+            Email(_l("Enter an email address, like name@example.com")),
+        ],
     )
     practice = NHSSelectField(
         _l("Your GP practice"),
@@ -59,7 +65,7 @@ class SelfReferralForm(ContactRequired, BaseForm):
         _l("I agree that my GP practice and the course team can use these details to contact me"),
         validators=[DataRequired(_l("Tick the box to say you agree, so we can contact you"))],
     )
-    submission = HiddenField()
+    submission = HiddenField(validators=[Fits(Referral.submission_key)])
 
     def set_practices(self, practices: list[tuple[str, str]]) -> None:
         self.practice.choices = choices([("", _l("Choose your GP practice")), *practices])

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from finder import nhs_number
 from finder.extensions import db
+from finder.limits import max_length
 from finder.models import (
     AuditEvent,
     CourseRun,
@@ -50,6 +51,11 @@ def _actor() -> tuple[User | None, str]:
 def audit(action: str, object_ref: str | None = None, outcome: str = "ok", **detail: Any) -> None:
     """Record who did what to which record. ``detail`` must hold no personal data."""
     actor, role = _actor()
+    # A directory slug or run key can be longer than the column: kept whole in the detail.
+    longest = max_length(AuditEvent.object_ref)
+    if object_ref is not None and len(object_ref) > longest:
+        detail = {**detail, "object_ref": object_ref}
+        object_ref = object_ref[:longest]
     db.session.add(
         AuditEvent(
             at=now(),
