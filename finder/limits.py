@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from werkzeug.routing import IntegerConverter
+
 # Text columns have no length in the database: this is the most any of them takes from input.
 TEXT_MAX = 10_000
 # The most a PostgreSQL ``integer`` holds: ids in URLs past it are not found, never an error.
@@ -24,3 +26,12 @@ def max_length(column: Any) -> int:
     String(n) length, or TEXT_MAX for a Text column."""
     length = column.type.length
     return int(length) if length is not None else TEXT_MAX
+
+
+class DatabaseInteger(IntegerConverter):
+    """``<int:...>`` in a URL: a number past what the database's integer holds matches no
+    route (404) instead of reaching a query that would fail."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", INTEGER_MAX)
+        super().__init__(url_map, *args, **kwargs)
