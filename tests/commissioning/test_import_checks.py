@@ -206,9 +206,10 @@ def test_the_list_of_problems_is_capped(commissioner):
     assert "30 more" in problems[20]
 
 
-def test_a_run_with_referrals_cannot_be_removed_or_changed_by_an_import(
-    app, commissioner, make_referral
-):
+@pytest.fixture
+def referred_run(app, make_referral):
+    """A DESMOND run with a referral on it, taken away again afterwards (other tests count
+    DESMOND's runs)."""
     with app.app_context():
         run = CourseRun(
             key="import-test-booked-run",
@@ -221,25 +222,33 @@ def test_a_run_with_referrals_cannot_be_removed_or_changed_by_an_import(
         )
         db.session.add(run)
         db.session.flush()
-        reference = make_referral(programme="desmond")
-        db.session.scalar(select(Referral).filter_by(reference=reference)).course_run_id = run.id
+        referral = db.session.scalar(
+            select(Referral).filter_by(reference=make_referral(programme="desmond"))
+        )
+        referral.course_run_id = run.id
         db.session.commit()
+        referral_id, run_id = referral.id, run.id
+    yield "import-test-booked-run"
+    with app.app_context():
+        db.session.get(Referral, referral_id).course_run_id = None
+        db.session.delete(db.session.get(CourseRun, run_id))
+        db.session.commit()
+
+
+def test_a_run_with_referrals_cannot_be_removed_or_changed_by_an_import(commissioner, referred_run):
     data = export(commissioner)
     removed = copy.deepcopy(data)
     runs = desmond(removed)["service_at_locations"]
-    runs[:] = [r for r in runs if r["id"] != "import-test-booked-run"]
+    runs[:] = [r for r in runs if r["id"] != referred_run]
     problems = refused(commissioner, encode(removed))
-    assert any("import-test-booked-run" in p and "referrals" in p for p in problems), problems
+    assert any(referred_run in p and "referrals" in p for p in problems), problems
 
     moved = copy.deepcopy(data)
-    booked = next(
-        r for r in desmond(moved)["service_at_locations"] if r["id"] == "import-test-booked-run"
-    )
+    booked = next(r for r in desmond(moved)["service_at_locations"] if r["id"] == referred_run)
     booked["schedules"][0]["dtstart"] = (dt.date.today() + dt.timedelta(days=40)).isoformat()
     problems = refused(commissioner, encode(moved))
     assert any(
-        p.startswith("services[desmond].service_at_locations[import-test-booked-run]")
-        and "referrals" in p
+        p.startswith(f"services[desmond].service_at_locations[{referred_run}]") and "referrals" in p
         for p in problems
     ), problems
 
