@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         core,
         directory,
         errors,
+        limits,
         logs,
         pagecache,
         public,
@@ -71,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         templating,
     )
 
+    app.url_map.converters["int"] = limits.DatabaseInteger
     app.register_blueprint(core.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)

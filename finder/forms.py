@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_number, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -30,6 +31,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import Field
 
 from finder import nhs_number
+from finder.limits import max_length
+from finder.models import FormSubmission
 from finder.submissions import new_key
 
 
@@ -49,6 +52,26 @@ def valid_nhs_number(_form: Any, field: Any) -> None:
 def valid_phone(_form: Any, field: Any) -> None:
     if field.data and not PHONE.match(field.data):
         raise ValidationError(_l("Enter a phone number, like 020 7946 0000 or 07700 900 982"))
+
+
+class Fits:
+    """Validator: the value fits the column it is saved in (``Fits(Venue.name)``), checked
+    before the database sees it; the message names the field."""
+
+    def __init__(self, column: Any) -> None:
+        self.max = max_length(column)
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        if field.data and len(field.data) > self.max:
+            raise ValidationError(
+                ngettext(
+                    "%(field)s must be %(limit)s character or fewer",
+                    "%(field)s must be %(limit)s characters or fewer",
+                    self.max,
+                    field=field.label.text,
+                    limit=format_number(self.max),
+                )
+            )
 
 
 def _strip(value: Any) -> Any:
@@ -72,7 +95,7 @@ class OnceForm(BaseForm):
     """A form that creates something: it carries a one-time key (finder.submissions), written
     into the page with the ``submission_field`` macro."""
 
-    submission = HiddenField()
+    submission = HiddenField(validators=[Fits(FormSubmission.key)])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

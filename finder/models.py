@@ -92,8 +92,12 @@ class Programme(db.Model):  # type: ignore[name-defined,misc]
     texts: Mapped[list[ProgrammeText]] = relationship(
         back_populates="programme", cascade="all, delete-orphan"
     )
+    # The runs patients, matching, the API and the export see: never a retired one.
     runs: Mapped[list[CourseRun]] = relationship(
-        back_populates="programme", cascade="all, delete-orphan", order_by="CourseRun.start_date"
+        primaryjoin="and_(Programme.id == CourseRun.programme_id, CourseRun.retired.is_(False))",
+        back_populates="programme",
+        cascade="all, delete-orphan",
+        order_by="CourseRun.start_date",
     )
 
 

@@ -11,14 +11,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 
 from finder import passwords
 from finder.circumstances import CHOICES, valid_language
 from finder.extensions import db
+from finder.limits import PLACES_MAX, TEXT_MAX, WAIT_DAYS_MAX, max_length
 from finder.models import (
     Area,
     CourseRun,
@@ -30,91 +41,155 @@ from finder.models import (
     Venue,
 )
 
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
+# The rules for each kind of value, used by the seed models below and by the directory import
+# (finder/commissioning/hsds.py): one definition of each rule.
+
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# Every slug column (area, provider, programme, venue) is as long as the programme's.
+Slug = Annotated[str, Field(pattern=SLUG, max_length=max_length(Programme.slug))]
+RunKey = Annotated[str, Field(pattern=SLUG, max_length=max_length(CourseRun.key))]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DiabetesType = Literal["type1", "type2"]
+Stage = Literal["recent", "established"]
+Delivery = Literal["online", "group"]
+Sessions = Annotated[int, Field(ge=1, le=100)]
+SessionHours = Annotated[float, Field(gt=0, le=24)]
+PlacesLeft = Annotated[int, Field(ge=0, le=PLACES_MAX)]
+WaitDays = Annotated[int, Field(ge=0, le=WAIT_DAYS_MAX)]
+
+
+def required_text(column: Any) -> Any:
+    """A text that must be given and fit ``column`` (e.g. ``Venue.name``)."""
+    return Field(min_length=1, max_length=max_length(column))
+
+
+def _a_language(tag: str) -> str:
+    if not valid_language(tag):
+        raise PydanticCustomError("language", "'{tag}' is not a language tag", {"tag": tag})
+    return tag
+
+
+Language = Annotated[
+    str, Field(max_length=max_length(CourseRun.language)), AfterValidator(_a_language)
+]
+
+
+def is_web_link(value: str) -> bool:
+    """Only web links: never javascript:, data: or anything else a browser would run."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. "http://[": not a valid address at all
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _a_web_link(value: str) -> str:
+    if not is_web_link(value):
+        raise PydanticCustomError("web_link", "must be a web address starting with https://")
+    return value
+
+
+WebLink = Annotated[
+    str, Field(max_length=max_length(Programme.join_url)), AfterValidator(_a_web_link)
+]
+
+
+def ends_after(start: dt.time | None, end: dt.time) -> dt.time:
+    """A session ends after it starts (``start`` is None when it was itself invalid)."""
+    if start is not None and end <= start:
+        raise PydanticCustomError("time_order", "must be after the start time")
+    return end
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False  # nested models checked their own fields
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL keeps no NUL character in text.
+        if _holds_nul(value):
+            raise PydanticCustomError("nul", "must not contain a NUL character")
+        return value
+
 
 class AreaSeed(Strict):
     slug: Slug
-    name: str = Field(min_length=1)
+    name: str = required_text(Area.name)
 
 
 class ProviderSeed(Strict):
     slug: Slug
-    name: str = Field(min_length=1)
-    website: HttpUrl | None = None
+    name: str = required_text(Provider.name)
+    website: WebLink | None = None
 
 
 class SourceSeed(Strict):
-    fact: str = Field(min_length=1)
-    url: HttpUrl
+    fact: str = Field(min_length=1, max_length=TEXT_MAX)
+    url: WebLink
     unverified: bool = False
 
 
 class TextSeed(Strict):
-    name: str = Field(min_length=1)
-    summary: str = Field(min_length=1)
-    what_happens: str = Field(min_length=1)
-    who_for: str = Field(min_length=1)
-    how_to_join: str = Field(min_length=1)
+    name: str = required_text(ProgrammeText.name)
+    summary: str = required_text(ProgrammeText.summary)
+    what_happens: str = required_text(ProgrammeText.what_happens)
+    who_for: str = required_text(ProgrammeText.who_for)
+    how_to_join: str = required_text(ProgrammeText.how_to_join)
 
 
 class ProgrammeSeed(Strict):
     slug: Slug
     provider: Slug
-    delivery: Literal["online", "group"]
-    diabetes_types: list[Literal["type1", "type2"]] = Field(min_length=1)
-    stages: list[Literal["recent", "established"]] = Field(min_length=1)
+    delivery: Delivery
+    diabetes_types: list[DiabetesType] = Field(min_length=1)
+    stages: list[Stage] = Field(min_length=1)
     self_referral: bool
     companion_welcome: bool | None
     covers_other_conditions: bool
-    content_languages: list[str] = Field(min_length=1)
-    sessions: int | None = Field(default=None, ge=1)
-    session_hours: float | None = Field(default=None, gt=0)
-    join_url: HttpUrl | None = None
+    content_languages: list[Language] = Field(min_length=1)
+    sessions: Sessions | None = None
+    session_hours: SessionHours | None = None
+    join_url: WebLink | None = None
     areas: list[Slug]
     last_verified: dt.date
     sources: list[SourceSeed] = Field(min_length=1)
 
-    @field_validator("content_languages")
-    @classmethod
-    def _languages(cls, value: list[str]) -> list[str]:
-        bad = [tag for tag in value if not valid_language(tag)]
-        if bad:
-            raise ValueError(f"not a language tag: {', '.join(bad)}")
-        return value
-
 
 class VenueSeed(Strict):
     slug: Slug
-    name: str = Field(min_length=1)
-    address: str = Field(min_length=1)
-    postcode: str = Field(min_length=1, max_length=10)
+    name: str = required_text(Venue.name)
+    address: str = required_text(Venue.address)
+    postcode: str = required_text(Venue.postcode)
     area: Slug
     step_free: bool
 
 
 class RunSeed(Strict):
-    key: Slug
+    key: RunKey
     programme: Slug
     venue: Slug | None = None
     starts_in_days: int = Field(ge=0, le=365)
     weekday: Literal[WEEKDAYS]  # type: ignore[valid-type]
     start: dt.time
     end: dt.time
-    language: str
-    places_left: int = Field(ge=0)
+    language: Language
+    places_left: PlacesLeft
 
-    @field_validator("language")
+    @field_validator("end")
     @classmethod
-    def _language(cls, value: str) -> str:
-        if not valid_language(value):
-            raise ValueError("not a language tag")
-        return value
+    def _after_start(cls, end: dt.time, info: ValidationInfo) -> dt.time:
+        return ends_after(info.data.get("start"), end)
 
     def start_date(self, today: dt.date) -> dt.date:
         earliest = today + dt.timedelta(days=self.starts_in_days)
@@ -123,14 +198,14 @@ class RunSeed(Strict):
 
 
 class PracticeSeed(Strict):
-    code: str = Field(pattern=r"^[A-Z0-9]{3,20}$")
-    name: str = Field(min_length=1)
+    code: str = Field(pattern=r"^[A-Z0-9]{3,20}$", max_length=max_length(Practice.code))
+    name: str = required_text(Practice.name)
     area: Slug
 
 
 class UserSeed(Strict):
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$")
-    name: str = Field(min_length=1)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$", max_length=max_length(User.email))
+    name: str = required_text(User.name)
     role: Literal["clinician", "support", "commissioner", "admin"]
     practice: str | None = None
 
@@ -243,8 +318,6 @@ def read_seeds(folder: Path, demo: bool) -> Seeds:
         where = f"course_runs.yaml: {r.key}"
         problems += _refs(where, "programme", [r.programme], programmes)
         problems += _refs(where, "venue", [r.venue] if r.venue else [], venues)
-        if r.end <= r.start:
-            problems.append(f"{where}, field 'end': must be after the start time")
     for pr in data["practices"]:
         problems += _refs(f"practices.yaml: {pr.code}", "area", [pr.area], areas)
     for u in data["users"]:
@@ -279,7 +352,7 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
         p.slug: upsert(
             Provider,
             {"slug": p.slug},
-            {"name": p.name, "website": str(p.website) if p.website else None},
+            {"name": p.name, "website": p.website},
         )
         for p in data["providers"]
     }
@@ -299,7 +372,7 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
                 "content_languages": p.content_languages,
                 "sessions": p.sessions,
                 "session_hours": p.session_hours,
-                "join_url": str(p.join_url) if p.join_url else None,
+                "join_url": p.join_url,
                 "sources": [s.model_dump(mode="json") for s in p.sources],
                 "last_verified": p.last_verified,
                 "areas": [areas[a] for a in p.areas],

@@ -67,5 +67,5 @@ def redirect_once(key: str | None, make: Callable[[], str]) -> ResponseReturnVal
     submission is told it was already sent."""
     target, made = once(key, make)
     if not made:
-        flash(_("This form was already sent. Here is what it made."))
+        flash(_("You already sent this form. We have not sent it again."))
     return redirect(target)

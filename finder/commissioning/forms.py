@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, ValidationError
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
 
 from finder.circumstances import valid_language
 from finder.forms import (
     BaseForm,
+    Fits,
     NHSBooleanField,
     NHSDateField,
     NHSField,
@@ -22,17 +22,15 @@ from finder.forms import (
     NHSTextAreaField,
     choices,
 )
+from finder.limits import PLACES_MAX, WAIT_DAYS_MAX
+from finder.models import Area, Programme, ProgrammeText, Venue
+from finder.seeding import SLUG, is_web_link
 
-SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 
 
 def safe_link(_form: Any, field: Any) -> None:
-    """Only web links: never javascript:, data: or anything a browser would run."""
-    if not field.data:
-        return
-    parts = urlsplit(field.data)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if field.data and not is_web_link(field.data):
         raise ValidationError(_l("Enter a web address that starts with https://"))
 
 
@@ -53,19 +51,31 @@ class NHSIntegerField(NHSField, IntegerField):
 
 class ProgrammeForm(BaseForm):
     name = NHSStringField(
-        _l("Name"), validators=[DataRequired(_l("Enter the name")), Length(max=200)]
+        _l("Name"), validators=[DataRequired(_l("Enter the name")), Fits(ProgrammeText.name)]
     )
-    summary = NHSTextAreaField(_l("Summary"), validators=[DataRequired(_l("Enter a summary"))])
+    summary = NHSTextAreaField(
+        _l("Summary"),
+        validators=[DataRequired(_l("Enter a summary")), Fits(ProgrammeText.summary)],
+    )
     what_happens = NHSTextAreaField(
-        _l("What happens"), validators=[DataRequired(_l("Say what happens on the course"))]
+        _l("What happens"),
+        validators=[
+            DataRequired(_l("Say what happens on the course")),
+            Fits(ProgrammeText.what_happens),
+        ],
     )
     who_for = NHSTextAreaField(
-        _l("Who it is for"), validators=[DataRequired(_l("Say who it is for"))]
+        _l("Who it is for"),
+        validators=[DataRequired(_l("Say who it is for")), Fits(ProgrammeText.who_for)],
     )
     how_to_join = NHSTextAreaField(
-        _l("How to join"), validators=[DataRequired(_l("Say how to join"))]
+        _l("How to join"),
+        validators=[DataRequired(_l("Say how to join")), Fits(ProgrammeText.how_to_join)],
     )
-    join_url = NHSStringField(_l("Course website (optional)"), validators=[Optional(), safe_link])
+    join_url = NHSStringField(
+        _l("Course website (optional)"),
+        validators=[Optional(), Fits(Programme.join_url), safe_link],
+    )
     self_referral = NHSBooleanField(_l("People can refer themselves"))
     verified = NHSBooleanField(_l("I have checked these details today"))
 
@@ -83,7 +93,11 @@ class RunForm(BaseForm):
         _l("Places left"),
         validators=[
             Optional(),
-            NumberRange(min=0, max=500, message=_l("Enter a number from 0 to 500")),
+            NumberRange(
+                min=0,
+                max=PLACES_MAX,
+                message=_l("Enter a number from 0 to %(max)d", max=PLACES_MAX),
+            ),
         ],
     )
 
@@ -92,7 +106,11 @@ class RunForm(BaseForm):
         hint=_l("Only if the course keeps a waiting list"),
         validators=[
             Optional(),
-            NumberRange(min=0, max=365, message=_l("Enter a number from 0 to 365")),
+            NumberRange(
+                min=0,
+                max=WAIT_DAYS_MAX,
+                message=_l("Enter a number from 0 to %(max)d", max=WAIT_DAYS_MAX),
+            ),
         ],
     )
 
@@ -113,15 +131,18 @@ class VenueForm(BaseForm):
         hint=_l("Lower-case letters, numbers and hyphens, like canal-health-centre"),
         validators=[
             DataRequired(_l("Enter a short name")),
+            Fits(Venue.slug),
             Regexp(SLUG, message=_l("Use lower-case letters, numbers and hyphens")),
         ],
     )
     name = NHSStringField(
-        _l("Name"), validators=[DataRequired(_l("Enter the name")), Length(max=200)]
+        _l("Name"), validators=[DataRequired(_l("Enter the name")), Fits(Venue.name)]
     )
-    address = NHSStringField(_l("Address"), validators=[DataRequired(_l("Enter the address"))])
+    address = NHSStringField(
+        _l("Address"), validators=[DataRequired(_l("Enter the address")), Fits(Venue.address)]
+    )
     postcode = NHSStringField(
-        _l("Postcode"), validators=[DataRequired(_l("Enter the postcode")), Length(max=10)]
+        _l("Postcode"), validators=[DataRequired(_l("Enter the postcode")), Fits(Venue.postcode)]
     )
     area = NHSSelectField(_l("Area"), choices=[])
     step_free = NHSRadioField(
@@ -136,7 +157,10 @@ class AreaForm(BaseForm):
         _l("Short name"),
         validators=[
             DataRequired(_l("Enter a short name")),
+            Fits(Area.slug),
             Regexp(SLUG, message=_l("Use lower-case letters, numbers and hyphens")),
         ],
     )
-    name = NHSStringField(_l("Area name"), validators=[DataRequired(_l("Enter the area name"))])
+    name = NHSStringField(
+        _l("Area name"), validators=[DataRequired(_l("Enter the area name")), Fits(Area.name)]
+    )

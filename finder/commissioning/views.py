@@ -8,6 +8,7 @@ import json
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,7 +19,8 @@ from finder.commissioning.forms import AreaForm, ProgrammeForm, RunForm, VenueFo
 from finder.extensions import db
 from finder.forms import choices
 from finder.i18n import native_name
-from finder.models import Area, CourseRun, Feedback, ProgrammeText, Venue
+from finder.limits import PROBLEMS_LISTED
+from finder.models import Area, CourseRun, Feedback, ProgrammeText, Referral, Venue
 from finder.referrals.operations import audit, audit_now, now
 
 
@@ -117,10 +119,20 @@ def delete_run(run_id: int) -> ResponseReturnValue:
     run = db.session.get(CourseRun, run_id)
     if run is None:
         abort(404)
-    audit("directory.run_deleted", run.key)
-    db.session.delete(run)
+    # A referral keeps the course it was booked on: that run stays, but no patient sees it.
+    if db.session.scalar(select(Referral.id).filter_by(course_run_id=run.id).limit(1)):
+        run.retired = True
+        audit("directory.run_retired", run.key)
+        message = _(
+            "This course has referrals, so it was retired instead of deleted: "
+            "patients no longer see it."
+        )
+    else:
+        audit("directory.run_deleted", run.key)
+        db.session.delete(run)
+        message = _("Deleted the course run.")
     db.session.commit()
-    flash(_("Deleted the course run."))
+    flash(message)
     return redirect(url_for(".directory"))
 
 
@@ -166,7 +178,9 @@ def add_area() -> ResponseReturnValue:
         db.session.commit()
         flash(_("Added the area %(name)s.", name=form.name.data))
     else:
-        flash(_("Give the area a new short name and a name."), "error")
+        problems = [e["text"] for e in form.error_list()]
+        for problem in problems or [_("Give the area a new short name and a name.")]:
+            flash(problem, "error")
     return redirect(url_for(".directory"))
 
 
@@ -215,28 +229,35 @@ def export_csv() -> ResponseReturnValue:
 @staff("commissioner")
 def import_json() -> ResponseReturnValue:
     problems: list[str] = []
+    text = ""
     if request.method == "POST":
         upload = request.files.get("file")
         try:
-            data = json.loads(upload.read().decode("utf-8")) if upload else None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            data, problems = None, [_("The file is not JSON: %(error)s", error=str(exc))]
-        if data is None and not problems:
-            problems = [_("Choose a JSON file exported from this directory")]
-        if data is not None:
-            try:
-                counts = hsds.apply(hsds.validate(data))
-            except hsds.ImportErrors as exc:
-                problems = exc.problems
-            else:
-                audit("directory.import", None, "ok", **counts)
-                db.session.commit()
-                flash(_("Imported %(services)d programmes and %(runs)d course runs.", **counts))
-                return redirect(url_for(".directory"))
+            text = upload.read().decode("utf-8") if upload else ""
+            text = text or request.form.get("json", "")
+            if not text.strip():
+                raise hsds.ImportErrors([_("Choose a JSON file exported from this directory")])
+            counts = hsds.apply(hsds.validate(hsds.read(text)))
+        except UnicodeDecodeError:
+            problems = [_("The file is not JSON: it is not UTF-8 text.")]
+        except hsds.ImportErrors as exc:
+            problems = exc.problems
+        else:
+            audit("directory.import", None, "ok", **counts)
+            db.session.commit()
+            flash(_("Imported %(services)d programmes and %(runs)d course runs.", **counts))
+            return redirect(url_for(".directory"))
+    listed = problems[:PROBLEMS_LISTED]
+    if len(problems) > len(listed):
+        more = len(problems) - len(listed)
+        listed.append(ngettext("And %(num)d more problem.", "And %(num)d more problems.", more))
     return render_template(
         "commissioning/import.jinja",
-        problems=problems,
-        error_list=[{"text": str(p), "href": "#file"} for p in problems],
+        problems=listed,
+        error_list=[{"text": str(p), "href": "#file"} for p in listed],
+        # Shown again to be put right. A NUL character (only an upload can hold one) would
+        # make the form refused when sent again: it is shown as the replacement character.
+        text=text.replace("\x00", "\ufffd"),
     )
 
 

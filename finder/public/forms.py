@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from finder.forms import (
     ContactRequired,
+    Fits,
     NHSBooleanField,
     NHSDateField,
     NHSEmailField,
@@ -20,13 +21,14 @@ from finder.forms import (
     valid_phone,
 )
 from finder.i18n import native_name
+from finder.models import Patient
 from finder.public.questions import COURSE_LANGUAGES
 
 
 class SelfReferralForm(ContactRequired, OnceForm):
     name = NHSStringField(
         _l("Your full name"),
-        validators=[DataRequired(_l("Enter your full name")), Length(max=200)],
+        validators=[DataRequired(_l("Enter your full name")), Fits(Patient.name)],
     )
     date_of_birth = NHSDateField(
         _l("Your date of birth"),
@@ -41,7 +43,11 @@ class SelfReferralForm(ContactRequired, OnceForm):
     phone = NHSStringField(_l("Phone number"), validators=[Optional(), valid_phone])
     email = NHSEmailField(
         _l("Email address"),
-        validators=[Optional(), Email(_l("Enter an email address, like name@example.com"))],
+        validators=[
+            Optional(),
+            Fits(Patient.email),
+            Email(_l("Enter an email address, like name@example.com")),
+        ],
     )
     practice = NHSSelectField(
         _l("Your GP practice"),

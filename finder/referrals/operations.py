@@ -15,6 +15,7 @@ from sqlalchemy import select
 from finder import nhs_number
 from finder.database import locked, writes
 from finder.extensions import db
+from finder.limits import max_length
 from finder.models import (
     AuditEvent,
     CourseRun,
@@ -69,6 +70,11 @@ def audit(
     actor, role = _actor()
     if account is not None:
         detail["account"] = account
+    # A directory slug or run key can be longer than the column: kept whole in the detail.
+    longest = max_length(AuditEvent.object_ref)
+    if object_ref is not None and len(object_ref) > longest:
+        detail = {**detail, "object_ref": object_ref}
+        object_ref = object_ref[:longest]
     db.session.add(
         AuditEvent(
             at=now(),

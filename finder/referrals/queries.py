@@ -65,6 +65,7 @@ def page_for_practice(
 ) -> Page:
     query = _filtered(practice_id, filters, overdue_days)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = min(page, Page([], total, page, per_page).pages)  # past the end: the last page
     items = db.session.scalars(
         query.options(joinedload(Referral.patient), joinedload(Referral.programme))
         .order_by(Referral.created_at.desc(), Referral.id.desc())

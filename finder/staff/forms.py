@@ -12,6 +12,7 @@ from finder.circumstances import CHOICES, PARAMETERS
 from finder.forms import (
     BaseForm,
     ContactRequired,
+    Fits,
     NHSBooleanField,
     NHSDateField,
     NHSEmailField,
@@ -26,6 +27,7 @@ from finder.forms import (
     valid_phone,
 )
 from finder.i18n import native_name
+from finder.models import Patient
 from finder.public.questions import COURSE_LANGUAGES, QUESTIONS
 from finder.referrals.statuses import LABELS
 
@@ -82,7 +84,7 @@ class ReferralForm(ContactRequired, OnceForm):
     name = NHSStringField(
         _l("Full name"),
         autocomplete="off",
-        validators=[DataRequired(_l("Enter the patient's full name")), Length(max=200)],
+        validators=[DataRequired(_l("Enter the patient's full name")), Fits(Patient.name)],
     )
     date_of_birth = NHSDateField(
         _l("Date of birth"),
@@ -102,7 +104,11 @@ class ReferralForm(ContactRequired, OnceForm):
     email = NHSEmailField(
         _l("Email address"),
         autocomplete="off",
-        validators=[Optional(), Email(_l("Enter an email address, like name@example.com"))],
+        validators=[
+            Optional(),
+            Fits(Patient.email),
+            Email(_l("Enter an email address, like name@example.com")),
+        ],
     )
     preferred_language = NHSSelectField(
         _l("Preferred language"),
@@ -188,6 +194,7 @@ class RegistrationForm(ReferralForm):
         hint=_l("The online programme sends its sign-in link to this address."),
         validators=[
             DataRequired(_l("Enter the patient's email address")),
+            Fits(Patient.email),
             Email(_l("Enter an email address, like name@example.com")),
         ],
     )

@@ -153,9 +153,11 @@ def _filters() -> queries.Filters:
 
 def _date_arg(name: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
+        day = dt.date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
+    # The list counts to the day after ``until``, which the last date there is has not.
+    return min(day, dt.date.max - dt.timedelta(days=1))
 
 
 @staff(*PRACTICE_ROLES)

@@ -13,6 +13,19 @@ branch_labels = None
 depends_on = None
 
 
+def directory_triggers_again():
+    """SQLite's batch_alter_table rebuilt course_run without the triggers that raise the
+    directory version (0008): make them again, or a change to a run never reaches the pages."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for operation in ("INSERT", "UPDATE", "DELETE"):
+        op.execute(
+            f"CREATE TRIGGER IF NOT EXISTS course_run_directory_version_{operation.lower()} "
+            f"AFTER {operation} ON course_run "
+            "BEGIN UPDATE directory_version SET version = version + 1; END"
+        )
+
+
 def upgrade():
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_pending_secret', sa.String(length=64), nullable=True))
@@ -25,7 +38,7 @@ def upgrade():
         batch_op.add_column(
             sa.Column('retired', sa.Boolean(), nullable=False, server_default=sa.false())
         )
-    _directory_triggers('course_run')
+    directory_triggers_again()
     op.create_table(
         'form_submission',
         sa.Column('key', sa.String(length=64), primary_key=True),
@@ -38,7 +51,7 @@ def downgrade():
     op.drop_table('form_submission')
     with op.batch_alter_table('course_run', schema=None) as batch_op:
         batch_op.drop_column('retired')
-    _directory_triggers('course_run')
+    directory_triggers_again()
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.drop_column('version')
         batch_op.add_column(sa.Column('submission_key', sa.String(length=64), nullable=True))
@@ -46,15 +59,3 @@ def downgrade():
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.drop_column('totp_pending_secret')
 
-
-def _directory_triggers(table):
-    """SQLite's batch mode rebuilt the table without the triggers of migration 0008."""
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    for operation in ("INSERT", "UPDATE", "DELETE"):
-        name = f"{table}_directory_version_{operation.lower()}"
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
-        op.execute(
-            f"CREATE TRIGGER {name} AFTER {operation} ON {table} "
-            "BEGIN UPDATE directory_version SET version = version + 1; END"
-        )

@@ -1,0 +1,267 @@
+"""A bad directory import is reported on the page, record by record and field by field, never
+as a server error, and changes nothing (on SQLite and PostgreSQL: the shared app's database)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from finder.extensions import db
+from finder.models import CourseRun, Programme, Referral
+from tests.conftest import check_page
+from tests.staff.conftest import csrf_token
+
+IMPORT = "/en/staff/directory/import"
+
+
+@pytest.fixture
+def commissioner(signed_in):
+    return signed_in("commissioner")
+
+
+def export(client) -> dict[str, Any]:
+    return json.loads(client.get("/en/staff/directory/export.json").data)
+
+
+def upload(client, raw: bytes):
+    return client.post(
+        IMPORT,
+        data={
+            "file": (io.BytesIO(raw), "directory.json"),
+            "csrf_token": csrf_token(client, IMPORT),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def reported(response) -> list[str]:
+    """The problems listed in the error summary of the import page shown again."""
+    assert response.status_code in (200, 400), response.status_code
+    soup = check_page(response.get_data(as_text=True))
+    summary = soup.find(class_="nhsuk-error-summary")
+    assert summary is not None, "no error summary"
+    assert "Nothing was changed" in summary.get_text()
+    assert soup.find("form", attrs={"enctype": "multipart/form-data"}) is not None
+    return [li.get_text(" ", strip=True) for li in summary.select("li")]
+
+
+def refused(client, raw: bytes) -> list[str]:
+    before = export(client)
+    problems = reported(upload(client, raw))
+    assert export(client) == before, "a refused import changed the directory"
+    return problems
+
+
+def encode(data: Any) -> bytes:
+    return json.dumps(data).encode()
+
+
+def desmond(data: dict[str, Any]) -> dict[str, Any]:
+    return next(s for s in data["services"] if s["id"] == "desmond")
+
+
+def first_run(data: dict[str, Any]) -> dict[str, Any]:
+    return desmond(data)["service_at_locations"][0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b"{not json", "not JSON"),
+        (b"\xff\xfe\x00{", "not JSON"),
+        (b"", "Choose a JSON file"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"areas": ' + b"[" * 40 + b"]" * 40 + b', "locations": [], "services": []}', "nested"),
+        (b'{"areas": [], "locations": [], "services": [' + b"9" * 5000 + b"]}", "not JSON"),
+        (b"[]", "must be an object"),
+        (b'"directory"', "must be an object"),
+        (b"null", "must be an object"),
+        (b"42", "must be an object"),
+        (b'{"areas": "camden", "locations": [], "services": []}', "areas"),
+        (b'{"locations": [], "services": []}', "areas"),
+    ],
+    ids=[
+        "not-json", "not-utf8", "empty", "deep", "nested", "huge-literal", "list", "string",
+        "null", "number", "areas-not-a-list", "areas-missing",
+    ],
+)  # fmt: skip
+def test_a_file_that_is_not_a_directory_is_reported(commissioner, raw, words):
+    problems = refused(commissioner, raw)
+    assert any(words in p for p in problems), problems
+
+
+Change = Callable[[dict[str, Any]], str]  # changes an export; returns where the problem is
+
+
+def _area_name_nul(data):
+    data["areas"][0]["name"] = "North\u0000side"
+    return f"areas[{data['areas'][0]['id']}].name"
+
+
+def _places(value):
+    def change(data):
+        run = first_run(data)
+        run["x-finder"]["places_left"] = value
+        return f"services[desmond].service_at_locations[{run['id']}].x-finder.places_left"
+
+    return change
+
+
+def _session_hours(data):
+    desmond(data)["x-finder"]["session_hours"] = 1e308 * 10  # json.dumps writes Infinity
+    return "services[desmond].x-finder.session_hours"
+
+
+def _run_language(data):
+    run = first_run(data)
+    run["languages"][0]["language"] = "xx"
+    return f"services[desmond].service_at_locations[{run['id']}].languages[0].language"
+
+
+def _eligibility(data):
+    desmond(data)["eligibility"][0]["eligibility"] = "diabetes:type9"
+    return "services[desmond].eligibility[0].eligibility"
+
+
+def _long(path: str, length: int, value: Callable[[int], str] = lambda n: "a" * n) -> Change:
+    """Set the field at ``path`` (record[index].field...) to a value one character too long;
+    return where it is with each record named by its id, as the report names it."""
+
+    def change(data):
+        node: Any = data
+        named = []
+        *parents, last = path.split(".")
+        for part in parents:
+            name, _, index = part.partition("[")
+            node = node[name]
+            if index:
+                node = node[int(index.rstrip("]"))]
+                named.append(f"{name}[{node.get('id', index.rstrip(']'))}]")
+            else:
+                named.append(name)
+        node[last] = value(length + 1)
+        return ".".join([*named, last])
+
+    return change
+
+
+# Column lengths read off finder/models.py by hand (Text columns: over every cap).
+TOO_LONG_CASES = {
+    "area-name": _long("areas[0].name", 120),
+    "venue-name": _long("locations[0].name", 200),
+    "venue-address": _long("locations[0].address[0].address_1", 300),
+    "venue-postcode": _long("locations[0].address[0].postal_code", 10),
+    "provider-name": _long("services[0].organization.name", 200),
+    "provider-website": _long(
+        "services[0].organization.website", 500, lambda n: "https://e.org/" + "a" * n
+    ),
+    "join-url": _long("services[0].url", 500, lambda n: "https://e.org/" + "a" * n),
+    "text-name": _long("services[0].x-finder.texts.en.name", 200),
+    "text-summary": _long("services[0].x-finder.texts.en.summary", 10_000),
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _area_name_nul,
+        _places(10**30),
+        _places(-1),
+        _places(2**31),
+        _session_hours,
+        _run_language,
+        _eligibility,
+        *TOO_LONG_CASES.values(),
+    ],
+    ids=[
+        "nul", "places-huge", "places-negative", "places-int-overflow", "infinity",
+        "language", "eligibility", *TOO_LONG_CASES,
+    ],
+)  # fmt: skip
+def test_each_bad_field_is_reported_by_record_and_field(commissioner, change):
+    data = export(commissioner)
+    where = change(data)
+
+    problems = refused(commissioner, encode(data))
+
+    assert any(p.startswith(where) for p in problems), (where, problems)
+
+
+def test_the_list_of_problems_is_capped(commissioner):
+    data = export(commissioner)
+    data["areas"] += [{"id": f"Bad Area {n}", "name": "x"} for n in range(50)]
+
+    problems = refused(commissioner, encode(data))
+
+    # 50 bad areas: the first 20 are listed, then one line for the other 30.
+    assert len(problems) == 21, problems
+    assert all(p.startswith("areas[Bad Area ") for p in problems[:20])
+    assert "30 more" in problems[20]
+
+
+@pytest.fixture
+def referred_run(app, make_referral):
+    """A DESMOND run with a referral on it, taken away again afterwards (other tests count
+    DESMOND's runs)."""
+    with app.app_context():
+        run = CourseRun(
+            key="import-test-booked-run",
+            programme=db.session.scalar(select(Programme).filter_by(slug="desmond")),
+            start_date=dt.date.today() + dt.timedelta(days=20),
+            start_time=dt.time(10, 0),
+            end_time=dt.time(13, 0),
+            language="en",
+            places_left=5,
+        )
+        db.session.add(run)
+        db.session.flush()
+        referral = db.session.scalar(
+            select(Referral).filter_by(reference=make_referral(programme="desmond"))
+        )
+        referral.course_run_id = run.id
+        db.session.commit()
+        referral_id, run_id = referral.id, run.id
+    yield "import-test-booked-run"
+    with app.app_context():
+        db.session.get(Referral, referral_id).course_run_id = None
+        db.session.delete(db.session.get(CourseRun, run_id))
+        db.session.commit()
+
+
+def test_a_run_with_referrals_cannot_be_removed_or_changed_by_an_import(commissioner, referred_run):
+    data = export(commissioner)
+    removed = copy.deepcopy(data)
+    runs = desmond(removed)["service_at_locations"]
+    runs[:] = [r for r in runs if r["id"] != referred_run]
+    problems = refused(commissioner, encode(removed))
+    assert any(referred_run in p and "referrals" in p for p in problems), problems
+
+    moved = copy.deepcopy(data)
+    booked = next(r for r in desmond(moved)["service_at_locations"] if r["id"] == referred_run)
+    booked["schedules"][0]["dtstart"] = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+    problems = refused(commissioner, encode(moved))
+    assert any(
+        p.startswith(f"services[desmond].service_at_locations[{referred_run}]") and "referrals" in p
+        for p in problems
+    ), problems
+
+
+def test_the_pasted_file_is_shown_again_with_the_problems(commissioner):
+    data = export(commissioner)
+    data["areas"][0]["name"] = ""
+    text = json.dumps(data)
+
+    response = commissioner.post(
+        IMPORT, data={"json": text, "csrf_token": csrf_token(commissioner, IMPORT)}
+    )
+
+    assert reported(response)
+    soup = check_page(response.get_data(as_text=True))
+    assert json.loads(soup.find("textarea", attrs={"name": "json"}).get_text()) == data
