@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from flask import has_request_context, request
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
@@ -49,10 +48,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_on_begin(conn: Any) -> None:
     if conn.dialect.name != "sqlite":
         return
-    # A form posted is a write: until every write is a writes() block, a POST takes the lock
-    # at its first statement too.
-    wants = _writing.get() or (has_request_context() and request.method == "POST")
-    immediate = wants and not conn.get_execution_options().get(READS_ONLY)
+    immediate = _writing.get() and not conn.get_execution_options().get(READS_ONLY)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

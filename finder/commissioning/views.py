@@ -14,14 +14,15 @@ from sqlalchemy import select
 
 from finder import csvfile, directory, menu
 from finder.access import staff
-from finder.commissioning import hsds, suppression, uptake
+from finder.commissioning import hsds, operations, suppression, uptake
 from finder.commissioning.forms import AreaForm, ProgrammeForm, RunForm, VenueForm
 from finder.extensions import db
 from finder.forms import choices
 from finder.i18n import native_name
 from finder.limits import PROBLEMS_LISTED
-from finder.models import Area, CourseRun, Feedback, ProgrammeText, Referral, Venue
-from finder.referrals.operations import audit, audit_now, now
+from finder.models import Area, CourseRun, Feedback, Venue
+from finder.referrals.operations import audit_now
+from finder.submissions import new_key, redirect_once
 
 
 @staff("commissioner")
@@ -52,17 +53,14 @@ def edit_programme(slug: str) -> ResponseReturnValue:
         form.join_url.data = programme.join_url
         form.self_referral.data = programme.self_referral
     if form.validate_on_submit():
-        text = texts.get(language) or ProgrammeText(locale=language)
-        for field in ("name", "summary", "what_happens", "who_for", "how_to_join"):
-            setattr(text, field, getattr(form, field).data)
-        if language not in texts:
-            programme.texts.append(text)
-        programme.join_url = form.join_url.data or None
-        programme.self_referral = form.self_referral.data
-        if form.verified.data:
-            programme.last_verified = menu.today()
-        audit("directory.programme", programme.slug, language=language)
-        db.session.commit()
+        change = operations.ProgrammeChange(
+            language=language,
+            texts={field: getattr(form, field).data for field in operations.TEXT_FIELDS},
+            join_url=form.join_url.data or None,
+            self_referral=form.self_referral.data,
+            verified=form.verified.data,
+        )
+        text = operations.save_programme(programme, change)
         flash(_("Saved %(name)s.", name=text.name))
         return redirect(url_for(".programme", slug=slug, text_lang=language))
     return render_template(
@@ -93,20 +91,17 @@ def edit_run(run_id: int | None = None) -> ResponseReturnValue:
         form.start_time.data = run.start_time.strftime("%H:%M")
         form.end_time.data = run.end_time.strftime("%H:%M")
     if form.validate_on_submit():
-        programme = next(p for p in programmes if p.slug == form.programme.data)
-        if run is None:
-            run = CourseRun(key=f"{programme.slug}-{now():%Y%m%d%H%M%S%f}")
-            db.session.add(run)
-        run.programme = programme
-        run.venue = next(v for v in venues if v.slug == form.venue.data)
-        run.start_date = form.start_date.data
-        run.start_time = dt.time.fromisoformat(form.start_time.data.zfill(5))
-        run.end_time = dt.time.fromisoformat(form.end_time.data.zfill(5))
-        run.language = form.language.data.lower()
-        run.places_left = form.places_left.data
-        run.expected_wait_days = form.expected_wait_days.data
-        audit("directory.run", run.key, programme=programme.slug)
-        db.session.commit()
+        change = operations.RunChange(
+            programme=next(p for p in programmes if p.slug == form.programme.data),
+            venue=next(v for v in venues if v.slug == form.venue.data),
+            start_date=form.start_date.data,
+            start_time=dt.time.fromisoformat(form.start_time.data.zfill(5)),
+            end_time=dt.time.fromisoformat(form.end_time.data.zfill(5)),
+            language=form.language.data.lower(),
+            places_left=form.places_left.data,
+            expected_wait_days=form.expected_wait_days.data,
+        )
+        operations.save_run(run, change)
         flash(_("Saved the course run."))
         return redirect(url_for(".directory"))
     return render_template(
@@ -119,20 +114,15 @@ def delete_run(run_id: int) -> ResponseReturnValue:
     run = db.session.get(CourseRun, run_id)
     if run is None:
         abort(404)
-    # A referral keeps the course it was booked on: that run stays, but no patient sees it.
-    if db.session.scalar(select(Referral.id).filter_by(course_run_id=run.id).limit(1)):
-        run.retired = True
-        audit("directory.run_retired", run.key)
-        message = _(
-            "This course has referrals, so it was retired instead of deleted: "
-            "patients no longer see it."
+    if operations.remove_run(run):
+        flash(
+            _(
+                "This course has referrals, so it was retired instead of deleted: "
+                "patients no longer see it."
+            )
         )
     else:
-        audit("directory.run_deleted", run.key)
-        db.session.delete(run)
-        message = _("Deleted the course run.")
-    db.session.commit()
-    flash(message)
+        flash(_("Deleted the course run."))
     return redirect(url_for(".directory"))
 
 
@@ -148,19 +138,20 @@ def edit_venue(slug: str | None = None) -> ResponseReturnValue:
         form.area.data = venue.area.slug
         form.step_free.data = "yes" if venue.step_free else "no"
     if form.validate_on_submit():
-        taken = db.session.scalar(select(Venue).filter_by(slug=form.slug.data))
-        if taken is not None and taken is not venue:
+        change = operations.VenueChange(
+            slug=form.slug.data,
+            name=form.name.data,
+            address=form.address.data,
+            postcode=form.postcode.data,
+            area=next(a for a in areas if a.slug == form.area.data),
+            step_free=form.step_free.data == "yes",
+        )
+        try:
+            saved = operations.save_venue(venue, change)
+        except operations.Taken:
             form.slug.errors = [_("Another venue already has this short name")]
         else:
-            venue = venue or Venue()
-            for field in ("slug", "name", "address", "postcode"):
-                setattr(venue, field, getattr(form, field).data)
-            venue.area = next(a for a in areas if a.slug == form.area.data)
-            venue.step_free = form.step_free.data == "yes"
-            db.session.add(venue)
-            audit("directory.venue", venue.slug)
-            db.session.commit()
-            flash(_("Saved %(name)s.", name=venue.name))
+            flash(_("Saved %(name)s.", name=saved.name))
             return redirect(url_for(".directory"))
     return render_template(
         "commissioning/venue.jinja", form=form, venue=venue, has_error=bool(form.errors)
@@ -170,13 +161,13 @@ def edit_venue(slug: str | None = None) -> ResponseReturnValue:
 @staff("commissioner")
 def add_area() -> ResponseReturnValue:
     form = AreaForm()
-    if form.validate_on_submit() and not db.session.scalar(
-        select(Area).filter_by(slug=form.slug.data)
-    ):
-        db.session.add(Area(slug=form.slug.data, name=form.name.data))
-        audit("directory.area", form.slug.data)
-        db.session.commit()
-        flash(_("Added the area %(name)s.", name=form.name.data))
+    if form.validate_on_submit():
+        try:
+            operations.add_area(form.slug.data, form.name.data)
+        except operations.Taken:
+            flash(_("Give the area a new short name and a name."), "error")
+        else:
+            flash(_("Added the area %(name)s.", name=form.name.data))
     else:
         problems = [e["text"] for e in form.error_list()]
         for problem in problems or [_("Give the area a new short name and a name.")]:
@@ -237,16 +228,18 @@ def import_json() -> ResponseReturnValue:
             text = text or request.form.get("json", "")
             if not text.strip():
                 raise hsds.ImportErrors([_("Choose a JSON file exported from this directory")])
-            counts = hsds.apply(hsds.validate(hsds.read(text)))
+            parsed = hsds.validate(hsds.read(text))
+
+            def store() -> str:
+                counts = operations.import_directory(parsed)
+                flash(_("Imported %(services)d programmes and %(runs)d course runs.", **counts))
+                return url_for(".directory")
+
+            return redirect_once(request.form.get("submission"), store)
         except UnicodeDecodeError:
             problems = [_("The file is not JSON: it is not UTF-8 text.")]
         except hsds.ImportErrors as exc:
             problems = exc.problems
-        else:
-            audit("directory.import", None, "ok", **counts)
-            db.session.commit()
-            flash(_("Imported %(services)d programmes and %(runs)d course runs.", **counts))
-            return redirect(url_for(".directory"))
     listed = problems[:PROBLEMS_LISTED]
     if len(problems) > len(listed):
         more = len(problems) - len(listed)
@@ -258,6 +251,7 @@ def import_json() -> ResponseReturnValue:
         # Shown again to be put right. A NUL character (only an upload can hold one) would
         # make the form refused when sent again: it is shown as the replacement character.
         text=text.replace("\x00", "\ufffd"),
+        submission=request.form.get("submission") or new_key(),
     )
 
 
@@ -315,15 +309,6 @@ def moderate(feedback_id: int) -> ResponseReturnValue:
         abort(404)
     if decision not in ("approved", "rejected"):
         abort(400)
-    item.status = decision
-    item.moderated_by_id = current_user.id
-    item.moderated_at = now()
-    audit("feedback.moderate", str(item.id), decision=decision)
-    db.session.commit()
-    flash(
-        _(
-            "Feedback %(decision)s.",
-            decision=_("approved") if decision == "approved" else _("rejected"),
-        )
-    )
+    operations.moderate(item, decision, current_user.id)
+    flash(_("Feedback approved.") if decision == "approved" else _("Feedback rejected."))
     return redirect(url_for(".feedback"))

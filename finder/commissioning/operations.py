@@ -1,0 +1,169 @@
+"""Writes to the directory and to feedback. Each operation is one unit of work (``writes()``):
+the change and its audit row commit together, or neither does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from finder import menu
+from finder.commissioning import hsds
+from finder.database import locked, writes
+from finder.extensions import db
+from finder.models import Area, CourseRun, Feedback, Programme, ProgrammeText, Referral, Venue
+from finder.referrals.operations import audit, now
+
+TEXT_FIELDS = ("name", "summary", "what_happens", "who_for", "how_to_join")
+
+
+@dataclass(frozen=True)
+class ProgrammeChange:
+    language: str
+    texts: dict[str, str]  # TEXT_FIELDS
+    join_url: str | None
+    self_referral: bool
+    verified: bool
+
+
+def save_programme(programme: Programme, change: ProgrammeChange) -> ProgrammeText:
+    """A programme's text in one language, its link and self-referral, "checked today"."""
+    with writes():
+        current = locked(Programme, id=programme.id)
+        assert current is not None  # noqa: S101 - a programme is never deleted
+        text = next((t for t in current.texts if t.locale == change.language), None)
+        if text is None:
+            text = ProgrammeText(locale=change.language)
+            current.texts.append(text)
+        for field in TEXT_FIELDS:
+            setattr(text, field, change.texts[field])
+        current.join_url = change.join_url
+        current.self_referral = change.self_referral
+        if change.verified:
+            current.last_verified = menu.today()
+        audit("directory.programme", current.slug, language=change.language)
+    return text
+
+
+@dataclass(frozen=True)
+class RunChange:
+    programme: Programme
+    venue: Venue
+    start_date: dt.date
+    start_time: dt.time
+    end_time: dt.time
+    language: str
+    places_left: int
+    expected_wait_days: int | None
+
+
+def save_run(run: CourseRun | None, change: RunChange) -> CourseRun:
+    """A new course run (``run`` None) or a change to one."""
+    with writes():
+        # Read what the change refers to before a new row is pending (no early flush).
+        slug = change.programme.slug
+        values = {
+            "programme_id": change.programme.id,
+            "venue_id": change.venue.id,
+            "start_date": change.start_date,
+            "start_time": change.start_time,
+            "end_time": change.end_time,
+            "language": change.language,
+            "places_left": change.places_left,
+            "expected_wait_days": change.expected_wait_days,
+        }
+        if run is None:
+            run = CourseRun(key=f"{slug}-{now():%Y%m%d%H%M%S%f}", **values)
+            db.session.add(run)
+        else:
+            found = locked(CourseRun, id=run.id)
+            assert found is not None  # noqa: S101 - the view found it
+            run = found
+            for name, value in values.items():
+                setattr(run, name, value)
+        audit("directory.run", run.key, programme=slug)
+    return run
+
+
+def remove_run(run: CourseRun) -> bool:
+    """Delete a course run; one that has referrals is retired instead (they keep the course
+    they were booked on; no patient sees it). Returns whether it was retired."""
+    with writes():
+        found = locked(CourseRun, id=run.id)
+        if found is None:
+            return False
+        retired = bool(db.session.scalar(select(Referral.id).filter_by(course_run_id=found.id)))
+        if retired:
+            found.retired = True
+            audit("directory.run_retired", found.key)
+        else:
+            audit("directory.run_deleted", found.key)
+            db.session.delete(found)
+    return retired
+
+
+@dataclass(frozen=True)
+class VenueChange:
+    slug: str
+    name: str
+    address: str
+    postcode: str
+    area: Area
+    step_free: bool
+
+
+class Taken(ValueError):
+    """Another record already has this short name."""
+
+
+def save_venue(venue: Venue | None, change: VenueChange) -> Venue:
+    with writes():
+        taken = db.session.scalar(select(Venue).filter_by(slug=change.slug))
+        if taken is not None and (venue is None or taken.id != venue.id):
+            raise Taken(change.slug)
+        values = {
+            "slug": change.slug,
+            "name": change.name,
+            "address": change.address,
+            "postcode": change.postcode,
+            "area_id": change.area.id,
+            "step_free": change.step_free,
+        }
+        if venue is None:
+            venue = Venue(**values)
+            db.session.add(venue)
+        else:
+            found = locked(Venue, id=venue.id)
+            assert found is not None  # noqa: S101 - the view found it
+            venue = found
+            for name, value in values.items():
+                setattr(venue, name, value)
+        audit("directory.venue", venue.slug)
+    return venue
+
+
+def add_area(slug: str, name: str) -> None:
+    with writes():
+        if db.session.scalar(select(Area.id).filter_by(slug=slug)):
+            raise Taken(slug)
+        db.session.add(Area(slug=slug, name=name))
+        audit("directory.area", slug)
+
+
+def import_directory(parsed: hsds.DirectoryIn) -> dict[str, int]:
+    """A checked directory file, all of it or (on any error) none of it."""
+    with writes():
+        counts = hsds.apply(parsed)
+        audit("directory.import", None, "ok", **counts)
+    return counts
+
+
+def moderate(feedback: Feedback, decision: str, moderator_id: int) -> None:
+    with writes():
+        found = locked(Feedback, id=feedback.id)
+        assert found is not None  # noqa: S101 - the view found it
+        found.status = decision
+        found.moderated_by_id = moderator_id
+        found.moderated_at = now()
+        audit("feedback.moderate", str(found.id), decision=decision)
