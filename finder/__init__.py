@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         templating,
     )
 
+    app.url_map.converters["int"] = core.RowIdConverter
     app.register_blueprint(core.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)

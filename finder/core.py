@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -18,6 +19,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.security import safe_join
 
 from finder.access import public
@@ -25,6 +27,16 @@ from finder.extensions import db
 from finder.i18n import best_from_accept_language
 
 bp = Blueprint("core", __name__)
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>``: a row id, so no wider than an ``Integer`` column (32 bits on PostgreSQL).
+    A wider one matches no route (a 404) instead of reaching the database, which refuses to bind
+    it (PostgreSQL: "integer out of range"; SQLite, past 64 bits: OverflowError)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 @bp.get("/")
