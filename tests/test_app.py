@@ -12,6 +12,7 @@ from finder import create_app
 from finder.config import DEFAULT_SECRET_KEY, ConfigurationError
 from finder.extensions import db
 from tests.conftest import make_app
+from tests.staff.conftest import csrf_token
 
 
 @pytest.mark.parametrize("key", [None, "", DEFAULT_SECRET_KEY, "short"])
@@ -74,3 +75,22 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(tmp_path):
         app.add_url_rule("/address", "address", lambda: seen.append(request.remote_addr) or "")
         app.test_client().get("/address", headers={"X-Forwarded-For": "203.0.113.7"})
     assert seen == ["127.0.0.1", "203.0.113.7"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/en/staff/directory/runs/99999999999999999999"),
+        ("POST", "/en/staff/directory/runs/9223372036854775808"),
+        ("POST", "/en/staff/directory/runs/9223372036854775808/delete"),
+        ("POST", "/en/staff/feedback/99999999999999999999"),
+        ("GET", "/en/staff/directory/runs/2147483648"),
+        ("POST", "/en/staff/feedback/2147483648"),
+    ],
+)
+def test_a_row_id_wider_than_the_database_holds_is_not_found(signed_in, method, path):
+    """S28 found these: SQLite cannot bind an integer over 2**63 - 1 (OverflowError), nor
+    PostgreSQL one over 2**31 - 1 for an integer column ("integer out of range")."""
+    client = signed_in("commissioner")
+    data = {"csrf_token": csrf_token(client, "/en/staff/")}
+    assert client.open(path, method=method, data=data).status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -27,6 +28,7 @@ from finder.models import Area, Programme, ProgrammeText, Venue
 from finder.seeding import SLUG, is_web_link
 
 TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
+BEYOND_ANY_RANGE = 2**63
 
 
 def safe_link(_form: Any, field: Any) -> None:
@@ -47,6 +49,24 @@ def a_language(_form: Any, field: Any) -> None:
 class NHSIntegerField(NHSField, IntegerField):
     def params(self, **overrides: Any) -> dict[str, Any]:
         return super().params(classes="nhsuk-input--width-4", inputmode="numeric", **overrides)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        field: Any = self
+        number: int | None = field.data
+        # NumberRange compares as a float, which overflows on hundreds of digits. A number past
+        # a 64-bit integer is out of every range here: it is checked as that bound instead, and
+        # gets the range's message.
+        if number is not None and abs(number) > BEYOND_ANY_RANGE:
+            field.data = BEYOND_ANY_RANGE if number > 0 else -BEYOND_ANY_RANGE
+
+
+class NHSTimeField(NHSStringField):
+    """A time of day as text like 18:30, a stored time included, so a form posted without it
+    keeps the stored time rather than checking a time object as text."""
+
+    def process_data(self, value: Any) -> None:
+        self.data = value.strftime("%H:%M") if isinstance(value, dt.time) else value
 
 
 class ProgrammeForm(BaseForm):
@@ -86,8 +106,8 @@ class RunForm(BaseForm):
     start_date = NHSDateField(
         _l("First session"), validators=[DataRequired(_l("Enter the date of the first session"))]
     )
-    start_time = NHSStringField(_l("Starts at"), hint=_l("For example, 18:30"), validators=[a_time])
-    end_time = NHSStringField(_l("Ends at"), hint=_l("For example, 20:30"), validators=[a_time])
+    start_time = NHSTimeField(_l("Starts at"), hint=_l("For example, 18:30"), validators=[a_time])
+    end_time = NHSTimeField(_l("Ends at"), hint=_l("For example, 20:30"), validators=[a_time])
     language = NHSStringField(_l("Language code"), default="en", validators=[a_language])
     places_left = NHSIntegerField(
         _l("Places left"),

@@ -163,6 +163,42 @@ def test_a_bad_run_is_refused_and_named(own_app, commissioner):
     assert "Enter a language code" in summary
 
 
+RUN = {
+    "programme": "desmond",
+    "venue": "canal-health-centre",
+    "start_date": "01/03/2027",
+    "start_time": "18:00",
+    "end_time": "20:00",
+    "language": "en",
+    "places_left": "12",
+}
+
+
+@pytest.mark.parametrize("field", ["places_left", "expected_wait_days"])
+def test_a_number_too_big_for_any_range_is_refused_and_named(commissioner, field):
+    """S28 found this: a 400-digit number made the range check overflow (a 500)."""
+    soup = page(post(commissioner, "/en/staff/directory/runs/new", **{**RUN, field: "9" * 400}))
+    summary = soup.find(class_="nhsuk-error-summary").get_text()
+    assert (
+        "Enter a number from 0 to 500" if field == "places_left" else "Enter a number from 0 to 365"
+    ) in summary
+
+
+def test_a_run_edited_without_its_times_keeps_them(own_app, commissioner):
+    """S28 found this: a stored time, not text, reached the time check when a time was left out."""
+    with own_app.app_context():
+        run = db.session.scalars(select(CourseRun).order_by(CourseRun.id)).first()
+        run_id, times = run.id, (run.start_time, run.end_time)
+    data = {k: v for k, v in RUN.items() if not k.endswith("_time")}
+    response = post(
+        commissioner, f"/en/staff/directory/runs/{run_id}", **{**data, "places_left": "3"}
+    )
+    assert response.status_code == 302
+    with own_app.app_context():
+        run = db.session.get(CourseRun, run_id)
+        assert (run.start_time, run.end_time, run.places_left) == (*times, 3)
+
+
 def export(client):
     response = client.get("/en/staff/directory/export.json")
     assert response.mimetype == "application/json"
