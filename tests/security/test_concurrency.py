@@ -262,3 +262,26 @@ def test_a_staff_page_holds_no_write_lock_while_it_renders(app, make_referral):
         assert nurse.get(f"/en/staff/referrals/{ref}").status_code == 200
     engine.dispose()
     assert got_in == [True], "another writer was kept waiting by a page being read"
+
+
+def test_a_double_click_on_the_directory_import_imports_once(app):
+    from finder.models import AuditEvent
+
+    commissioner = sign_in(app.test_client(), "commissioner")
+    exported = commissioner.get("/en/staff/directory/export.json").get_data(as_text=True)
+
+    def imports() -> int:
+        with app.app_context():
+            return (
+                db.session.scalar(
+                    select(func.count())
+                    .select_from(AuditEvent)
+                    .where(AuditEvent.action == "directory.import")
+                )
+                or 0
+            )
+
+    before = imports()
+    responses = double_click(app, commissioner, "/en/staff/directory/import", {"json": exported})
+    assert [r.status_code for r in responses] == [302, 302]
+    assert imports() == before + 1
