@@ -1,6 +1,9 @@
 # Production image: gunicorn serving the app; assets and catalogues built in earlier stages.
 # Build: docker build -t diabetes-education-finder .
-# Run:   docker run -p 8000:8000 -e SECRET_KEY=... -e DATABASE_URL=postgresql+psycopg://... IMAGE
+# Run:   docker run -p 8000:8000 -e SECRET_KEY=... -e FINDER_BASE_URL=https://your.host \
+#          -e DATABASE_URL=postgresql+psycopg://... IMAGE
+# FINDER_BASE_URL is required: links in handouts start from it, and only its host is answered
+# (FINDER_TRUSTED_HOSTS lists more).
 # Behind nginx: FINDER_PROXIES=1 makes the app believe X-Forwarded-For, so gunicorn must listen
 # only where nginx reaches it; it refuses to start on 0.0.0.0 with FINDER_PROXIES set. Share a
 # unix socket with nginx's container (a volume on /run/finder), keep 127.0.0.1:8000 for the
