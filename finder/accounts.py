@@ -16,10 +16,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from finder import passwords
+from finder.audit import record
 from finder.database import locked, writes
 from finder.extensions import db
 from finder.models import PRACTICE_ROLES, ROLES, Practice, User
-from finder.referrals.operations import audit
 
 PASSWORD_MIN_LENGTH = 12
 NAME_MAX_LENGTH = 200  # as the column
@@ -107,7 +107,7 @@ def create_user(email: str, name: str, role: str, practice: Practice | None, pas
     with writes():
         db.session.add(user)
         db.session.flush()  # its id, for the audit row
-        audit("account.create", None, account=user.id, role=role)
+        record("account.create", None, account=user.id, role=role)
     return user
 
 
@@ -122,7 +122,7 @@ def set_active(user: User, active: bool) -> None:
                 raise AccountError("active", _l("This is the only active admin account"))
         user.active = active
         _end_sessions(user)
-        audit("account.enable" if active else "account.disable", None, account=user.id)
+        record("account.enable" if active else "account.disable", None, account=user.id)
 
 
 def set_role(user: User, role: str, practice: Practice | None) -> None:
@@ -134,7 +134,7 @@ def set_role(user: User, role: str, practice: Practice | None) -> None:
         user.role = role
         user.practice = practice
         _end_sessions(user)
-        audit(
+        record(
             "account.role",
             None,
             account=user.id,
@@ -153,4 +153,4 @@ def reset_second_factor(user: User) -> None:
         user.totp_last_step = None
         user.recovery_codes = None
         _end_sessions(user)
-        audit("account.reset_two_step", None, account=user.id)
+        record("account.reset_two_step", None, account=user.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from finder import accounts, maintenance
+from finder import accounts, clock, maintenance
 from finder import demo as demo_data
 from finder.config import ConfigurationError
 from finder.extensions import db
@@ -46,7 +45,7 @@ def seed_command(demo: bool | None) -> None:
     try:
         counts = seed(
             Path(config["FINDER_SEEDS_DIR"]),
-            dt.date.today(),
+            clock.today(),
             demo=bool(demo),
             demo_password=config["FINDER_DEMO_PASSWORD"],
         )
@@ -56,7 +55,7 @@ def seed_command(demo: bool | None) -> None:
         raise click.ClickException(f"{len(exc.problems)} problem(s) in the seed files") from exc
     click.echo(", ".join(f"{n} {name}" for name, n in counts.items()))
     if demo:
-        made = demo_data.seed_referrals(dt.datetime.now(dt.UTC))
+        made = demo_data.seed_referrals(clock.now())
         click.echo(f"{made} demo referrals" if made else "demo referrals already present")
 
 
@@ -151,7 +150,7 @@ def purge_command(dry_run: bool) -> None:
     """Delete closed referrals older than FINDER_RETENTION_DAYS (audited)."""
     days = current_app.config["FINDER_RETENTION_DAYS"]
     try:
-        purged = maintenance.purge(dt.datetime.now(dt.UTC), days, dry_run=dry_run)
+        purged = maintenance.purge(clock.now(), days, dry_run=dry_run)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
     counts = f"{purged.referrals} referral(s) and {purged.patients} patient(s)"

@@ -12,11 +12,11 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.engine import URL, make_url
 
+from finder.audit import record
 from finder.config import check_retention
 from finder.extensions import db
 from finder.models import Patient, Referral, ReferralEvent
 from finder.referrals import statuses
-from finder.referrals.operations import audit
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def purge(now: dt.datetime, retention_days: int, *, dry_run: bool = False) -> Pu
         )
         db.session.execute(delete(Referral).where(Referral.id.in_(expired)))
         db.session.execute(delete(Patient).where(Patient.id.in_(orphans)))
-    audit("retention.purge", None, referrals=len(expired), retention_days=retention_days)
+    record("retention.purge", None, referrals=len(expired), retention_days=retention_days)
     db.session.commit()
     return Purged(len(expired), len(orphans))
 

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app
 
-from finder import directory, matching
+from finder import clock, directory, matching
 from finder.circumstances import Circumstances
 from finder.messages import text
 from finder.models import Programme
 
 
-def today() -> dt.date:
-    return dt.date.today()
-
-
 def for_person(person: Circumstances, rows: list[Programme]) -> matching.Menu:
     """Match ``person`` against the directory rows read for them."""
     programmes = [directory.for_matching(p) for p in rows]
-    return matching.match(person, programmes, today(), current_app.config["FINDER_LONG_WAIT_DAYS"])
+    return matching.match(
+        person, programmes, clock.today(), current_app.config["FINDER_LONG_WAIT_DAYS"]
+    )
 
 
 def _messages(messages: tuple[matching.Message, ...]) -> list[dict[str, str]]:

@@ -22,7 +22,7 @@ from cachetools import LRUCache
 from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_login import current_user
 
-from finder import directory, menu
+from finder import clock, directory
 from finder.links import with_query
 
 # Stands in for the nonce in a kept page: no rendered page can hold these bytes (a NUL is
@@ -78,7 +78,7 @@ def kept(view: Callable[..., Any]) -> Callable[..., Any]:
     def serve(*args: Any, **kwargs: Any) -> Any:
         if not _shareable():
             return view(*args, **kwargs)
-        key = Key(with_query(request.path, request.args), directory.version(), menu.today())
+        key = Key(with_query(request.path, request.args), directory.version(), clock.today())
         nonce = g.csp_nonce.encode()
         body = pages().get(key)
         if body is not None:

@@ -14,6 +14,7 @@ from flask import current_app, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from finder import clock
 from finder.database import writes
 from finder.extensions import db
 from finder.models import RateLimit
@@ -27,7 +28,7 @@ def client_key(bucket: str) -> str:
 
 def allow(bucket: str, limit: int, window: dt.timedelta) -> bool:
     """Count one request from this client; False once it has made more than ``limit``."""
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     seconds = int(window.total_seconds())
     start = dt.datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, dt.UTC)
     key = client_key(bucket)

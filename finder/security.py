@@ -10,6 +10,7 @@ import secrets
 from flask import Flask, Response, abort, g, request, session
 from flask_login import current_user, logout_user
 
+from finder import clock
 from finder.extensions import compress
 
 # Blueprints of signed-in staff: never cached or compressed; on SQLite they take the write
@@ -67,7 +68,7 @@ def _session_expired(now: dt.datetime) -> bool:
 
 def start_session() -> None:
     """Call at sign-in: the clocks for the idle and absolute timeouts."""
-    now = dt.datetime.now(dt.UTC).timestamp()
+    now = clock.now().timestamp()
     session["started"] = now
     session["seen"] = now
 
@@ -84,7 +85,7 @@ def init_app(app: Flask) -> None:
         if any("\x00" in value for value in values):
             abort(400)
         if current_user.is_authenticated:
-            now = dt.datetime.now(dt.UTC)
+            now = clock.now()
             if _session_expired(now):
                 logout_user()
                 session.clear()

@@ -7,7 +7,6 @@ the same request twice at once) makes nothing and is shown where the first led.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections.abc import Callable
 
@@ -17,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from finder import clock
 from finder.database import writes
 from finder.extensions import db
 from finder.models import FormSubmission
@@ -50,7 +50,7 @@ def once(key: str | None, make: Callable[[], str]) -> tuple[str, bool]:
                 return found, False
             # The key goes in first: a second request with it waits here (PostgreSQL's unique
             # index; SQLite's write lock) until this one ends, then finds what it made.
-            submission = FormSubmission(key=key, made_at=dt.datetime.now(dt.UTC))
+            submission = FormSubmission(key=key, made_at=clock.now())
             db.session.add(submission)
             db.session.flush()
             submission.target = make()

@@ -6,7 +6,6 @@ to turn every skip into a failure: a suite that cannot run there is a broken sui
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -22,7 +21,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 
-from finder import create_app
+from finder import clock, create_app
 from finder.extensions import db
 from finder.seeding import seed
 
@@ -123,7 +122,7 @@ def migrated_app(database_url: str, **config: Any) -> Flask:
     app = make_app(database_url, **config)
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        seed(ROOT / "seeds", dt.date.today(), demo=True, demo_password="test-password")
+        seed(ROOT / "seeds", clock.today(), demo=True, demo_password="test-password")
     return app
 
 

@@ -13,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import String, func, select
 
+from finder import clock
 from finder.extensions import db
 from finder.models import (
     Area,
@@ -107,7 +108,7 @@ PROGRAMME = Form(
     },
     role="commissioner",
 )
-RUN_DAY = dt.date.today() + dt.timedelta(days=30)
+RUN_DAY = clock.today() + dt.timedelta(days=30)
 RUN = Form(
     "/en/staff/directory/runs/new",
     {

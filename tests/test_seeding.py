@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 
 import pytest
 import yaml
 from sqlalchemy import func, select
 
+from finder import clock
 from finder.extensions import db
 from finder.models import Area, CourseRun, Practice, Programme, ProgrammeText, User, Venue
 from finder.seeding import SeedError, read_seeds
@@ -35,7 +35,7 @@ def test_seed_command_is_idempotent(app):
 def test_runs_are_generated_relative_to_today(app):
     with app.app_context():
         runs = db.session.scalars(select(CourseRun)).all()
-    today = dt.date.today()
+    today = clock.today()
     assert all(r.start_date >= today for r in runs)
     assert any(r.evening for r in runs)
     assert any(r.start_date.weekday() == 5 for r in runs), "a Saturday run"
@@ -48,7 +48,7 @@ def test_every_programme_keeps_its_sources_and_last_verified_date(app):
     assert {p.slug for p in programmes} == {"help-diabetes", "desmond", "dsmp", "x-pert"}
     for p in programmes:
         assert p.sources and all(s["url"].startswith("http") for s in p.sources)
-        assert p.last_verified <= dt.date.today()
+        assert p.last_verified <= clock.today()
 
 
 def test_demo_accounts_only_in_demo_mode():

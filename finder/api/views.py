@@ -8,7 +8,7 @@ from flask import g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
-from finder import directory, menu
+from finder import clock, directory, menu
 from finder.access import public
 from finder.api.openapi import SPEC
 from finder.circumstances import CHOICES, parse
@@ -59,7 +59,7 @@ def _programme_json(p: Programme, lang: str) -> dict[str, Any]:
                 "step_free": r.venue.step_free if r.venue else None,
             }
             for r in p.runs
-            if r.start_date >= menu.today()
+            if r.start_date >= clock.today()
         ],
     }
 

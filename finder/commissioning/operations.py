@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from finder import menu
+from finder import clock
+from finder.audit import record
+from finder.clock import now
 from finder.commissioning import hsds
 from finder.database import locked, writes
 from finder.extensions import db
 from finder.models import Area, CourseRun, Feedback, Programme, ProgrammeText, Referral, Venue
-from finder.referrals.operations import audit, now
 
 TEXT_FIELDS = ("name", "summary", "what_happens", "who_for", "how_to_join")
 
@@ -41,8 +42,8 @@ def save_programme(programme: Programme, change: ProgrammeChange) -> ProgrammeTe
         current.join_url = change.join_url
         current.self_referral = change.self_referral
         if change.verified:
-            current.last_verified = menu.today()
-        audit("directory.programme", current.slug, language=change.language)
+            current.last_verified = clock.today()
+        record("directory.programme", current.slug, language=change.language)
     return text
 
 
@@ -82,7 +83,7 @@ def save_run(run: CourseRun | None, change: RunChange) -> CourseRun:
             run = found
             for name, value in values.items():
                 setattr(run, name, value)
-        audit("directory.run", run.key, programme=slug)
+        record("directory.run", run.key, programme=slug)
     return run
 
 
@@ -96,9 +97,9 @@ def remove_run(run: CourseRun) -> bool:
         retired = bool(db.session.scalar(select(Referral.id).filter_by(course_run_id=found.id)))
         if retired:
             found.retired = True
-            audit("directory.run_retired", found.key)
+            record("directory.run_retired", found.key)
         else:
-            audit("directory.run_deleted", found.key)
+            record("directory.run_deleted", found.key)
             db.session.delete(found)
     return retired
 
@@ -139,7 +140,7 @@ def save_venue(venue: Venue | None, change: VenueChange) -> Venue:
             venue = found
             for name, value in values.items():
                 setattr(venue, name, value)
-        audit("directory.venue", venue.slug)
+        record("directory.venue", venue.slug)
     return venue
 
 
@@ -148,14 +149,14 @@ def add_area(slug: str, name: str) -> None:
         if db.session.scalar(select(Area.id).filter_by(slug=slug)):
             raise Taken(slug)
         db.session.add(Area(slug=slug, name=name))
-        audit("directory.area", slug)
+        record("directory.area", slug)
 
 
 def import_directory(parsed: hsds.DirectoryIn) -> dict[str, int]:
     """A checked directory file, all of it or (on any error) none of it."""
     with writes():
         counts = hsds.apply(parsed)
-        audit("directory.import", None, "ok", **counts)
+        record("directory.import", None, "ok", counts=counts)
     return counts
 
 
@@ -166,4 +167,4 @@ def moderate(feedback: Feedback, decision: str, moderator_id: int) -> None:
         found.status = decision
         found.moderated_by_id = moderator_id
         found.moderated_at = now()
-        audit("feedback.moderate", str(found.id), decision=decision)
+        record("feedback.moderate", str(found.id), decision=decision)

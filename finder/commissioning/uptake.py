@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 
+from finder import clock
 from finder.commissioning.suppression import SMALL_MARK, Sum, hide, is_small
 from finder.database import writes
 from finder.extensions import db
@@ -350,7 +351,7 @@ def dashboard(practice_id: int | None) -> Dashboard:
         return _for_scope(_compute(practice_id), practice_id)
     scope = _scope(practice_id)
     kept: dict[str, Dashboard] = current_app.extensions.setdefault("finder_uptake", {})
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     board = kept.get(scope)
     if board is not None and now - board.made_at < age:
         return board
@@ -429,5 +430,5 @@ def _compute(practice_id: int | None) -> Dashboard:
         median_days_from_diagnosis=median_days_from_diagnosis(practice_id),
         dm014_within=within,
         dm014_known=known,
-        made_at=dt.datetime.now(dt.UTC),
+        made_at=clock.now(),
     )

@@ -12,7 +12,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from finder import csvfile, directory, menu
+from finder import audit, clock, csvfile, directory
 from finder.access import staff
 from finder.commissioning import hsds, operations, suppression, uptake
 from finder.commissioning.forms import AreaForm, ProgrammeForm, RunForm, VenueForm
@@ -21,7 +21,6 @@ from finder.forms import choices
 from finder.i18n import native_name
 from finder.limits import PROBLEMS_LISTED
 from finder.models import Area, CourseRun, Feedback, Venue
-from finder.referrals.operations import audit_now
 from finder.submissions import new_key, redirect_once
 
 
@@ -33,7 +32,7 @@ def directory_home() -> ResponseReturnValue:
         venues=db.session.scalars(select(Venue).order_by(Venue.name)).all(),
         areas=db.session.scalars(select(Area).order_by(Area.name)).all(),
         runs=db.session.scalars(select(CourseRun).order_by(CourseRun.start_date)).all(),
-        stale_before=directory.stale_before(menu.today()),
+        stale_before=directory.stale_before(clock.today()),
         area_form=AreaForm(),
         pending=db.session.query(Feedback).filter_by(status="pending").count(),
     )
@@ -70,7 +69,7 @@ def edit_programme(slug: str) -> ResponseReturnValue:
         language=language,
         translated={lang: lang in texts for lang in current_app.config["LANGUAGES"]},
         native_name=native_name,
-        stale=programme.last_verified < directory.stale_before(menu.today()),
+        stale=programme.last_verified < directory.stale_before(clock.today()),
         has_error=bool(form.errors),
     )
 
@@ -177,7 +176,7 @@ def add_area() -> ResponseReturnValue:
 
 @staff("commissioner")
 def export_json() -> ResponseReturnValue:
-    audit_now("directory.export", None, format="json")
+    audit.record_read("directory.export", None, format="json")
     body = json.dumps(hsds.export(), ensure_ascii=False, indent=2)
     return Response(
         body,
@@ -195,7 +194,7 @@ EXPORT_COLUMNS = (
 
 @staff("commissioner")
 def export_csv() -> ResponseReturnValue:
-    audit_now("directory.export", None, format="csv")
+    audit.record_read("directory.export", None, format="csv")
     rows: list[list[csvfile.Cell]] = []
     for p in directory.all_programmes():
         runs: list[CourseRun | None] = [*p.runs] or [None]
@@ -265,7 +264,7 @@ def _scope() -> tuple[int | None, str]:
 def uptake_page() -> ResponseReturnValue:
     practice_id, scope = _scope()
     board = uptake.dashboard(practice_id)
-    audit_now("uptake.view", None, scope="all" if practice_id is None else "practice")
+    audit.record_read("uptake.view", None, scope="all" if practice_id is None else "practice")
     return render_template(
         "commissioning/uptake.jinja",
         board=board,
@@ -281,7 +280,7 @@ def uptake_csv() -> ResponseReturnValue:
     board = uptake.dashboard(practice_id)
     header = ["dimension", "group", *uptake.STAGES, "attended_rate_percent"]
     groups = [("all", [board.totals]), *board.breakdowns.items()]
-    audit_now("uptake.export", None)
+    audit.record_read("uptake.export", None)
     return csvfile.response(
         "uptake.csv",
         header,

@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from finder import directory, guide, menu, pagecache, ratelimit
+from finder import clock, directory, guide, menu, pagecache, ratelimit
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.extensions import db
@@ -152,9 +152,9 @@ def programme(slug: str) -> ResponseReturnValue:
     return render_template(
         "public/programme.jinja",
         programme=found,
-        today=menu.today(),
+        today=clock.today(),
         reviews=directory.reviews(found),
-        stale=found.last_verified < directory.stale_before(menu.today()),
+        stale=found.last_verified < directory.stale_before(clock.today()),
     )
 
 
@@ -184,7 +184,7 @@ def explainer(slug: str) -> ResponseReturnValue:
     found = directory.shown_programme(slug)
     if found is None:
         abort(404)
-    runs = directory.upcoming_runs(found, menu.today())[:4]
+    runs = directory.upcoming_runs(found, clock.today())[:4]
     return render_template(
         "explainers/programme.jinja",
         programme=found,

@@ -8,16 +8,14 @@ import secrets
 from dataclasses import dataclass, fields
 from typing import Any
 
-from flask import has_request_context
-from flask_login import current_user
 from sqlalchemy import select
 
 from finder import nhs_number
+from finder.audit import acting, record
+from finder.clock import now
 from finder.database import locked, writes
 from finder.extensions import db
-from finder.limits import max_length
 from finder.models import (
-    AuditEvent,
     CourseRun,
     Feedback,
     Patient,
@@ -25,7 +23,6 @@ from finder.models import (
     Programme,
     Referral,
     ReferralEvent,
-    User,
 )
 from finder.referrals import statuses
 from finder.referrals.worklist import unanswered_invitations
@@ -34,64 +31,12 @@ from finder.referrals.worklist import unanswered_invitations
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def new_reference() -> str:
     while True:
         code = "".join(secrets.choice(_ALPHABET) for _ in range(8))
         reference = f"DE-{code[:4]}-{code[4:]}"
         if not db.session.scalar(select(Referral.id).filter_by(reference=reference)):
             return reference
-
-
-def _actor() -> tuple[User | None, str]:
-    """Who is acting: the signed-in staff member, a patient on the public site, or the
-    system (a command or a job, outside any request)."""
-    if not has_request_context():
-        return None, "system"
-    if current_user and current_user.is_authenticated:
-        return current_user._get_current_object(), current_user.role  # type: ignore[attr-defined]
-    return None, "patient"
-
-
-def audit(
-    action: str,
-    object_ref: str | None = None,
-    outcome: str = "ok",
-    *,
-    account: int | None = None,
-    **detail: Any,
-) -> None:
-    """Record who did what to which record. ``detail`` must hold no personal data.
-
-    ``account``: the id of the staff account a sign-in or account event concerns."""
-    actor, role = _actor()
-    if account is not None:
-        detail["account"] = account
-    # A directory slug or run key can be longer than the column: kept whole in the detail.
-    longest = max_length(AuditEvent.object_ref)
-    if object_ref is not None and len(object_ref) > longest:
-        detail = {**detail, "object_ref": object_ref}
-        object_ref = object_ref[:longest]
-    db.session.add(
-        AuditEvent(
-            at=now(),
-            actor=actor,
-            actor_role=role,
-            action=action,
-            object_ref=object_ref,
-            outcome=outcome,
-            detail=detail,
-        )
-    )
-
-
-def audit_now(action: str, object_ref: str | None = None, outcome: str = "ok", **detail: Any):
-    """An audit row in a short transaction of its own (the audit of a read)."""
-    with writes():
-        audit(action, object_ref, outcome, **detail)
 
 
 @dataclass(frozen=True)
@@ -136,8 +81,8 @@ def open_referral_for(practice: Practice, nhs_number: str | None, programme: Pro
 
 
 def _event(referral: Referral, kind: str, **values: Any) -> ReferralEvent:
-    actor, role = _actor()
-    event = ReferralEvent(at=now(), actor=actor, actor_role=role, kind=kind, **values)
+    who = acting()
+    event = ReferralEvent(at=now(), actor_id=who.user_id, actor_role=who.role, kind=kind, **values)
     referral.events.append(event)
     return event
 
@@ -156,7 +101,7 @@ def _new_referral(
         patient=patient,
         practice=patient.practice,
         programme=programme,
-        created_by=_actor()[0],
+        created_by_id=acting().user_id,
         circumstances=circumstances,
         status="referred",
         created_at=at,
@@ -192,7 +137,7 @@ def create_referral(
     with writes():
         existing = open_referral_for(practice, details.nhs_number, programme)
         if existing is not None and not self_referral:
-            audit("referral.duplicate_prevented", existing.reference)
+            record("referral.duplicate_prevented", existing.reference)
             return existing, False
         referral = _new_referral(
             Patient(practice=practice, **details.__dict__),
@@ -205,7 +150,7 @@ def create_referral(
         )
         if existing is not None:
             _event(referral, "note", reason=f"possible duplicate of {existing.reference}")
-        audit("referral.create", referral.reference, programme=programme.slug)
+        record("referral.create", referral.reference, programme=programme.slug)
     return referral, True
 
 
@@ -267,7 +212,7 @@ def _change(referral: Referral, to_status: str, reason: str | None) -> None:
     referral.version += 1
     mark_stage(referral, to_status, referral.status_changed_at)
     # The reason is free text (it may name someone): it stays on the referral's history.
-    audit("referral.status", referral.reference, from_status=from_status, to_status=to_status)
+    record("referral.status", referral.reference, from_status=from_status, to_status=to_status)
 
 
 def change_status(
@@ -281,7 +226,7 @@ def add_note(referral: Referral, text: str) -> None:
     with writes():
         current = _locked(referral)
         _event(current, "note", reason=text)
-        audit("referral.note", current.reference)
+        record("referral.note", current.reference)
 
 
 NO_RESPONSE_EXCEPTION = "QOF exception: no response to two invitations"
@@ -295,7 +240,7 @@ def log_contact(referral: Referral, channel: str, outcome: str) -> None:
         flagged = any(e.kind == "exception" for e in current.events)
         if unanswered_invitations(current) >= 2 and not flagged:
             _event(current, "exception", reason=NO_RESPONSE_EXCEPTION)
-        audit("referral.contact", current.reference, channel=channel, outcome=outcome)
+        record("referral.contact", current.reference, channel=channel, outcome=outcome)
 
 
 def offer_another_format(
@@ -312,7 +257,7 @@ def offer_another_format(
             linked_from_id=current.id,
         )
         _change(current, "withdrawn", f"offered another format: {linked.reference}")
-        audit(
+        record(
             "referral.create",
             linked.reference,
             programme=programme.slug,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
+from finder import clock
 from finder.dates import add_months
 from finder.extensions import db
 from finder.models import AuditEvent, CourseRun, Programme, Referral
@@ -55,7 +56,7 @@ def _filtered(practice_id: int, filters: Filters, overdue_days: int) -> Select[A
         end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time(), dt.UTC)
         query = query.where(Referral.created_at < end)
     if filters.overdue:
-        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=overdue_days)
+        cutoff = clock.now() - dt.timedelta(days=overdue_days)
         query = query.where(Referral.status.in_(statuses.OPEN), Referral.status_changed_at < cutoff)
     return query
 

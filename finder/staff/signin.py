@@ -23,11 +23,12 @@ from sqlalchemy import select
 from finder import mfa as mfa_codes
 from finder import security, throttle
 from finder.access import public, staff
+from finder.audit import record
+from finder.clock import now
 from finder.database import locked, writes
 from finder.extensions import db
 from finder.models import User
 from finder.passwords import verify, verify_nobody
-from finder.referrals.operations import audit, now
 from finder.staff.forms import CodeForm, LoginForm
 
 PENDING_FOR = dt.timedelta(minutes=5)
@@ -81,7 +82,7 @@ def _failed(email: str, user: User | None, at: dt.datetime, action: str) -> None
     with writes():
         throttle.record_failure(email, at)
         if throttle.wait_seconds(email, at):
-            audit(action, None, outcome="throttled", account=user.id if user else None)
+            record(action, None, outcome="throttled", account=user.id if user else None)
 
 
 def _complete_sign_in(user: User, target: str | None) -> ResponseReturnValue:
@@ -91,7 +92,7 @@ def _complete_sign_in(user: User, target: str | None) -> ResponseReturnValue:
     security.start_session()
     with writes():
         throttle.clear(user.email)
-        audit("staff.login", account=user.id)
+        record("staff.login", account=user.id)
     return redirect(target or url_for(".home"))
 
 
@@ -119,7 +120,7 @@ def _check_code(user: User, form: CodeForm, action: str) -> bool:
             account, form.code.data
         )
         if good:
-            audit(action, account=account.id)
+            record(action, account=account.id)
     if not good:
         _failed(user.email, user, at, action)
         form.code.errors = [_(WRONG_CODE)]
@@ -224,7 +225,7 @@ def _enrol(user: User, code: str) -> list[str] | None:
         mfa_codes.verify_code(account, code)  # this code is now used
         codes = mfa_codes.new_recovery_codes(account)
         account.session_epoch += 1
-        audit("staff.mfa_replaced" if replaced else "staff.mfa_enrolled", account=account.id)
+        record("staff.mfa_replaced" if replaced else "staff.mfa_enrolled", account=account.id)
     return codes
 
 
@@ -235,7 +236,7 @@ def logout() -> ResponseReturnValue:
         account = locked(User, id=current_user.id)
         assert account is not None  # noqa: S101 - the signed-in account exists
         account.session_epoch += 1
-        audit("staff.logout", account=account.id)
+        record("staff.logout", account=account.id)
     logout_user()
     session.clear()
     return redirect(url_for(".login"))

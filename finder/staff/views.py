@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from finder import csvfile, directory, fhir, guide, links, menu, nhs_number
+from finder import audit, clock, csvfile, directory, fhir, guide, links, menu, nhs_number
 from finder.access import staff
 from finder.circumstances import parse
 from finder.forms import choices
@@ -87,7 +87,7 @@ def _practice_referral(ref: str) -> Referral:
     """The referral, if it belongs to the signed-in user's practice; 404 (and audited) if not."""
     referral = queries.by_reference(ref)
     if referral is None or referral.practice_id != current_user.practice_id:
-        operations.audit_now("referral.access", ref, outcome="denied", endpoint=request.endpoint)
+        audit.record_read("referral.access", ref, outcome="denied", endpoint=request.endpoint)
         abort(404)
     return referral
 
@@ -99,7 +99,7 @@ def new_referral() -> ResponseReturnValue:
         abort(404)
     person, _errors = parse(request.args, directory.area_names())
     form = ReferralForm()
-    runs = directory.upcoming_runs(programme, menu.today())
+    runs = directory.upcoming_runs(programme, clock.today())
     form.course_run.choices = choices(
         [("", _("Not chosen yet")), *((str(r.id), run_label(r)) for r in runs)]
     )
@@ -174,7 +174,7 @@ def referrals() -> ResponseReturnValue:
         per_page=25,
         overdue_days=current_app.config["FINDER_NOT_BOOKED_DAYS"],
     )
-    operations.audit_now("referrals.list", None, count=len(page.items))
+    audit.record_read("referrals.list", None, count=len(page.items))
     return render_template(
         "staff/referrals.jinja",
         page=page,
@@ -189,7 +189,7 @@ def referrals() -> ResponseReturnValue:
 @staff(*PRACTICE_ROLES)
 def referral(ref: str) -> ResponseReturnValue:
     item = _practice_referral(ref)
-    operations.audit_now("referral.view", item.reference)
+    audit.record_read("referral.view", item.reference)
     status_form = StatusForm()
     status_form.set_choices(sorted(statuses.TRANSITIONS[item.status]))
     return render_template(
@@ -249,7 +249,7 @@ def add_note(ref: str) -> ResponseReturnValue:
 @staff(*PRACTICE_ROLES)
 def fhir_resource(ref: str) -> ResponseReturnValue:
     item = _practice_referral(ref)
-    operations.audit_now("referral.fhir", item.reference)
+    audit.record_read("referral.fhir", item.reference)
     return current_app.response_class(
         fhir.json_dumps(fhir.service_request(item)), mimetype="application/fhir+json"
     )
@@ -277,7 +277,7 @@ CSV_COLUMNS = (
 @staff(*PRACTICE_ROLES)
 def referrals_csv() -> ResponseReturnValue:
     rows = queries.all_for_practice(current_user.practice_id)
-    operations.audit_now("referrals.export", None, count=len(rows))
+    audit.record_read("referrals.export", None, count=len(rows))
     return csvfile.response("referrals.csv", CSV_COLUMNS, (_csv_row(r) for r in rows))
 
 
@@ -312,7 +312,7 @@ def handout() -> ResponseReturnValue:
     if programme is None:
         abort(404)
     if item:
-        operations.audit_now("referral.handout", item.reference, language=g.lang)
+        audit.record_read("referral.handout", item.reference, language=g.lang)
     target = links.absolute("public.programme", slug=programme.slug)
     # segno writes the SVG itself from the URL's bits: no outside text goes in unescaped.
     svg = segno.make(target, error="m").svg_inline(scale=3)
@@ -321,7 +321,7 @@ def handout() -> ResponseReturnValue:
         "public/handout.jinja",
         referral=item,
         programme=programme,
-        runs=directory.upcoming_runs(programme, menu.today())[:3],
+        runs=directory.upcoming_runs(programme, clock.today())[:3],
         qr_svg=qr_svg,
         qr_target=target,
     )
@@ -331,10 +331,10 @@ def handout() -> ResponseReturnValue:
 def follow_up() -> ResponseReturnValue:
     items = worklist.for_practice(
         current_user.practice_id,
-        operations.now(),
+        clock.now(),
         current_app.config["FINDER_NOT_BOOKED_DAYS"],
     )
-    operations.audit_now("worklist.view", None, count=len(items))
+    audit.record_read("worklist.view", None, count=len(items))
     return render_template(
         "staff/follow_up.jinja",
         items=items,
@@ -360,9 +360,9 @@ def log_contact(ref: str) -> ResponseReturnValue:
 @staff(*PRACTICE_ROLES)
 def letter() -> ResponseReturnValue:
     item = _practice_referral(request.args.get("ref", ""))
-    operations.audit_now("referral.letter", item.reference, language=g.lang)
+    audit.record_read("referral.letter", item.reference, language=g.lang)
     return render_template(
-        "public/letter.jinja", referral=item, today=menu.today(), programme=item.programme
+        "public/letter.jinja", referral=item, today=clock.today(), programme=item.programme
     )
 
 
@@ -452,7 +452,7 @@ def register_online() -> ResponseReturnValue:
 @staff(*PRACTICE_ROLES)
 def sign_up_steps() -> ResponseReturnValue:
     item = _practice_referral(request.args.get("ref", ""))
-    operations.audit_now("referral.sign_up_steps", item.reference, language=g.lang)
+    audit.record_read("referral.sign_up_steps", item.reference, language=g.lang)
     return render_template("public/sign_up_steps.jinja", referral=item, programme=item.programme)
 
 

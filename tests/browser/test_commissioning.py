@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from finder import clock
 from finder.extensions import db
 from finder.models import CourseRun
 from tests.browser.test_staff import SHOTS, sign_in
@@ -38,7 +39,7 @@ def test_a_new_evening_run_changes_a_patients_results(open_page, restore_runs):
     expect(page.get_by_role("heading", level=1)).to_have_text("Course run")
     page.get_by_label("Programme").select_option("dsmp")
     page.get_by_label("Venue").select_option("canal-health-centre")
-    soon = dt.date.today() + dt.timedelta(days=10)
+    soon = clock.today() + dt.timedelta(days=10)
     wednesday = soon + dt.timedelta(days=(2 - soon.weekday()) % 7)
     page.get_by_label("First session").fill(wednesday.strftime("%d/%m/%Y"))
     page.get_by_label("Starts at").fill("18:30")

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from finder import clock
 from tests.conftest import ROOT
 
 SHOTS = ROOT / "test-results" / "screenshots"
@@ -112,7 +113,7 @@ def test_working_one_item_off_the_follow_up_list(open_page, make_referral):
     import datetime as dt
 
     ref = make_referral(
-        by="support", name="Follow Example", diagnosis_date=dt.date.today() - dt.timedelta(days=255)
+        by="support", name="Follow Example", diagnosis_date=clock.today() - dt.timedelta(days=255)
     )
     page = open_page("/en/staff/follow-up")
     sign_in(page, "support@demo.invalid")

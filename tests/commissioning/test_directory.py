@@ -10,6 +10,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from finder import clock
 from finder.extensions import db
 from finder.models import AuditEvent, CourseRun, Programme
 from tests.conftest import check_page, migrated_app
@@ -101,7 +102,7 @@ def test_text_is_escaped_on_output(own_app, commissioner):
 def test_stale_entries_are_flagged_to_commissioners_and_marked_to_patients(own_app, commissioner):
     with own_app.app_context():
         programme = db.session.scalar(select(Programme).filter_by(slug="help-diabetes"))
-        programme.last_verified = dt.date.today() - dt.timedelta(days=200)
+        programme.last_verified = clock.today() - dt.timedelta(days=200)
         db.session.commit()
     soup = page(commissioner.get("/en/staff/directory/"))
     assert soup.select_one("tr[data-programme=help-diabetes]")["data-stale"] == "yes"
@@ -123,7 +124,7 @@ def test_an_evening_run_added_by_a_commissioner_changes_a_patients_results(own_a
     results = "/en/results?daytime=no&evenings=yes&weekends=no&language=bn"
     before = page(own_app.test_client().get(results)).select_one("[data-programme=desmond]")
     assert before["data-fit"] == "unlikely"
-    soon = dt.date.today() + dt.timedelta(days=7)
+    soon = clock.today() + dt.timedelta(days=7)
     start = soon + dt.timedelta(days=(1 - soon.weekday()) % 7)  # a Tuesday
     response = post(
         commissioner,

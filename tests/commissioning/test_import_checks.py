@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from finder import clock
 from finder.extensions import db
 from finder.models import CourseRun, Programme, Referral
 from tests.conftest import check_page
@@ -214,7 +215,7 @@ def referred_run(app, make_referral):
         run = CourseRun(
             key="import-test-booked-run",
             programme=db.session.scalar(select(Programme).filter_by(slug="desmond")),
-            start_date=dt.date.today() + dt.timedelta(days=20),
+            start_date=clock.today() + dt.timedelta(days=20),
             start_time=dt.time(10, 0),
             end_time=dt.time(13, 0),
             language="en",
@@ -245,7 +246,7 @@ def test_a_run_with_referrals_cannot_be_removed_or_changed_by_an_import(commissi
 
     moved = copy.deepcopy(data)
     booked = next(r for r in desmond(moved)["service_at_locations"] if r["id"] == referred_run)
-    booked["schedules"][0]["dtstart"] = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+    booked["schedules"][0]["dtstart"] = (clock.today() + dt.timedelta(days=40)).isoformat()
     problems = refused(commissioner, encode(moved))
     assert any(
         p.startswith(f"services[desmond].service_at_locations[{referred_run}]") and "referrals" in p

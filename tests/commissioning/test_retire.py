@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from finder import clock
 from finder.extensions import db
 from finder.models import Area, AuditEvent, CourseRun, Programme, Referral, Venue
 from tests.conftest import check_page
@@ -36,7 +37,7 @@ def hall_run(app):
                 key=key,
                 programme=db.session.scalar(select(Programme).filter_by(slug="desmond")),
                 venue=venue,
-                start_date=dt.date.today() + dt.timedelta(days=10),
+                start_date=clock.today() + dt.timedelta(days=10),
                 start_time=dt.time(18, 0),
                 end_time=dt.time(21, 0),
                 language="pl",

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from finder import clock
 from finder.circumstances import PARAMETERS
 
 PUBLIC_PAGES = [
@@ -261,7 +262,7 @@ def test_runs_in_the_past_are_not_listed(app, fetch):
     with app.app_context():
         run = db.session.query(CourseRun).filter_by(key="dsmp-haringey-weekday").one()
         original = run.start_date
-        run.start_date = dt.date.today() - dt.timedelta(days=1)
+        run.start_date = clock.today() - dt.timedelta(days=1)
         db.session.commit()
         try:
             assert len(fetch("/en/programmes/dsmp").select(".app-runs li")) == 1

@@ -336,7 +336,7 @@ def test_s22_no_referral_without_its_audit_row(app, monkeypatch):
     def broken_audit(*args, **kwargs):
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr(operations, "audit", broken_audit)
+    monkeypatch.setattr(operations, "record", broken_audit)
     response = client.post(path, data=data)
     assert response.status_code == 500
     assert "Sorry, there is a problem" in response.get_data(as_text=True)

@@ -34,6 +34,7 @@ from hypothesis.stateful import (
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
+from finder import clock
 from finder.extensions import db
 from finder.models import AuditEvent, Referral, ReferralEvent, User
 from tests.staff.conftest import ACCOUNTS, csrf_token
@@ -81,7 +82,7 @@ REWRITES = (
     " WHERE referral_id = (SELECT id FROM referral WHERE reference = :ref)",
 )
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 STAFF = st.sampled_from(["clinician", "support"])
 REASONS = st.one_of(
     st.just(""),

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from flask_login import login_user
 from sqlalchemy import select
 
+from finder import clock
 from finder.extensions import db
 from finder.models import Practice, Programme, Referral, User
 from finder.referrals import operations
@@ -75,7 +76,7 @@ def make_referral(app: Flask) -> Callable[..., str]:
                     "contact_method": "phone",
                     "interpreter_needed": False,
                     "companion_coming": False,
-                    "diagnosis_date": dt.date.today() - dt.timedelta(days=100),
+                    "diagnosis_date": clock.today() - dt.timedelta(days=100),
                     **details,
                 }
             )
