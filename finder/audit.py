@@ -72,7 +72,9 @@ def record(
     )
 
 
-def record_read(action: str, object_ref: str | None = None, outcome: str = "ok", **detail: Any):
+def record_read(
+    action: str, object_ref: str | None = None, outcome: str = "ok", **detail: Any
+) -> None:
     """The audit row of a read, in a short unit of work of its own."""
     with writes():
         record(action, object_ref, outcome, **detail)

@@ -62,14 +62,14 @@ def seed_command(demo: bool | None) -> None:
 def _practice(code: str | None) -> Practice | None:
     if not code:
         return None
-    practice = db.session.scalar(select(Practice).filter_by(code=code))
+    practice: Practice | None = db.session.scalar(select(Practice).filter_by(code=code))
     if practice is None:
         raise click.BadParameter("give the code of an existing practice", param_hint="practice")
     return practice
 
 
 def _account(email: str) -> User:
-    user = db.session.scalar(select(User).filter_by(email=email.strip().lower()))
+    user: User | None = db.session.scalar(select(User).filter_by(email=email.strip().lower()))
     if user is None:
         raise click.ClickException(f"no account has the email address {email}")
     return user

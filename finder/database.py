@@ -87,6 +87,6 @@ def locked(model: type[M], **where: Any) -> M | None:
     ``SELECT … FOR UPDATE``; on SQLite the block already holds the database's write lock)."""
     if not _writing.get():
         raise RuntimeError("locked() outside a writes() block")
-    return db.session.scalar(  # type: ignore[no-any-return]
+    return db.session.scalar(
         select(model).filter_by(**where).with_for_update().execution_options(populate_existing=True)
     )

@@ -33,7 +33,7 @@ def _page_language() -> None:
         g.lang = first if first in supported() else "en"
 
 
-class _SignedIn(UserMixin):
+class _SignedIn(UserMixin):  # type: ignore[misc]  # Flask-Login is untyped
     """Who is signed in, as far as the request had already read it (for the page header)."""
 
     def __init__(self, loaded: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ so the server's translated messages are the ones people see.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import format_number, ngettext
@@ -27,13 +27,22 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in the stubs
 from wtforms.fields.core import Field
 
 from finder import nhs_number
 from finder.limits import max_length
 from finder.models import FormSubmission
 from finder.submissions import new_key
+
+T = TypeVar("T")
+
+
+def required(value: T | None) -> T:
+    """A field's value that its validators have already required (never None here)."""
+    if value is None:
+        raise ValueError("a required field has no value after validation")
+    return value
 
 
 def choices(pairs: Any) -> list[SelectChoice]:
@@ -78,11 +87,12 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class BaseForm(FlaskForm):
+class BaseForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
             filters = [_strip, *unbound_field.kwargs.get("filters", [])]
-            return unbound_field.bind(form=form, filters=filters, **options)
+            field: Field = unbound_field.bind(form=form, filters=filters, **options)
+            return field
 
     def error_list(self) -> list[dict[str, str]]:
         """The error summary's links: each field's first error, pointing at the field."""
@@ -126,6 +136,12 @@ class ContactRequired:
 class NHSField:
     """Mixin: render through an NHS.UK macro. ``hint`` is a field keyword argument."""
 
+    def _choices(self) -> list[Any]:
+        """The choices as WTForms 3.2 gives them (SelectChoice: value, label, selected...;
+        the stubs still say tuples)."""
+        field: Any = self
+        return list(field.iter_choices())
+
     component = "input"
     macro = "input"
 
@@ -136,7 +152,7 @@ class NHSField:
         # "off" on staff forms about a patient: a shared practice PC must not offer one
         # patient's details while the next is typed in.
         self.autocomplete = autocomplete
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
 
     def common(self) -> dict[str, Any]:
         field: Any = self
@@ -161,7 +177,7 @@ class NHSField:
             **overrides,
         }
 
-    def __call__(self, **overrides: Any) -> Markup:  # type: ignore[override]
+    def __call__(self, **overrides: Any) -> Markup:
         # The macro escapes every value it is given; its output is safe HTML.
         html = _macro(self.component, self.macro)(self.params(**overrides))
         return Markup(html)  # noqa: S704  # nosec B704
@@ -216,7 +232,7 @@ class NHSRadioField(NHSField, RadioField):
             "fieldset": {"legend": {"text": str(self.label.text), "size": "s"}},
             "items": [
                 {"value": c.value, "text": str(c.label), "checked": c.selected}
-                for c in self.iter_choices()
+                for c in self._choices()
             ],
             **overrides,
         }
@@ -232,7 +248,7 @@ class NHSSelectField(NHSField, SelectField):
             "label": {"text": str(self.label.text)},
             "items": [
                 {"value": c.value, "text": str(c.label), "selected": c.selected}
-                for c in self.iter_choices()
+                for c in self._choices()
             ],
             **overrides,
         }

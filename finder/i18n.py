@@ -24,7 +24,7 @@ def best_from_accept_language() -> str:
         primary = tag.replace("_", "-").split("-")[0].lower()
         if primary in offered:
             return primary
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 # The Babel locale for a site language where they differ: our English is British English.
@@ -32,7 +32,7 @@ BABEL_LOCALES = {"en": "en_GB"}
 
 
 def select_locale() -> str:
-    lang = getattr(g, "lang", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    lang = str(getattr(g, "lang", None) or current_app.config["BABEL_DEFAULT_LOCALE"])
     return BABEL_LOCALES.get(lang, lang)
 
 

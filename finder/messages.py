@@ -110,10 +110,12 @@ def text(message: Message) -> str:
         params["language"] = language_name(str(message.params["language"]))
     if message.code == "long_wait":
         days = int(message.params["days"])
-        return ngettext(
-            # Translators: a caution on a course that starts a long time from now.
-            "The next course starts in %(num)d day. People can lose interest while they wait.",
-            "The next course starts in %(num)d days. People can lose interest while they wait.",
-            days,
+        return str(
+            ngettext(
+                # Translators: a caution on a course that starts a long time from now.
+                "The next course starts in %(num)d day. People can lose interest while they wait.",
+                "The next course starts in %(num)d days. People can lose interest while they wait.",
+                days,
+            )
         )
-    return gettext(TEXTS[message.code], **params)
+    return str(gettext(TEXTS[message.code], **params))

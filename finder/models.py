@@ -203,7 +203,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     practice: Mapped[Practice | None] = relationship()
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
 

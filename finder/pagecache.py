@@ -51,7 +51,7 @@ class Pages:
                 self.misses += 1
             else:
                 self.hits += 1
-            return found
+            return found  # type: ignore[no-any-return]  # cachetools' get is untyped
 
     def put(self, key: Key, body: bytes) -> None:
         if len(body) <= self._pages.maxsize:

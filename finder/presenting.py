@@ -16,18 +16,20 @@ def programme_text(programme: Programme) -> ProgrammeText:
 
 def delivery_text(programme: Programme) -> str:
     if programme.delivery == "online":
-        return gettext("Online, on your own.")
-    return gettext("In a group, face to face.")
+        return str(gettext("Online, on your own."))
+    return str(gettext("In a group, face to face."))
 
 
 def duration_text(programme: Programme) -> str:
     if not programme.sessions:
-        return gettext("There is no set length. Use it for as long as you like.")
-    return ngettext(
-        "%(num)d session of %(hours)s hours.",
-        "%(num)d sessions of %(hours)s hours each.",
-        programme.sessions,
-        hours=format_decimal(programme.session_hours or 0),
+        return str(gettext("There is no set length. Use it for as long as you like."))
+    return str(
+        ngettext(
+            "%(num)d session of %(hours)s hours.",
+            "%(num)d sessions of %(hours)s hours each.",
+            programme.sessions,
+            hours=format_decimal(programme.session_hours or 0),
+        )
     )
 
 

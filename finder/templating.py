@@ -37,7 +37,7 @@ def load_assets(app: Flask) -> dict[str, str]:
 
 
 def asset_url(name: str) -> str:
-    return "/assets/" + current_app.extensions["finder_assets"].get(name, name)
+    return "/assets/" + str(current_app.extensions["finder_assets"].get(name, name))
 
 
 def init_app(app: Flask) -> None:

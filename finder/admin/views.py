@@ -15,6 +15,7 @@ from finder import accounts
 from finder.access import staff
 from finder.admin.forms import ROLE_LABELS, AccountForm, RoleForm
 from finder.extensions import db
+from finder.forms import required
 from finder.models import Practice, User
 
 
@@ -57,7 +58,11 @@ def new_user() -> ResponseReturnValue:
         try:
             practice = _chosen_practice(form.practice.data, practices)
             account = accounts.create_user(
-                form.email.data, form.name.data, form.role.data, practice, password
+                required(form.email.data),
+                required(form.name.data),
+                required(form.role.data),
+                practice,
+                password,
             )
         except accounts.AccountError as exc:
             form[exc.field].errors = [str(exc)]

@@ -22,6 +22,7 @@ from finder.forms import (
     NHSStringField,
     NHSTextAreaField,
     choices,
+    required,
 )
 from finder.limits import PLACES_MAX, WAIT_DAYS_MAX
 from finder.models import Area, Programme, ProgrammeText, Venue
@@ -139,7 +140,7 @@ class RunForm(BaseForm):
         if self.places_left.data is None:
             self.places_left.errors = [_l("Enter how many places are left")]
             valid = False
-        if valid and self.end_time.data <= self.start_time.data.zfill(5):
+        if valid and required(self.end_time.data) <= required(self.start_time.data).zfill(5):
             self.end_time.errors = [_l("The end time must be after the start time")]
             valid = False
         return bool(valid)

@@ -17,7 +17,7 @@ from finder.access import staff
 from finder.commissioning import hsds, operations, suppression, uptake
 from finder.commissioning.forms import AreaForm, ProgrammeForm, RunForm, VenueForm
 from finder.extensions import db
-from finder.forms import choices
+from finder.forms import choices, required
 from finder.i18n import native_name
 from finder.limits import PROBLEMS_LISTED
 from finder.models import Area, CourseRun, Feedback, Venue
@@ -93,11 +93,11 @@ def edit_run(run_id: int | None = None) -> ResponseReturnValue:
         change = operations.RunChange(
             programme=next(p for p in programmes if p.slug == form.programme.data),
             venue=next(v for v in venues if v.slug == form.venue.data),
-            start_date=form.start_date.data,
-            start_time=dt.time.fromisoformat(form.start_time.data.zfill(5)),
-            end_time=dt.time.fromisoformat(form.end_time.data.zfill(5)),
-            language=form.language.data.lower(),
-            places_left=form.places_left.data,
+            start_date=required(form.start_date.data),
+            start_time=dt.time.fromisoformat(required(form.start_time.data).zfill(5)),
+            end_time=dt.time.fromisoformat(required(form.end_time.data).zfill(5)),
+            language=required(form.language.data).lower(),
+            places_left=required(form.places_left.data),
             expected_wait_days=form.expected_wait_days.data,
         )
         operations.save_run(run, change)
@@ -138,10 +138,10 @@ def edit_venue(slug: str | None = None) -> ResponseReturnValue:
         form.step_free.data = "yes" if venue.step_free else "no"
     if form.validate_on_submit():
         change = operations.VenueChange(
-            slug=form.slug.data,
-            name=form.name.data,
-            address=form.address.data,
-            postcode=form.postcode.data,
+            slug=required(form.slug.data),
+            name=required(form.name.data),
+            address=required(form.address.data),
+            postcode=required(form.postcode.data),
             area=next(a for a in areas if a.slug == form.area.data),
             step_free=form.step_free.data == "yes",
         )
@@ -162,7 +162,7 @@ def add_area() -> ResponseReturnValue:
     form = AreaForm()
     if form.validate_on_submit():
         try:
-            operations.add_area(form.slug.data, form.name.data)
+            operations.add_area(required(form.slug.data), required(form.name.data))
         except operations.Taken:
             flash(_("Give the area a new short name and a name."), "error")
         else:

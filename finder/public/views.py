@@ -42,7 +42,9 @@ def _answers() -> tuple[Circumstances, dict[str, str], dict[str, str]]:
     return person, errors, areas
 
 
-def _ask(name: str, person: Circumstances, areas: dict[str, str], error: bool, status: int = 200):
+def _ask(
+    name: str, person: Circumstances, areas: dict[str, str], error: bool, status: int = 200
+) -> tuple[str, int]:
     previous = questions.previous_question(name)
     back = (
         _url(".check", person.answered())
@@ -92,7 +94,9 @@ def question(name: str) -> ResponseReturnValue:
     return redirect(_url(".question", person.answered(), name=following))
 
 
-def _reask_first_error(errors: dict[str, str], person: Circumstances, areas: dict[str, str]):
+def _reask_first_error(
+    errors: dict[str, str], person: Circumstances, areas: dict[str, str]
+) -> tuple[str, int]:
     first = next(name for name in PARAMETERS if name in errors)
     return _ask(first, person, areas, error=True, status=400)
 

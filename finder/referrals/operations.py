@@ -64,7 +64,9 @@ class PatientDetails:
         return cls(**{**values, **given})
 
 
-def open_referral_for(practice: Practice, nhs_number: str | None, programme: Programme):
+def open_referral_for(
+    practice: Practice, nhs_number: str | None, programme: Programme
+) -> Referral | None:
     """An open referral for the same person (by NHS number) and programme, if there is one."""
     if not nhs_number:
         return None

@@ -27,6 +27,7 @@ from finder.audit import record
 from finder.clock import now
 from finder.database import locked, writes
 from finder.extensions import db
+from finder.forms import required
 from finder.models import User
 from finder.passwords import verify, verify_nobody
 from finder.staff.forms import CodeForm, LoginForm
@@ -56,14 +57,16 @@ def _throttled(form: LoginForm, wait: int) -> ResponseReturnValue:
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.lower()
+        email = required(form.email.data).lower()
         at = now()
         wait = throttle.wait_seconds(email, at)
         if wait:
             return _throttled(form, wait)
         user = db.session.scalar(select(User).filter_by(email=email))
         # An unknown account costs the same hash as a known one: the time tells nothing.
-        right = verify(user.password_hash, form.password.data) if user else verify_nobody()
+        right = (
+            verify(user.password_hash, required(form.password.data)) if user else verify_nobody()
+        )
         if user is not None and user.active and right:
             session.clear()  # a new session on sign-in
             if user.totp_secret or current_app.config["FINDER_REQUIRE_MFA"]:
@@ -116,9 +119,8 @@ def _check_code(user: User, form: CodeForm, action: str) -> bool:
     with writes():
         account = locked(User, id=user.id)
         assert account is not None  # noqa: S101 - the pending or signed-in account exists
-        good = mfa_codes.verify_code(account, form.code.data) or mfa_codes.use_recovery_code(
-            account, form.code.data
-        )
+        code = required(form.code.data)
+        good = mfa_codes.verify_code(account, code) or mfa_codes.use_recovery_code(account, code)
         if good:
             record(action, account=account.id)
     if not good:
@@ -188,7 +190,7 @@ def mfa_enrol() -> ResponseReturnValue:
         user = account
     form = CodeForm()
     if form.validate_on_submit():
-        codes = _enrol(user, form.code.data)
+        codes = _enrol(user, required(form.code.data))
         if codes is not None:
             target = session.get("next")
             if current_user.is_authenticated:

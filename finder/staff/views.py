@@ -25,7 +25,7 @@ from markupsafe import Markup
 from finder import audit, clock, csvfile, directory, fhir, guide, links, menu, nhs_number
 from finder.access import staff
 from finder.circumstances import parse
-from finder.forms import choices
+from finder.forms import choices, required
 from finder.models import CourseRun, Referral
 from finder.referrals import operations, queries, statuses, worklist
 from finder.staff.forms import (
@@ -239,7 +239,7 @@ def add_note(ref: str) -> ResponseReturnValue:
     item = _practice_referral(ref)
     form = NoteForm()
     if form.validate_on_submit():
-        operations.add_note(item, form.text.data)
+        operations.add_note(item, required(form.text.data))
         flash(_("Note added."))
     else:
         flash(_("Enter a note"), "error")
