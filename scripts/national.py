@@ -16,7 +16,7 @@ import time
 
 from sqlalchemy import func, insert, select
 
-from finder import create_app
+from finder import clock, create_app
 from finder.commissioning import uptake
 from finder.extensions import db
 from finder.models import (
@@ -38,7 +38,7 @@ AREAS, PROGRAMMES, PRACTICES, BATCH = 200, 5000, 2000, 20_000
 
 def generate(referrals: int) -> None:
     rnd = random.Random(5)  # noqa: S311 - repeatable test data
-    today = dt.date.today()
+    today = clock.today()
     now = dt.datetime.now(dt.UTC)
     provider = db.session.scalar(select(Provider.id))
     first_area = (db.session.scalar(select(func.max(Area.id))) or 0) + 1
