@@ -93,14 +93,24 @@ lint: $(TEST_DEPS) ## ruff and mypy
 
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
+# pytest-xdist workers (PYTEST_WORKERS=0: none). A file's tests stay on one worker, so its
+# module fixtures are made once; each worker has a database of its own (tests/conftest.py) and
+# server ports of its own (tests/security/servers.py).
+PYTEST_WORKERS ?= 2
+XDIST = -n $(PYTEST_WORKERS) --dist loadfile
+
+.PHONY: test-fast
+test-fast: install ## While working, under a minute: unit, pages, API, access matrix; no browser, no servers, no scanners, no long hypothesis runs
+	$(BIN)/pytest $(XDIST) -m "not browser and not stack and not slow" $(PYTEST_ARGS)
+
 .PHONY: test
-test: install browser check-strings lint ## Install what the tests need and run the whole suite
-	$(BIN)/pytest $(PYTEST_ARGS)
+test: install browser check-strings lint ## Before pushing: install what the tests need and run the whole suite, on SQLite then PostgreSQL
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-postgres
 
 .PHONY: test-postgres
 test-postgres: install ## Run the suite again on PostgreSQL (skips when it is not there, fails in CI)
-	FINDER_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest -m "not browser and not stack" $(PYTEST_ARGS)
+	FINDER_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest $(XDIST) -m "not browser and not stack" $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: install browser tools/lighthouse/node_modules/.installed ## Measure the production stack against its budgets (prints a table, writes bench-results/bench.json)

@@ -12,6 +12,8 @@ from sqlalchemy import text
 from finder.extensions import db
 from tests.staff.conftest import csrf_token, sign_in
 
+pytestmark = pytest.mark.slow
+
 ODD = st.one_of(
     st.text(max_size=40),
     st.sampled_from(
