@@ -11,9 +11,18 @@ export FLASK_APP := finder
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F ':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-$(BIN)/.installed: pyproject.toml
+# Serving needs only the runtime packages; tests, linters and the catalogue tools need the
+# `test` extras too (Playwright, sqlmap, mypy...), which `make run` never waits for.
+RUN_DEPS := $(BIN)/.installed-run
+TEST_DEPS := $(BIN)/.installed-test
+
+$(RUN_DEPS): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_DEPS): $(RUN_DEPS)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
@@ -28,17 +37,17 @@ build/assets/.built: node_modules/.installed $(ASSET_SOURCES) scripts/fingerprin
 	touch $@
 
 .PHONY: install
-install: $(BIN)/.installed build/assets/.built translations ## Install Python and npm packages, build assets and catalogues
+install: $(TEST_DEPS) build/assets/.built translations ## Install Python (with the test tools) and npm packages, build assets and catalogues
 
 .PHONY: translations
-translations: $(BIN)/.installed ## Compile the translation catalogues
+translations: $(RUN_DEPS) ## Compile the translation catalogues
 	$(BIN)/pybabel compile -d translations --statistics
 
 EXTRACT = $(BIN)/pybabel extract -k N_ -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
 	--add-comments=Translators: --no-location --omit-header --sort-output
 
 .PHONY: extract
-extract: $(BIN)/.installed ## Update translations/messages.pot and staff.pot from the code and templates
+extract: $(TEST_DEPS) ## Update translations/messages.pot and staff.pot from the code and templates
 	$(EXTRACT) -F babel.cfg -o translations/messages.pot .
 	$(EXTRACT) -F babel-staff.cfg -o translations/staff.pot .
 
@@ -49,7 +58,7 @@ update-catalogues: extract ## Merge new strings from messages.pot into every lan
 	  $(BIN)/pybabel update -D staff -i translations/staff.pot -d translations --no-fuzzy-matching --ignore-obsolete; break; done
 
 .PHONY: check-strings
-check-strings: $(BIN)/.installed ## Fail if translations/messages.pot or staff.pot is stale
+check-strings: $(TEST_DEPS) ## Fail if translations/messages.pot or staff.pot is stale
 	@tmp=$$(mktemp -d) && \
 	  $(EXTRACT) -F babel.cfg -o $$tmp/messages.pot . >/dev/null 2>&1 && \
 	  $(EXTRACT) -F babel-staff.cfg -o $$tmp/staff.pot . >/dev/null 2>&1 && \
@@ -59,13 +68,13 @@ check-strings: $(BIN)/.installed ## Fail if translations/messages.pot or staff.p
 	    rm -r $$tmp; echo "a .pot file is stale: run 'make update-catalogues'"; exit 1; fi
 
 .PHONY: db
-db: $(BIN)/.installed ## Migrate the database and seed the directory (demo data unless FINDER_DEMO=0)
+db: $(RUN_DEPS) ## Migrate the database and seed the directory (demo data unless FINDER_DEMO=0)
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
 
 .PHONY: run
-run: install db ## Set everything up and serve the site at http://127.0.0.1:$(PORT)
+run: $(RUN_DEPS) build/assets/.built translations db ## Set everything up and serve the site at http://127.0.0.1:$(PORT) (Ctrl-C stops it)
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) 'finder:create_app()'
 
 .PHONY: browser
@@ -76,7 +85,7 @@ browser: ## Install Debian's Chromium (browser tests) and nginx (slow-client tes
 	else echo "Chromium or nginx is missing: install Debian's chromium and nginx-light packages to run every test"; fi
 
 .PHONY: lint
-lint: $(BIN)/.installed ## ruff and mypy
+lint: $(TEST_DEPS) ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -84,14 +93,24 @@ lint: $(BIN)/.installed ## ruff and mypy
 
 POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
+# pytest-xdist workers (PYTEST_WORKERS=0: none). A file's tests stay on one worker, so its
+# module fixtures are made once; each worker has a database of its own (tests/conftest.py) and
+# server ports of its own (tests/security/servers.py).
+PYTEST_WORKERS ?= 2
+XDIST = -n $(PYTEST_WORKERS) --dist loadfile
+
+.PHONY: test-fast
+test-fast: install ## While working, under a minute: unit, pages, API, access matrix; no browser, no servers, no scanners, no long hypothesis runs
+	$(BIN)/pytest $(XDIST) -m "not browser and not stack and not slow" $(PYTEST_ARGS)
+
 .PHONY: test
-test: install browser check-strings lint ## Install what the tests need and run the whole suite
-	$(BIN)/pytest $(PYTEST_ARGS)
+test: install browser check-strings lint ## Before pushing: install what the tests need and run the whole suite, on SQLite then PostgreSQL
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-postgres
 
 .PHONY: test-postgres
-test-postgres: $(BIN)/.installed ## Run the suite again on PostgreSQL (skips when it is not there, fails in CI)
-	FINDER_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest -m "not browser and not stack" $(PYTEST_ARGS)
+test-postgres: install ## Run the suite again on PostgreSQL (skips when it is not there, fails in CI)
+	FINDER_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest $(XDIST) -m "not browser and not stack" $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: install browser tools/lighthouse/node_modules/.installed ## Measure the production stack against its budgets (prints a table, writes bench-results/bench.json)

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,8 @@ class Copy:
     Never attach these objects to a session: views that write read the database instead."""
 
     check_seconds: float
+    # The clock the check interval is measured on; tests move their own instead of sleeping.
+    clock: Callable[[], float] = time.monotonic
     version: int = -1
     checked_at: float = -math.inf
     seen: int = -1  # the version last read from the database
@@ -66,7 +69,7 @@ def init_app(app: Flask) -> None:
 def version() -> int:
     """The directory version, read from the database at most every check_seconds per worker."""
     copy: Copy = current_app.extensions["finder_directory"]
-    now = time.monotonic()
+    now = copy.clock()
     if now - copy.checked_at >= copy.check_seconds:
         copy.seen = db.session.scalar(select(DirectoryVersion.version)) or 0
         copy.checked_at = now

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 
-from finder import clock, create_app
+from finder import clock, create_app, passwords
 from finder.extensions import db
 from finder.seeding import seed
 
@@ -91,6 +92,30 @@ def app_logs() -> Iterator[LogCollector]:
     logging.getLogger().removeHandler(collector)
     leaked = personal_data_in(collector.lines)
     assert not leaked, f"personal data in the logs ({', '.join(leaked)}): {collector.lines[:2]}"
+
+
+PRODUCTION_HASHER = passwords.hasher
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Passwords hashed at argon2's cheapest cost. At production's, one hash or check takes a
+    third of a second here, and the suite makes over a thousand (seeding demo accounts, signing
+    in, recovery codes): almost half its time. A stored hash carries its own cost, so nothing
+    else changes; the production cost is pinned by `test_passwords_are_hashed_at_the_
+    recommended_cost`, and sign-in timing is measured at it (`production_password_cost`)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        yield
+
+
+@pytest.fixture
+def production_password_cost(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """New hashes (and the dummy one for unknown accounts) at the cost production uses."""
+    monkeypatch.setattr(passwords, "hasher", PRODUCTION_HASHER)
+    passwords._nobody.cache_clear()
+    yield
+    passwords._nobody.cache_clear()
 
 
 def _reset_postgres(url: str) -> None:

@@ -8,12 +8,14 @@ import io
 import json
 
 import pytest
+import time_machine
+import yaml
 from sqlalchemy import select
 
 from finder import clock
 from finder.extensions import db
 from finder.models import AuditEvent, CourseRun, Programme
-from tests.conftest import check_page, migrated_app
+from tests.conftest import ROOT, check_page, migrated_app
 from tests.staff.conftest import csrf_token, sign_in
 
 
@@ -99,25 +101,36 @@ def test_text_is_escaped_on_output(own_app, commissioner):
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
 
 
-def test_stale_entries_are_flagged_to_commissioners_and_marked_to_patients(own_app, commissioner):
-    with own_app.app_context():
-        programme = db.session.scalar(select(Programme).filter_by(slug="help-diabetes"))
-        programme.last_verified = clock.today() - dt.timedelta(days=200)
-        db.session.commit()
-    soup = page(commissioner.get("/en/staff/directory/"))
-    assert soup.select_one("tr[data-programme=help-diabetes]")["data-stale"] == "yes"
-    assert soup.select_one("tr[data-programme=desmond]")["data-stale"] == "no"
-    patient = page(own_app.test_client().get("/en/programmes/help-diabetes"))
-    assert "Some details may be out of date" in patient.select_one(".app-stale").get_text()
-    post(
-        commissioner,
-        "/en/staff/directory/programmes/help-diabetes?text_lang=en",
-        **{**TEXT, "name": "Healthy Living (HeLP-Diabetes)"},
-        join_url="https://www.healthyliving.nhs.uk/",
-        self_referral="y",
-        verified="y",
-    )
-    assert not page(own_app.test_client().get("/en/programmes/help-diabetes")).select(".app-stale")
+def seeded_last_verified(slug: str) -> dt.date:
+    programmes = yaml.safe_load((ROOT / "seeds" / "programmes.yaml").read_text(encoding="utf-8"))
+    return next(p["last_verified"] for p in programmes if p["slug"] == slug)
+
+
+def test_stale_entries_are_flagged_to_commissioners_and_marked_to_patients(own_app):
+    # DESMOND's seeded date turns stale FINDER_STALE_MONTHS (6) after it: look a month after
+    # that date, not today, so the test means the same whenever it runs.
+    a_month_on = seeded_last_verified("desmond") + dt.timedelta(days=30)
+    with time_machine.travel(dt.datetime.combine(a_month_on, dt.time(10), dt.UTC), tick=False):
+        commissioner = sign_in(own_app.test_client(), "commissioner")
+        with own_app.app_context():
+            programme = db.session.scalar(select(Programme).filter_by(slug="help-diabetes"))
+            programme.last_verified = a_month_on - dt.timedelta(days=200)
+            db.session.commit()
+        soup = page(commissioner.get("/en/staff/directory/"))
+        assert soup.select_one("tr[data-programme=help-diabetes]")["data-stale"] == "yes"
+        assert soup.select_one("tr[data-programme=desmond]")["data-stale"] == "no"
+        patient = page(own_app.test_client().get("/en/programmes/help-diabetes"))
+        assert "Some details may be out of date" in patient.select_one(".app-stale").get_text()
+        post(
+            commissioner,
+            "/en/staff/directory/programmes/help-diabetes?text_lang=en",
+            **{**TEXT, "name": "Healthy Living (HeLP-Diabetes)"},
+            join_url="https://www.healthyliving.nhs.uk/",
+            self_referral="y",
+            verified="y",
+        )
+        patient = page(own_app.test_client().get("/en/programmes/help-diabetes"))
+        assert not patient.select(".app-stale")
 
 
 def test_an_evening_run_added_by_a_commissioner_changes_a_patients_results(own_app, commissioner):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 from urllib.parse import urlsplit
@@ -39,7 +40,8 @@ def catalogue(lang: str):
         return read_po(f, locale=lang)
 
 
-def english_msgids() -> set[str]:
+@functools.cache  # parsed once per run, not once per text node of every page
+def english_msgids() -> frozenset[str]:
     with open(ROOT / "translations" / "messages.pot", "rb") as f:
         pot = read_po(f)
     ids: set[str] = set()
@@ -48,7 +50,7 @@ def english_msgids() -> set[str]:
             # Whole sentences only: single words such as "Yes" can be the same in a language.
             if text and len(text.split()) >= 3 and "%(" not in text:
                 ids.add(text)
-    return ids
+    return frozenset(ids)
 
 
 @pytest.mark.parametrize("lang", OTHER_LANGUAGES)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -61,15 +60,20 @@ def desmond_renamed(app, name: str) -> Iterator[None]:
 
 
 def test_a_change_to_the_directory_shows_in_every_worker_within_the_check_interval(app, client):
-    # A worker as deployed: it reads the directory version at most once a second.
+    # A worker as deployed: it reads the directory version at most once a second, on a clock
+    # this test moves.
     deployed = make_app(app.config["SQLALCHEMY_DATABASE_URI"], FINDER_DIRECTORY_CHECK_SECONDS=1)
+    seconds = [1000.0]
+    deployed.extensions["finder_directory"].clock = lambda: seconds[0]
     other = deployed.test_client()
     for worker in (client, other):
         assert "Kept title" not in worker.get(PROGRAMME).get_data(as_text=True)
     with desmond_renamed(app, "Kept title"):
         assert "Kept title" in client.get(PROGRAMME).get_data(as_text=True)  # checks each time
         assert "Kept title" not in other.get(PROGRAMME).get_data(as_text=True)
-        time.sleep(1.1)
+        seconds[0] += 0.5
+        assert "Kept title" not in other.get(PROGRAMME).get_data(as_text=True)
+        seconds[0] += 0.5
         assert "Kept title" in other.get(PROGRAMME).get_data(as_text=True)
     assert "Kept title" not in client.get(PROGRAMME).get_data(as_text=True)
     with deployed.app_context():

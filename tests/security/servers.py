@@ -22,9 +22,24 @@ BIN = ROOT / ".venv" / "bin"
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nothing listens on, for a server about to start. Under pytest-xdist each worker
+    only takes ports that leave its own remainder when divided by the number of workers: the
+    port is free when asked, not held, so two workers must never be handed the same one."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    mine = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    passed: list[socket.socket] = []  # held until one fits, so none comes round again
+    try:
+        while True:
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+            if port % workers == mine:
+                s.close()
+                return port
+            passed.append(s)
+    finally:
+        for s in passed:
+            s.close()
 
 
 def wait_until_up(base: str, seconds: float = 10) -> None:

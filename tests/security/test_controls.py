@@ -51,6 +51,20 @@ def test_s1_s2_brute_force_is_throttled_per_account(app, second_worker):
         assert attempt(app.test_client(), "admin", "test-password").status_code == 302
 
 
+@pytest.mark.usefixtures("production_password_cost")
+def test_passwords_are_hashed_at_the_recommended_cost(app):
+    # argon2id with RFC 9106's second recommended parameters: 64 MiB, 3 passes, 4 lanes.
+    email = "cost.check@example.org"
+    result = app.test_cli_runner().invoke(
+        args=["create-user", email, "--name", "Cost Check", "--role", "commissioner",
+              "--password", "a-long-enough-password"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        stored = db.session.scalar(select(User.password_hash).filter_by(email=email))
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
 # S4: session fixation.
 def test_s4_a_new_session_on_sign_in(app):
     client = app.test_client()

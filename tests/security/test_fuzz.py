@@ -51,6 +51,8 @@ LANG = "en"  # the crawl follows one language; hostile path parts cover the `lan
 
 NUL = "\x00"  # the app answers 400 to a NUL anywhere: fine, as long as it is not a 5xx
 RLO = "\u202e"  # right-to-left override
+
+pytestmark = pytest.mark.slow
 ODD = st.one_of(
     st.text(max_size=40),
     st.integers().map(str),

@@ -13,7 +13,6 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -28,7 +27,7 @@ import psycopg
 import pytest
 
 from tests.conftest import migrated_app, skip_or_fail
-from tests.security.servers import gunicorn, referrals, self_refer
+from tests.security.servers import free_port, gunicorn, referrals, self_refer
 
 pytestmark = pytest.mark.stack
 
@@ -41,9 +40,7 @@ class Cluster:
     def __init__(self, binaries: Path, root: Path) -> None:
         self.binaries = binaries
         self.root = root
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{DATABASE}"
 
     def run(self, program: str, *args: str) -> None:

@@ -39,6 +39,8 @@ from finder.extensions import db
 from finder.models import AuditEvent, Referral, ReferralEvent, User
 from tests.staff.conftest import ACCOUNTS, csrf_token
 
+pytestmark = pytest.mark.slow
+
 # The model: the changes the service allows (kept here, not read from the app, so that a
 # change to the app's table fails this test until the policy is agreed).
 ALLOWED = {

@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+import time_machine
 from bs4 import BeautifulSoup
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from sqlalchemy import func, select
@@ -206,32 +207,34 @@ def test_opening_a_referral_is_audited_and_the_audit_is_shown(app, signed_in, ma
 
 
 def test_the_list_filters_and_pages(app, signed_in, make_referral):
-    client = signed_in("clinician2")  # practice 2: only this test's referrals
-    refs = [make_referral(by="clinician2", programme="x-pert") for _ in range(27)]
-    change(client, refs[0], "booked")
-    first = page(client.get("/en/staff/referrals?programme=x-pert"))
-    assert len(first.select("tr[data-reference]")) == 25
-    second = page(client.get("/en/staff/referrals?programme=x-pert&page=2"))
-    assert len(second.select("tr[data-reference]")) >= 2
-    booked = page(client.get("/en/staff/referrals?status=booked&programme=x-pert"))
-    assert [r["data-reference"] for r in booked.select("tr[data-reference]")] == [refs[0]]
-    assert page(client.get("/en/staff/referrals?overdue=1")).select("tr[data-reference]") == []
-    # Dates filter on the day made (found by S15's sqlmap scan: these gave a server error).
-    today = clock.today()
-    day = dt.timedelta(days=1)
-    for since, until, found in (
-        (today, today, True),
-        (today + day, None, False),
-        (None, today - day, False),
-    ):
-        query = (
-            "programme=x-pert"
-            + (f"&since={since}" if since else "")
-            + (f"&until={until}" if until else "")
-        )
-        rows = page(client.get(f"/en/staff/referrals?{query}")).select("tr[data-reference]")
-        listed = {row["data-reference"] for row in rows}
-        assert (len(listed & set(refs)) == 25) if found else not listed & set(refs), query
+    # Frozen at this moment: the dates filtered on below are the day the referrals were made.
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False):
+        client = signed_in("clinician2")  # practice 2: only this test's referrals
+        refs = [make_referral(by="clinician2", programme="x-pert") for _ in range(27)]
+        change(client, refs[0], "booked")
+        first = page(client.get("/en/staff/referrals?programme=x-pert"))
+        assert len(first.select("tr[data-reference]")) == 25
+        second = page(client.get("/en/staff/referrals?programme=x-pert&page=2"))
+        assert len(second.select("tr[data-reference]")) >= 2
+        booked = page(client.get("/en/staff/referrals?status=booked&programme=x-pert"))
+        assert [r["data-reference"] for r in booked.select("tr[data-reference]")] == [refs[0]]
+        assert page(client.get("/en/staff/referrals?overdue=1")).select("tr[data-reference]") == []
+        # Dates filter on the day made (found by S15's sqlmap scan: these gave a server error).
+        today = clock.today()
+        day = dt.timedelta(days=1)
+        for since, until, found in (
+            (today, today, True),
+            (today + day, None, False),
+            (None, today - day, False),
+        ):
+            query = (
+                "programme=x-pert"
+                + (f"&since={since}" if since else "")
+                + (f"&until={until}" if until else "")
+            )
+            rows = page(client.get(f"/en/staff/referrals?{query}")).select("tr[data-reference]")
+            listed = {row["data-reference"] for row in rows}
+            assert (len(listed & set(refs)) == 25) if found else not listed & set(refs), query
 
 
 def test_another_practice_cannot_open_change_or_export_a_referral(app, signed_in, make_referral):
