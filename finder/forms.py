@@ -136,7 +136,7 @@ class ContactRequired:
 class NHSField:
     """Mixin: render through an NHS.UK macro. ``hint`` is a field keyword argument."""
 
-    def _choices(self) -> list[Any]:
+    def _choice_items(self) -> list[Any]:
         """The choices as WTForms 3.2 gives them (SelectChoice: value, label, selected...;
         the stubs still say tuples)."""
         field: Any = self
@@ -232,7 +232,7 @@ class NHSRadioField(NHSField, RadioField):
             "fieldset": {"legend": {"text": str(self.label.text), "size": "s"}},
             "items": [
                 {"value": c.value, "text": str(c.label), "checked": c.selected}
-                for c in self._choices()
+                for c in self._choice_items()
             ],
             **overrides,
         }
@@ -248,7 +248,7 @@ class NHSSelectField(NHSField, SelectField):
             "label": {"text": str(self.label.text)},
             "items": [
                 {"value": c.value, "text": str(c.label), "selected": c.selected}
-                for c in self._choices()
+                for c in self._choice_items()
             ],
             **overrides,
         }
