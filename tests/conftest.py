@@ -222,10 +222,12 @@ def check_page(html: str) -> BeautifulSoup:
     """Invariants every HTML page must hold (notifications-admin's client_request idea)."""
     soup = BeautifulSoup(html, "html5lib")
     root = soup.find("html")
-    assert root is not None and root.get("lang"), "<html> needs a lang"
+    assert root is not None, "<html> needs a lang"
+    assert root.get("lang"), "<html> needs a lang"
     assert root.get("dir") in ("ltr", "rtl"), "<html> needs a dir"
     title = soup.find("title")
-    assert title is not None and title.get_text(strip=True), "every page needs a title"
+    assert title is not None, "every page needs a title"
+    assert title.get_text(strip=True), "every page needs a title"
     ids = [el["id"] for el in soup.find_all(id=True)]
     duplicates = {i for i in ids if ids.count(i) > 1}
     assert not duplicates, f"duplicate ids: {duplicates}"

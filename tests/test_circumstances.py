@@ -32,7 +32,8 @@ def test_every_valid_answer_is_read():
 
 def test_missing_and_empty_answers_are_not_known_and_other_parameters_are_ignored():
     person, errors = parse(MultiDict({"diabetes": "", "utm_source": "x", "continue": "1"}), AREAS)
-    assert person == Circumstances() and errors == {}
+    assert person == Circumstances()
+    assert errors == {}
 
 
 def test_each_bad_value_is_named():

@@ -199,25 +199,30 @@ def test_prediabetes_points_to_the_diabetes_prevention_programme():
 def test_group_course_fits_someone_who_works_only_with_an_evening_or_weekend_run_ahead():
     person = Circumstances(daytime="no", evenings="yes", weekends="no")
     xpert, desmond, dsmp = (option(person, s) for s in ("x-pert", "desmond", "dsmp"))
-    assert xpert.fit == "good" and xpert.days_to_start == 8
+    assert xpert.fit == "good"
+    assert xpert.days_to_start == 8
     assert [m.code for m in xpert.reasons] == ["evening_course"]
-    assert desmond.fit == "unlikely" and "no_fitting_time" in [m.code for m in desmond.cautions]
+    assert desmond.fit == "unlikely"
+    assert "no_fitting_time" in [m.code for m in desmond.cautions]
     assert dsmp.fit == "unlikely"
 
 
 def test_a_course_in_the_persons_language_is_chosen_and_said():
     desmond = option(Circumstances(language="bn"), "desmond")
-    assert desmond.next_run is not None and desmond.next_run.language == "bn"
+    assert desmond.next_run is not None
+    assert desmond.next_run.language == "bn"
     assert [m.code for m in desmond.reasons] == ["course_in_language"]
     online = option(Circumstances(language="bn"), "help-diabetes")
-    assert online.fit == "possible" and online.cautions[0].code == "online_english_only"
+    assert online.fit == "possible"
+    assert online.cautions[0].code == "online_english_only"
 
 
 def test_a_long_wait_is_a_caution():
     dsmp = option(Circumstances(), "dsmp")
     assert dsmp.days_to_start == 50
     assert dsmp.fit == "possible"
-    assert dsmp.cautions[0].code == "long_wait" and dsmp.cautions[0].params == {"days": 50}
+    assert dsmp.cautions[0].code == "long_wait"
+    assert dsmp.cautions[0].params == {"days": 50}
 
 
 def test_full_runs_and_past_runs_are_not_offered():
@@ -225,7 +230,8 @@ def test_full_runs_and_past_runs_are_not_offered():
         DSMP, runs=(dataclasses.replace(_run("s1", 5), places_left=0), _run("s0", -3))
     )
     result = match(Circumstances(), [full], TODAY).options[0]
-    assert result.next_run is None and result.fit == "unlikely"
+    assert result.next_run is None
+    assert result.fit == "unlikely"
     assert [m.code for m in result.cautions] == ["no_dates"]
 
 

@@ -29,7 +29,8 @@ def test_seed_command_is_idempotent(app):
         assert result.exit_code == 0, result.output
         assert "4 programmes" in result.output
         assert counts() == before
-    assert before["Programme"] == 4 and before["User"] >= 5
+    assert before["Programme"] == 4
+    assert before["User"] >= 5
 
 
 def test_runs_are_generated_relative_to_today(app):
@@ -47,7 +48,8 @@ def test_every_programme_keeps_its_sources_and_last_verified_date(app):
         programmes = db.session.scalars(select(Programme)).all()
     assert {p.slug for p in programmes} == {"help-diabetes", "desmond", "dsmp", "x-pert"}
     for p in programmes:
-        assert p.sources and all(s["url"].startswith("http") for s in p.sources)
+        assert p.sources
+        assert all(s["url"].startswith("http") for s in p.sources)
         assert p.last_verified <= clock.today()
 
 

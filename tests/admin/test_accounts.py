@@ -79,7 +79,8 @@ def test_the_pages_are_for_admins_only(app, signed_in):
             client.post("/en/staff/users/1/disable", data={"csrf_token": token}).status_code == 403
         )
     anonymous = app.test_client().get("/en/staff/users")
-    assert anonymous.status_code == 302 and "/en/staff/login" in anonymous.location
+    assert anonymous.status_code == 302
+    assert "/en/staff/login" in anonymous.location
 
 
 def test_accounts_are_listed_and_admins_find_them_in_the_menu(app, signed_in):
@@ -162,7 +163,8 @@ def test_bad_account_details_are_named_and_nothing_is_created(
         before = db.session.query(User).count()
     response = post(signed_in("admin"), "/en/staff/users/new", **fields)
     page = check_page(response.get_data(as_text=True))
-    assert response.status_code == 200 and page.title.get_text().startswith("Error:")
+    assert response.status_code == 200
+    assert page.title.get_text().startswith("Error:")
     summary = page.select(".nhsuk-error-summary a")
     assert [(a.get_text(strip=True), a["href"]) for a in summary] == [(message, f"#{field}")]
     with app.app_context():
@@ -188,9 +190,11 @@ def test_disabling_ends_the_accounts_session_and_enabling_lets_it_back(app, sign
     admin = signed_in("admin")
     page = f"/en/staff/users/{user_id}"
     done = post(admin, f"{page}/disable", page)
-    assert done.status_code == 302 and done.location.endswith(page)
+    assert done.status_code == 302
+    assert done.location.endswith(page)
     following = victim.get("/en/staff/")
-    assert following.status_code == 302 and "/en/staff/login" in following.location
+    assert following.status_code == 302
+    assert "/en/staff/login" in following.location
     _, again = sign_in_as(app, email)
     assert again.status_code == 200, "a disabled account cannot sign in"
     assert not account(app, user_id).active
@@ -209,7 +213,8 @@ def test_a_role_change_ends_the_sessions_and_is_audited(app, signed_in):
     form = check_page(admin.get(page).get_data(as_text=True))
     assert form.find("input", attrs={"name": "role", "value": "support"}).has_attr("checked")
     refused = post(admin, page, role="commissioner", practice="DEMO01")
-    assert refused.status_code == 200 and account(app, user_id).role == "support"
+    assert refused.status_code == 200
+    assert account(app, user_id).role == "support"
     saved = post(admin, page, role="commissioner", practice="")
     assert saved.status_code == 302
     changed = account(app, user_id)
@@ -242,7 +247,8 @@ def test_resetting_the_second_factor_ends_sessions_and_asks_to_set_it_up_again(
             "csrf_token": csrf_token(victim, "/en/staff/two-step"),
         },
     )
-    assert step.status_code == 302 and victim.get("/en/staff/").status_code == 200
+    assert step.status_code == 302
+    assert victim.get("/en/staff/").status_code == 200
     admin = signed_in("admin")
     page = f"/en/staff/users/{user_id}"
     assert post(admin, f"{page}/reset-two-step", page).status_code == 302
@@ -268,16 +274,19 @@ def test_an_admin_cannot_disable_themselves_nor_remove_the_last_admin(tmp_path):
     page = f"/en/staff/users/{me}"
     refused = post(admin, f"{page}/disable", page)
     shown = check_page(refused.get_data(as_text=True))
-    assert refused.status_code == 200 and shown.title.get_text().startswith("Error:")
+    assert refused.status_code == 200
+    assert shown.title.get_text().startswith("Error:")
     assert shown.select_one(".nhsuk-error-summary a").get_text(strip=True) == (
         "You cannot disable your own account"
     )
     demoted = post(admin, page, role="commissioner", practice="")
     assert "This is the only active admin account" in demoted.get_data(as_text=True)
-    assert account(app, me).role == "admin" and account(app, me).active
+    assert account(app, me).role == "admin"
+    assert account(app, me).active
     runner = app.test_cli_runner()
     last = runner.invoke(args=["disable-user", "admin@demo.invalid"])
-    assert last.exit_code != 0 and "only active admin" in last.output
+    assert last.exit_code != 0
+    assert "only active admin" in last.output
     assert account(app, me).active
     new_account(app, role="admin", practice=None)  # another admin: now this one may go
     assert runner.invoke(args=["disable-user", "admin@demo.invalid"]).exit_code == 0

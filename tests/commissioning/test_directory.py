@@ -76,7 +76,8 @@ def test_languages_without_text_are_marked_english_shown(own_app, commissioner):
     somali = soup.select_one(".app-language-tabs a[lang=so]").find_parent("li")
     assert "English shown" in somali.get_text()
     patient = page(own_app.test_client().get("/so/programmes/x-pert"))
-    assert patient.find("h1")["lang"] == "en" and patient.find(class_="app-fallback-note")
+    assert patient.find("h1")["lang"] == "en"
+    assert patient.find(class_="app-fallback-note")
 
 
 @pytest.mark.parametrize(
@@ -98,7 +99,8 @@ def test_text_is_escaped_on_output(own_app, commissioner):
     evil = {**TEXT, "name": "<script>alert('x')</script>Self-Management"}
     post(commissioner, path, **evil, join_url="https://example.org/")
     html = own_app.test_client().get("/en/programmes/dsmp").get_data(as_text=True)
-    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert" in html
 
 
 def seeded_last_verified(slug: str) -> dt.date:
@@ -244,7 +246,8 @@ def test_export_follows_open_referral_shapes(commissioner):
         "service_at_locations",
     } <= set(service)
     schedule = service["service_at_locations"][0]["schedules"][0]
-    assert schedule["freq"] == "WEEKLY" and schedule["byday"] in (
+    assert schedule["freq"] == "WEEKLY"
+    assert schedule["byday"] in (
         "MO",
         "TU",
         "WE",

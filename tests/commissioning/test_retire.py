@@ -95,7 +95,8 @@ def test_a_run_with_referrals_is_retired_not_deleted(
     assert "Retired" in page.select_one(f"tr[data-run={key}]").get_text()
     with app.app_context():
         run = db.session.get(CourseRun, run_id)
-        assert run is not None and run.retired
+        assert run is not None
+        assert run.retired
         referral = db.session.scalar(select(Referral).filter_by(reference=reference))
         assert referral.course_run_id == run_id
         audited = db.session.scalars(

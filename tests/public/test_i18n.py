@@ -132,7 +132,8 @@ def test_the_switcher_keeps_the_page_and_the_query_string(fetch):
     assert links["ar"]["lang"] == "ar"
     assert links["ar"].get_text(strip=True) == "العربية"
     current = switcher.find(attrs={"aria-current": "true"})
-    assert current.get_text(strip=True) == "বাংলা" and current["lang"] == "bn"
+    assert current.get_text(strip=True) == "বাংলা"
+    assert current["lang"] == "bn"
     on_programme = fetch("/tr/programmes/x-pert").find("nav", class_="app-language-switcher")
     assert on_programme.find("a", hreflang="so")["href"] == "/so/programmes/x-pert"
 
@@ -184,7 +185,8 @@ def test_text_without_a_translation_shows_in_english_with_a_note(app, fetch):
         page = fetch(f"/tr/programmes/{slug}")
         assert page.find("h1")["lang"] == "en"
         note = page.find(class_="app-fallback-note")
-        assert note is not None and not note.get("lang")
+        assert note is not None
+        assert not note.get("lang")
         assert "app-fallback-note" not in str(fetch(f"/bn/programmes/{slug}"))
     finally:
         with app.app_context():

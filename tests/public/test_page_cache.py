@@ -21,7 +21,8 @@ PROGRAMME = "/en/programmes/desmond"
 def _nonces(response) -> tuple[str, str]:
     header = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
     body = re.search(r'<script nonce="([^"]+)"', response.get_data(as_text=True))
-    assert header and body
+    assert header
+    assert body
     return header.group(1), body.group(1)
 
 
@@ -35,7 +36,9 @@ def test_a_kept_page_is_served_with_a_nonce_of_its_own(app, client):
     assert first.status_code == second.status_code == 200
     header_one, body_one = _nonces(first)
     header_two, body_two = _nonces(second)
-    assert header_one == body_one and header_two == body_two and header_one != header_two
+    assert header_one == body_one
+    assert header_two == body_two
+    assert header_one != header_two
     assert "\x00" not in second.get_data(as_text=True)
     assert second.get_data(as_text=True).replace(body_two, body_one) == first.get_data(as_text=True)
 
@@ -135,7 +138,8 @@ def test_error_pages_and_redirects_are_not_kept(app, client):
         first = client.get(url)
         hits = pages.hits
         second = client.get(url)
-        assert first.status_code == second.status_code and first.status_code in (302, 400)
+        assert first.status_code == second.status_code
+        assert first.status_code in (302, 400)
         assert pages.hits == hits, url
 
 

@@ -41,7 +41,8 @@ def test_every_public_page_renders(fetch, url):
 
 def test_root_redirects_to_the_best_language(client):
     response = client.get("/", headers={"Accept-Language": "fr-FR, en;q=0.5"})
-    assert response.status_code == 302 and response.location.endswith("/en/")
+    assert response.status_code == 302
+    assert response.location.endswith("/en/")
     assert client.get("/").location.endswith("/en/")
 
 
@@ -235,14 +236,16 @@ def test_assets_are_served_locally_fingerprinted_and_compressed(client, fetch):
     href = fetch("/en/").find("link", rel="stylesheet")["href"]
     assert re.fullmatch(r"/assets/finder\.[0-9a-f]{12}\.css", href)
     css = client.get(href, headers={"Accept-Encoding": "gzip"})
-    assert css.status_code == 200 and css.headers["Content-Encoding"] == "gzip"
+    assert css.status_code == 200
+    assert css.headers["Content-Encoding"] == "gzip"
     assert css.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     body = gzip.decompress(css.data)
     assert b"nhsuk-header" in body
     assert b"assets.nhs.uk" not in body, "no web fonts from another host"
     css.close()
     plain = client.get(href)
-    assert "Content-Encoding" not in plain.headers and plain.data == body
+    assert "Content-Encoding" not in plain.headers
+    assert plain.data == body
     plain.close()
     icon = client.get("/assets/images/favicon.svg")
     assert icon.status_code == 200

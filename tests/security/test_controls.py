@@ -205,7 +205,9 @@ def test_s13_extra_fields_are_ignored(app):
         },
     )
     made = referral(app, response.location.rsplit("/", 1)[1])
-    assert made.status == "referred" and made.practice_id == 1 and not made.self_referral
+    assert made.status == "referred"
+    assert made.practice_id == 1
+    assert not made.self_referral
 
 
 # S16: headers on every kind of response.
@@ -222,7 +224,8 @@ def test_s16_security_headers_everywhere(client, path):
         "frame-ancestors 'none'",
     ):
         assert part in csp
-    assert "unsafe-inline" not in csp and "'nonce-" in csp
+    assert "unsafe-inline" not in csp
+    assert "'nonce-" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
@@ -248,7 +251,8 @@ def test_s16_production_cookies(tmp_path):
         TESTING=False,
     )
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
-    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SECURE"]
+    assert app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
@@ -277,7 +281,9 @@ def test_s18_s19_logs_are_json_and_carry_no_personal_data(app, caplog, monkeypat
         line = JsonFormatter().format(record)
     assert "\n" not in line.replace("\\n", "")
     parsed = json.loads(line)
-    assert parsed["level"] == "ERROR" and "9434765919" not in line and "Bob" not in line
+    assert parsed["level"] == "ERROR"
+    assert "9434765919" not in line
+    assert "Bob" not in line
 
 
 def test_s18_a_database_error_logs_no_values(app, caplog, monkeypatch):
@@ -298,10 +304,12 @@ def test_s18_a_database_error_logs_no_values(app, caplog, monkeypatch):
     record = next(r for r in caplog.records if "unhandled error" in r.getMessage())
     error = record.exc_info[1]
     assert isinstance(error, IntegrityError)
-    assert name not in str(error) and "parameters hidden" in str(error)
+    assert name not in str(error)
+    assert "parameters hidden" in str(error)
     line = JsonFormatter().format(record)
     assert "IntegrityError" in json.loads(line)["error"]
-    assert name not in line and ACCOUNTS["admin"] not in line
+    assert name not in line
+    assert ACCOUNTS["admin"] not in line
 
 
 def test_s19_a_forged_newline_stays_in_one_record():
@@ -309,10 +317,8 @@ def test_s19_a_forged_newline_stays_in_one_record():
         "finder", logging.INFO, __file__, 1, "name=%s", ("Bob\r\nINFO login ok user=admin",), None
     )
     line = JsonFormatter().format(record)
-    assert (
-        line.count("\n") == 0
-        and json.loads(line)["message"] == "name=Bob\r\nINFO login ok user=admin"
-    )
+    assert line.count("\n") == 0
+    assert json.loads(line)["message"] == "name=Bob\r\nINFO login ok user=admin"
 
 
 # S20: the audit table is append-only, enforced by the database.
@@ -413,7 +419,9 @@ def test_s31_error_page_has_a_correlation_id_and_no_detail(app, monkeypatch):
     monkeypatch.setattr(directory, "shown_programmes", lambda: [][1])
     response = app.test_client().get("/en/programmes?not=kept")  # a page not rendered before
     body = response.get_data(as_text=True)
-    assert response.status_code == 500 and "IndexError" not in body and "Traceback" not in body
+    assert response.status_code == 500
+    assert "IndexError" not in body
+    assert "Traceback" not in body
     assert response.headers["X-Request-Id"] in body
     assert not app.debug
 
@@ -466,7 +474,8 @@ def test_patient_fields_on_staff_forms_are_not_remembered_by_the_browser(signed_
         page = BeautifulSoup(nurse.get(path).data, "html5lib")
         for name in ("name", "date_of_birth", "nhs_number", "phone", "email"):
             field = page.find("input", attrs={"name": name})
-            assert field is not None and field.get("autocomplete") == "off", (path, name)
+            assert field is not None, (path, name)
+            assert field.get("autocomplete") == "off", (path, name)
 
 
 def test_the_self_referral_form_is_never_stored_by_a_browser_even_with_errors(app):
@@ -478,5 +487,6 @@ def test_the_self_referral_form_is_never_stored_by_a_browser_even_with_errors(ap
         "input", attrs={"name": "csrf_token"}
     )["value"]
     again = visitor.post(path, data={"csrf_token": token, "name": "Typed Name", "phone": "x"})
-    assert again.status_code == 200 and "Typed Name" in again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert "Typed Name" in again.get_data(as_text=True)
     assert again.headers["Cache-Control"] == "no-store"

@@ -36,7 +36,8 @@ PRIVATE = [
 def test_proxies_are_refused_on_an_address_clients_reach(bind):
     with pytest.raises(ConfigurationError) as refused:
         check_proxy_binds(1, ["127.0.0.1:9000", bind])
-    assert "FINDER_PROXIES=1" in str(refused.value) and bind in str(refused.value)
+    assert "FINDER_PROXIES=1" in str(refused.value)
+    assert bind in str(refused.value)
     assert "127.0.0.1:9000" not in str(refused.value)
 
 

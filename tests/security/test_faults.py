@@ -49,7 +49,9 @@ def test_s25_concurrent_writers_on_sqlite(stack):
     rows, check, audited = stored(database)
     print(f"S25: sent {len(names)}, acknowledged {len(acknowledged)}, stored {len(rows)}")
     assert len(acknowledged) == len(names), "no request failed (no 'database is locked')"
-    assert rows == acknowledged and check == "ok" and set(rows) <= audited
+    assert rows == acknowledged
+    assert check == "ok"
+    assert set(rows) <= audited
 
 
 def test_s23_kill_minus_9_a_worker_mid_stream(stack):

@@ -69,7 +69,8 @@ def test_s34_backup_and_restore_drill(tmp_path, live_database):
     assert counts(app) == before
     with app.app_context():
         names = set(db.session.scalars(select(Patient.name)))
-        assert {"Backup Example 0", "Backup Example 2"} <= names and "After Backup" not in names
+        assert {"Backup Example 0", "Backup Example 2"} <= names
+        assert "After Backup" not in names
         if db.engine.dialect.name == "sqlite":
             assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         db.session.remove()
@@ -126,7 +127,8 @@ def test_s35_purge_removes_only_expired_closed_records_and_audits(tmp_path, sign
     assert result.output == "purged 1 referral(s) and 1 patient(s) closed more than 2922 days ago\n"
     with app.app_context():
         left = set(db.session.scalars(select(Referral.reference)))
-        assert old_closed not in left and {old_open, new_closed} <= left
+        assert old_closed not in left
+        assert {old_open, new_closed} <= left
         assert "Old Closed" not in set(db.session.scalars(select(Patient.name)))
         purge = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "retention.purge"))
         assert purge.detail == {"referrals": 1, "retention_days": EIGHT_YEARS}
@@ -145,7 +147,8 @@ def test_s35_retention_under_eight_years_is_refused_at_start_and_by_purge(tmp_pa
     before = counts(app)
     for args in (["purge"], ["purge", "--dry-run"]):
         result = app.test_cli_runner().invoke(args=args)
-        assert result.exit_code != 0 and "under the floor of 2922 days" in result.output, args
+        assert result.exit_code != 0, args
+        assert "under the floor of 2922 days" in result.output, args
     assert counts(app) == before
     with app.app_context():
         db.engine.dispose()

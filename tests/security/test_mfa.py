@@ -88,7 +88,8 @@ def test_enrol_then_sign_in_with_a_code_and_never_the_same_code_twice(strict_app
         replay = strict_app.test_client()
         password(replay)
         refused = send(replay, "/en/staff/two-step", code)
-        assert refused.status_code == 200 and replay.get("/en/staff/").status_code == 302
+        assert refused.status_code == 200
+        assert replay.get("/en/staff/").status_code == 302
 
         recovery = strict_app.test_client()
         password(recovery)
@@ -229,7 +230,8 @@ def test_the_secret_being_set_up_is_never_in_the_session_cookie(strict_app):
     serializer = SecureCookieSessionInterface().get_signing_serializer(strict_app)
     cookie = client.get_cookie("session")
     contents = serializer.loads(cookie.value)
-    assert secret not in repr(contents) and secret not in cookie.value
+    assert secret not in repr(contents)
+    assert secret not in cookie.value
     assert stored_secret(strict_app, "admin")[1] == secret, "kept on the server"
 
 
@@ -241,7 +243,8 @@ def test_recovery_codes_are_kept_as_password_hashes(strict_app):
     done = send(client, "/en/staff/two-step/set-up", totp.now()).get_data(as_text=True)
     codes = re.findall(r"<code>([0-9a-f]{6}-[0-9a-f]{6})</code>", done)
     stored = stored_secret(strict_app, "commissioner")[2]
-    assert len(stored) == 10 and all(h.startswith("$argon2id$") for h in stored)
+    assert len(stored) == 10
+    assert all(h.startswith("$argon2id$") for h in stored)
     assert not any(c.replace("-", "") in h for c in codes for h in stored)
 
 
@@ -282,7 +285,8 @@ def test_a_full_sign_in_clears_the_failed_attempts_and_audits_name_the_account(s
             ).all()
         engine.dispose()
     assert left == 0
-    assert rows and all(detail.get("account") == user_id for _a, detail in rows[-2:])
+    assert rows
+    assert all(detail.get("account") == user_id for _a, detail in rows[-2:])
     assert not [r for r in rows if r.action == "staff.login" and "account" not in r.detail]
 
 

@@ -51,7 +51,8 @@ def test_consult_shows_the_menu_with_a_conversation_guide(signed_in):
     assert "Reception can help them sign up" in online
     assert "4 times the risk of complications" in soup.get_text()
     refer = soup.select_one("[data-guide-for=desmond] a[href*='/referrals/new']")["href"]
-    assert "programme=desmond" in refer and "group_worry=yes" in refer
+    assert "programme=desmond" in refer
+    assert "group_worry=yes" in refer
 
 
 def test_every_question_is_on_the_consult_page(signed_in):
@@ -98,7 +99,8 @@ def test_a_referral_is_created_with_its_snapshot_and_coded_event(app, signed_in)
     assert made.events[0].actor_role == "clinician"
     detail = page(client.get(response.location))
     text = detail.get_text(" ", strip=True)
-    assert "Ayse Example" in text and "Türkçe" in text
+    assert "Ayse Example" in text
+    assert "Türkçe" in text
     assert "14 November 2026" in text, "DM014: nine months after diagnosis"
 
 
@@ -157,7 +159,8 @@ def test_status_changes_follow_the_allowed_paths_and_are_coded(app, signed_in, m
         ("booked", "attended"),
     ]
     assert events[-1].snomed_code == "413597006"
-    assert events[-1].actor_role == "support" and events[-1].reason == "because"
+    assert events[-1].actor_role == "support"
+    assert events[-1].reason == "because"
     assert events[-1].at.year >= 2026
 
 
@@ -171,7 +174,8 @@ def test_an_invalid_change_is_refused_with_a_message_and_changes_nothing(
     shown = client.get(response.location).get_data(as_text=True)
     assert "cannot become completed. Nothing was changed." in shown
     made = referral(app, ref)
-    assert made.status == "referred" and len(made.events) == 1
+    assert made.status == "referred"
+    assert len(made.events) == 1
 
 
 def test_notes_are_appended(app, signed_in, make_referral):
@@ -182,7 +186,8 @@ def test_notes_are_appended(app, signed_in, make_referral):
         f"{path}/notes", data={"text": "Prefers mornings.", "csrf_token": csrf_token(client, path)}
     )
     events = referral(app, ref).events
-    assert events[-1].kind == "note" and events[-1].reason == "Prefers mornings."
+    assert events[-1].kind == "note"
+    assert events[-1].reason == "Prefers mornings."
     assert "Prefers mornings." in client.get(path).get_data(as_text=True)
 
 
@@ -255,7 +260,9 @@ def test_another_practice_cannot_open_change_or_export_a_referral(app, signed_in
     assert refused.status_code == 404
     assert referral(app, ref).status == "referred"
     export = intruder.get("/en/staff/referrals.csv").get_data(as_text=True)
-    assert ref not in export and "Secret Person" not in export and "6716689966" not in export
+    assert ref not in export
+    assert "Secret Person" not in export
+    assert "6716689966" not in export
     with app.app_context():
         denied = db.session.scalars(
             select(AuditEvent).where(AuditEvent.object_ref == ref, AuditEvent.outcome == "denied")
@@ -272,7 +279,8 @@ def test_fhir_service_request_is_valid_r4(signed_in, make_referral):
     assert response.mimetype == "application/fhir+json"
     body = json.loads(response.data)
     resource = ServiceRequest.model_validate(body)
-    assert resource.status == "active" and resource.intent == "order"
+    assert resource.status == "active"
+    assert resource.intent == "order"
     assert resource.code.coding[0].system == "http://snomed.info/sct"
     assert resource.code.coding[0].code == "1108741000000109"
     patient = next(c for c in body["contained"] if c["resourceType"] == "Patient")
@@ -291,7 +299,8 @@ def test_csv_export_has_the_practices_referrals_and_defuses_formulas(signed_in, 
     rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     row = next(r for r in rows if r["reference"] == ref)
     assert row["name"].startswith("'=")
-    assert row["status"] == "referred" and row["programme"] == "desmond"
+    assert row["status"] == "referred"
+    assert row["programme"] == "desmond"
 
 
 def test_the_handout_is_in_the_pages_language_with_the_reference_and_a_qr_code(
@@ -355,7 +364,8 @@ def test_create_user_command(app):
             "a-long-enough-password",
         ]
     )
-    assert refused.exit_code != 0 and "belongs to no practice" in refused.output
+    assert refused.exit_code != 0
+    assert "belongs to no practice" in refused.output
     client = app.test_client()
     client.post(
         "/en/staff/login",
