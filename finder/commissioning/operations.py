@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from finder import clock
 from finder.audit import record
@@ -17,6 +19,16 @@ from finder.extensions import db
 from finder.models import Area, CourseRun, Feedback, Programme, ProgrammeText, Referral, Venue
 
 TEXT_FIELDS = ("name", "summary", "what_happens", "who_for", "how_to_join")
+
+Row = TypeVar("Row", Programme, CourseRun, Venue, Feedback)
+
+
+def _relocked(row: Row) -> Row:
+    """A row the view read, read again and locked for this unit of work."""
+    found = locked(type(row), id=row.id)
+    if found is None:  # deleted meanwhile: the view's 404, a moment late
+        raise NotFound()
+    return found
 
 
 @dataclass(frozen=True)
@@ -31,8 +43,7 @@ class ProgrammeChange:
 def save_programme(programme: Programme, change: ProgrammeChange) -> ProgrammeText:
     """A programme's text in one language, its link and self-referral, "checked today"."""
     with writes():
-        current = locked(Programme, id=programme.id)
-        assert current is not None  # noqa: S101 - a programme is never deleted
+        current = _relocked(programme)
         text = next((t for t in current.texts if t.locale == change.language), None)
         if text is None:
             text = ProgrammeText(locale=change.language)
@@ -78,9 +89,7 @@ def save_run(run: CourseRun | None, change: RunChange) -> CourseRun:
             run = CourseRun(key=f"{slug}-{now():%Y%m%d%H%M%S%f}", **values)
             db.session.add(run)
         else:
-            found = locked(CourseRun, id=run.id)
-            assert found is not None  # noqa: S101 - the view found it
-            run = found
+            run = _relocked(run)
             for name, value in values.items():
                 setattr(run, name, value)
         record("directory.run", run.key, programme=slug)
@@ -135,9 +144,7 @@ def save_venue(venue: Venue | None, change: VenueChange) -> Venue:
             venue = Venue(**values)
             db.session.add(venue)
         else:
-            found = locked(Venue, id=venue.id)
-            assert found is not None  # noqa: S101 - the view found it
-            venue = found
+            venue = _relocked(venue)
             for name, value in values.items():
                 setattr(venue, name, value)
         record("directory.venue", venue.slug)
@@ -162,8 +169,7 @@ def import_directory(parsed: hsds.DirectoryIn) -> dict[str, int]:
 
 def moderate(feedback: Feedback, decision: str, moderator_id: int) -> None:
     with writes():
-        found = locked(Feedback, id=feedback.id)
-        assert found is not None  # noqa: S101 - the view found it
+        found = _relocked(feedback)
         found.status = decision
         found.moderated_by_id = moderator_id
         found.moderated_at = now()
