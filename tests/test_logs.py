@@ -24,7 +24,7 @@ def test_an_error_on_a_page_of_personal_data_logs_none_of_it(app, app_logs, make
     from finder.staff import views
     from tests.staff.conftest import sign_in
 
-    ref = make_referral(nhs_number="9434765919", email="pat@example.org")
+    ref = make_referral(nhs_number="4505577104", email="pat@example.org")
     nurse = sign_in(app.test_client(), "clinician")
 
     def broken(*_args, **_kwargs):

@@ -47,7 +47,7 @@ def test_consultation_refer_and_print_a_handout(open_page, javascript):
     expect(page.get_by_label("Preferred language")).to_have_value("bn")
     page.get_by_label("Full name").fill("Rahima Example")
     page.get_by_label("Date of birth").fill("02/09/1961")
-    page.get_by_label("NHS number (optional)").fill("943 476 591")  # one digit short
+    page.get_by_label("NHS number (optional)").fill("401 023 213")  # one digit short
     page.get_by_label("Phone number").fill("020 7946 0001")
     page.get_by_role("button", name="Create referral").click()
 
@@ -56,12 +56,12 @@ def test_consultation_refer_and_print_a_handout(open_page, javascript):
         "Enter a valid 10-digit NHS number"
     )
     expect(page.get_by_label("Full name")).to_have_value("Rahima Example")
-    page.get_by_label("NHS number (optional)").fill("943 476 5919")
+    page.get_by_label("NHS number (optional)").fill("401 023 2137")
     page.get_by_label("Relative or carer will come with them", exact=False).check()
     page.get_by_role("button", name="Create referral").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Referral DE-"))
-    expect(page.locator("main")).to_contain_text("943 476 5919")
+    expect(page.locator("main")).to_contain_text("401 023 2137")
     page.get_by_role("link", name="Print a handout in the patient's language").click()
 
     expect(page.locator("html")).to_have_attribute("lang", "bn")
