@@ -163,10 +163,12 @@ class Settings(BaseSettings):
 
 def settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     """The settings from the environment, with ``overrides`` (by Flask key) winning."""
+    overrides = overrides or {}
+    # By the variable's name (DATABASE_URL), so that an override wins over the environment.
     given = {
-        field.alias or name: (overrides or {})[name]
+        field.alias or name: overrides[name]
         for name, field in Settings.model_fields.items()
-        if name in (overrides or {})
+        if name in overrides
     }
     try:
         return Settings(**given)
