@@ -26,4 +26,4 @@ def on_starting(server):
     """Refuse to start if FINDER_PROXIES trusts X-Forwarded-For on an address clients reach."""
     from finder import config  # imported here: gunicorn has put the app's folder on the path
 
-    config.check_proxy_binds(config.from_environment()["FINDER_PROXIES"], server.cfg.bind)
+    config.check_proxy_binds(config.settings().FINDER_PROXIES, server.cfg.bind)

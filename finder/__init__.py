@@ -16,10 +16,7 @@ from finder.extensions import babel, compress, csrf, db, login_manager, migrate
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     root = configuration.ROOT
     app = Flask(__name__, static_folder=None, instance_path=str(root / "instance"))
-    app.config.update(configuration.from_environment())
-    app.config.update(config or {})
-    configuration.settle(app.config)
-    configuration.check(app.config)
+    app.config.update(configuration.flask_config(config))
     if app.config["FINDER_PROXIES"]:
         # Behind nginx or a load balancer: the client's address is in X-Forwarded-For, put
         # there by that many trusted proxies (rate limits count per client address).

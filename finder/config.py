@@ -1,19 +1,24 @@
-"""Configuration from the environment.
+"""Configuration from the environment, read once into typed, checked settings.
 
-Every setting can be given as an environment variable of the same name (prefix ``FINDER_`` for
-our own settings). ``create_app(config)`` may override any of them, which is how tests run.
+Every setting is an environment variable (prefix ``FINDER_`` for our own settings; see the
+README's table). ``create_app(config)`` may override any of them by its Flask key, which is
+how tests run; overrides are checked exactly as the environment is. A wrong value stops the
+app at start with a ConfigurationError naming the variable and what is wrong with it.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 from gunicorn.util import parse_address
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses to run with
@@ -30,62 +35,160 @@ PRIVATE_NETWORKS = tuple(
                     "fc00::/7")
 )  # fmt: skip
 
-
-def _bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+Count = Annotated[int, Field(ge=0)]
 
 
-def _list(value: str | None) -> list[str] | None:
-    return [item.strip() for item in value.split(",") if item.strip()] if value else None
+class ConfigurationError(RuntimeError):
+    """The app refuses to start with this configuration."""
 
 
-def from_environment() -> dict[str, object]:
-    env = os.environ.get("FINDER_ENV", "development")
+def _under_floor(days: int) -> str:
+    return (
+        f"{days} days is under the floor of {RETENTION_FLOOR_DAYS} days (8 years, the NHS "
+        "Records Management Code of Practice's retention for adult health records)."
+    )
+
+
+def check_retention(days: int) -> None:
+    if days < RETENTION_FLOOR_DAYS:
+        raise ConfigurationError(f"FINDER_RETENTION_DAYS: {_under_floor(days)}")
+
+
+class Settings(BaseSettings):
+    """The settings, each named by its Flask config key; the environment variable is that
+    name unless an alias says otherwise. Unknown booleans (``FINDER_DEMO=maybe``) are
+    refused rather than read as off: a typo must not turn two-step sign-in off."""
+
+    # Names as written (os.environ is case-sensitive), and only those: no .env file.
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore")
+
+    FINDER_ENV: Literal["development", "production"] = "development"
+    # repr=False: secrets stay out of any printed settings.
+    SECRET_KEY: str = Field(default=DEFAULT_SECRET_KEY, repr=False)
+    SQLALCHEMY_DATABASE_URI: str = Field(
+        default=f"sqlite:///{ROOT / 'instance' / 'finder.db'}", alias="DATABASE_URL", repr=False
+    )  # it may hold the database password
+    # None: on, except in production.
+    FINDER_DEMO: bool | None = None
+    # Two-step sign-in for every staff account; only demo mode may turn it off.
+    # None: "not demo mode".
+    FINDER_REQUIRE_MFA: bool | None = None
+    FINDER_DEMO_PASSWORD: str = Field(default="demo-password", repr=False)
+    FINDER_SEEDS_DIR: str = str(ROOT / "seeds")
+    FINDER_ASSETS_DIR: str = str(ROOT / "build" / "assets")
+    # A course more than this many days away is flagged: people lose impetus on a wait.
+    FINDER_LONG_WAIT_DAYS: Count = 42
+    # A referral not booked after this many days is overdue (follow-up worklist).
+    FINDER_NOT_BOOKED_DAYS: Count = 14
+    # Self-referrals one client may submit in an hour.
+    FINDER_SELF_REFERRAL_LIMIT: Count = 5
+    # Directory entries not checked for this many months are flagged as possibly stale.
+    FINDER_STALE_MONTHS: Count = 6
+    # Closed referrals are deleted this many days after their last change (flask purge).
+    FINDER_RETENTION_DAYS: int = RETENTION_FLOOR_DAYS
+    # The uptake dashboard is recomputed at most this often (seconds).
+    FINDER_UPTAKE_CACHE_SECONDS: Count = 300
+    # Trusted proxies in front of gunicorn (nginx: 1); their X-Forwarded-For gives the client.
+    FINDER_PROXIES: Count = 0
+    # Rendered public pages kept per worker (pagecache.py); 0 keeps none.
+    FINDER_PAGE_CACHE_BYTES: Count = 16 * 2**20
+    # How stale a kept page may be after a directory change (a read of one row per check).
+    FINDER_DIRECTORY_CHECK_SECONDS: float = Field(default=1, ge=0)
+    # Where this site is, for absolute links (QR codes, messages): never the Host header.
+    FINDER_BASE_URL: str | None = None
+    # Host names this site answers to (comma-separated); in production, by default, the
+    # host of FINDER_BASE_URL. Any other Host header gets 400.
+    TRUSTED_HOSTS: Annotated[list[str] | None, NoDecode] = Field(
+        default=None, alias="FINDER_TRUSTED_HOSTS"
+    )
+    # Requests larger than this get 413 (a directory import is the largest upload).
+    MAX_CONTENT_LENGTH: Count = Field(default=1024 * 1024, alias="FINDER_MAX_REQUEST_BYTES")
+
+    @field_validator("TRUSTED_HOSTS", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()] or None
+        return value
+
+    @field_validator("FINDER_RETENTION_DAYS")
+    @classmethod
+    def _retention_floor(cls, days: int) -> int:
+        if days < RETENTION_FLOOR_DAYS:
+            raise PydanticCustomError("retention_floor", _under_floor(days))
+        return days
+
+    @property
+    def production(self) -> bool:
+        return self.FINDER_ENV == "production"
+
+    @model_validator(mode="after")
+    def _settle(self) -> Self:
+        """Settings that follow from others once the environment and overrides are in."""
+        if self.FINDER_DEMO is None:
+            self.FINDER_DEMO = not self.production
+        if self.FINDER_REQUIRE_MFA is None:
+            self.FINDER_REQUIRE_MFA = not self.FINDER_DEMO
+        if not self.FINDER_BASE_URL and not self.production:
+            self.FINDER_BASE_URL = "http://127.0.0.1:8000"
+        host = urlsplit(self.FINDER_BASE_URL or "").hostname
+        if self.production and not self.TRUSTED_HOSTS and host:
+            self.TRUSTED_HOSTS = [host]
+        return self
+
+    @model_validator(mode="after")
+    def _production(self) -> Self:
+        if not self.production:
+            return self
+        if self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 32:
+            raise PydanticCustomError(
+                "production",
+                "SECRET_KEY must be set to a random value of at least 32 characters in production.",
+            )
+        if self.FINDER_DEMO:
+            raise PydanticCustomError("production", "Demo mode cannot be used in production.")
+        if not self.FINDER_REQUIRE_MFA:
+            raise PydanticCustomError(
+                "production", "Two-step sign-in cannot be turned off in production."
+            )
+        base = urlsplit(self.FINDER_BASE_URL or "")
+        if base.scheme != "https" or not base.hostname:
+            raise PydanticCustomError(
+                "production",
+                "FINDER_BASE_URL must be set to the site's https address in production "
+                "(links in handouts and messages start from it).",
+            )
+        return self
+
+
+def settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """The settings from the environment, with ``overrides`` (by Flask key) winning."""
+    overrides = overrides or {}
+    # By the variable's name (DATABASE_URL), so that an override wins over the environment.
+    given = {
+        field.alias or name: overrides[name]
+        for name, field in Settings.model_fields.items()
+        if name in overrides
+    }
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        # The variable and the problem, never the value: it may be a secret or a password.
+        raise ConfigurationError(
+            "; ".join(
+                f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}"
+                if problem["loc"]
+                else problem["msg"]
+                for problem in error.errors(include_url=False, include_input=False)
+            )
+        ) from None
+
+
+def flask_config(overrides: Mapping[str, Any] | None = None) -> dict[str, object]:
+    """The app's whole Flask config: the checked settings, fixed values, then ``overrides``
+    (tests set Flask's own keys, e.g. TESTING, this way)."""
+    read = settings(overrides)
     return {
-        "FINDER_ENV": env,
-        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
-        "SQLALCHEMY_DATABASE_URI": os.environ.get(
-            "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'finder.db'}"
-        ),
-        "FINDER_DEMO": _bool("FINDER_DEMO", env != "production"),
-        # Two-step sign-in for every staff account; only demo mode may turn it off.
-        # None: decided by create_app as "not demo mode".
-        "FINDER_REQUIRE_MFA": (
-            _bool("FINDER_REQUIRE_MFA", True) if "FINDER_REQUIRE_MFA" in os.environ else None
-        ),
-        "FINDER_DEMO_PASSWORD": os.environ.get("FINDER_DEMO_PASSWORD", "demo-password"),
-        "FINDER_SEEDS_DIR": os.environ.get("FINDER_SEEDS_DIR", str(ROOT / "seeds")),
-        "FINDER_ASSETS_DIR": os.environ.get("FINDER_ASSETS_DIR", str(ROOT / "build" / "assets")),
-        # A course more than this many days away is flagged: people lose impetus on a wait.
-        "FINDER_LONG_WAIT_DAYS": int(os.environ.get("FINDER_LONG_WAIT_DAYS", "42")),
-        # A referral not booked after this many days is overdue (follow-up worklist).
-        "FINDER_NOT_BOOKED_DAYS": int(os.environ.get("FINDER_NOT_BOOKED_DAYS", "14")),
-        # Self-referrals one client may submit in an hour.
-        "FINDER_SELF_REFERRAL_LIMIT": int(os.environ.get("FINDER_SELF_REFERRAL_LIMIT", "5")),
-        # Directory entries not checked for this many months are flagged as possibly stale.
-        "FINDER_STALE_MONTHS": int(os.environ.get("FINDER_STALE_MONTHS", "6")),
-        # Closed referrals are deleted this many days after their last change (flask purge).
-        "FINDER_RETENTION_DAYS": int(
-            os.environ.get("FINDER_RETENTION_DAYS", str(RETENTION_FLOOR_DAYS))
-        ),
-        # The uptake dashboard is recomputed at most this often (seconds).
-        "FINDER_UPTAKE_CACHE_SECONDS": int(os.environ.get("FINDER_UPTAKE_CACHE_SECONDS", "300")),
-        # Trusted proxies in front of gunicorn (nginx: 1); their X-Forwarded-For gives the client.
-        "FINDER_PROXIES": int(os.environ.get("FINDER_PROXIES", "0")),
-        # Rendered public pages kept per worker (pagecache.py); 0 keeps none.
-        "FINDER_PAGE_CACHE_BYTES": int(os.environ.get("FINDER_PAGE_CACHE_BYTES", str(16 * 2**20))),
-        # How stale a kept page may be after a directory change (a read of one row per check).
-        "FINDER_DIRECTORY_CHECK_SECONDS": float(
-            os.environ.get("FINDER_DIRECTORY_CHECK_SECONDS", "1")
-        ),
-        # Where this site is, for absolute links (QR codes, messages): never the Host header.
-        "FINDER_BASE_URL": os.environ.get("FINDER_BASE_URL"),
-        # Host names this site answers to (comma-separated); in production, by default, the
-        # host of FINDER_BASE_URL. Any other Host header gets 400.
-        "TRUSTED_HOSTS": _list(os.environ.get("FINDER_TRUSTED_HOSTS")),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "en",
         # Two domains in one folder: "messages" (patients) and "staff" (may fall back to English).
@@ -93,8 +196,6 @@ def from_environment() -> dict[str, object]:
         "BABEL_DOMAIN": "messages;staff",
         # Statement values stay out of logs and error messages: they are patients' details.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
-        # Requests larger than this get 413 (a directory import is the largest upload).
-        "MAX_CONTENT_LENGTH": int(os.environ.get("FINDER_MAX_REQUEST_BYTES", str(1024 * 1024))),
         # Pages and API answers are compressed as served; assets are compressed at build time.
         "COMPRESS_MIMETYPES": ["text/html", "application/json", "text/csv"],
         "COMPRESS_ALGORITHM": ["gzip"],
@@ -102,53 +203,10 @@ def from_environment() -> dict[str, object]:
         "COMPRESS_REGISTER": False,  # finder.security decides which responses to compress
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env == "production",
+        "SESSION_COOKIE_SECURE": read.production,
+        **(overrides or {}),
+        **read.model_dump(),
     }
-
-
-class ConfigurationError(RuntimeError):
-    """The app refuses to start with this configuration."""
-
-
-def settle(config: dict[str, object]) -> None:
-    """Settings that follow from others once the environment and overrides are in."""
-    if config.get("FINDER_REQUIRE_MFA") is None:
-        config["FINDER_REQUIRE_MFA"] = not config["FINDER_DEMO"]
-    production = config["FINDER_ENV"] == "production"
-    if not config.get("FINDER_BASE_URL") and not production:
-        config["FINDER_BASE_URL"] = "http://127.0.0.1:8000"
-    base = urlsplit(str(config.get("FINDER_BASE_URL") or ""))
-    if production and not config.get("TRUSTED_HOSTS") and base.hostname:
-        config["TRUSTED_HOSTS"] = [base.hostname]
-
-
-def check_retention(days: int) -> None:
-    if days < RETENTION_FLOOR_DAYS:
-        raise ConfigurationError(
-            f"FINDER_RETENTION_DAYS={days} is under the floor of {RETENTION_FLOOR_DAYS} days "
-            "(8 years, the NHS Records Management Code of Practice's retention for adult health "
-            "records)."
-        )
-
-
-def check(config: dict[str, object]) -> None:
-    check_retention(int(config["FINDER_RETENTION_DAYS"]))  # type: ignore[call-overload]
-    if config["FINDER_ENV"] == "production":
-        key = config.get("SECRET_KEY")
-        if not key or key == DEFAULT_SECRET_KEY or len(str(key)) < 32:
-            raise ConfigurationError(
-                "SECRET_KEY must be set to a random value of at least 32 characters in production."
-            )
-        if config.get("FINDER_DEMO"):
-            raise ConfigurationError("Demo mode cannot be used in production.")
-        if not config.get("FINDER_REQUIRE_MFA"):
-            raise ConfigurationError("Two-step sign-in cannot be turned off in production.")
-        base = urlsplit(str(config.get("FINDER_BASE_URL") or ""))
-        if base.scheme != "https" or not base.hostname:
-            raise ConfigurationError(
-                "FINDER_BASE_URL must be set to the site's https address in production "
-                "(links in handouts and messages start from it)."
-            )
 
 
 def _reachable_from_outside(bind: str) -> bool:

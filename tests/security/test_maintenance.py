@@ -139,7 +139,7 @@ def test_s35_purge_removes_only_expired_closed_records_and_audits(tmp_path, sign
 
 
 def test_s35_retention_under_eight_years_is_refused_at_start_and_by_purge(tmp_path):
-    with pytest.raises(ConfigurationError, match="FINDER_RETENTION_DAYS=365 is under the floor"):
+    with pytest.raises(ConfigurationError, match="FINDER_RETENTION_DAYS: 365 days is under"):
         make_app(f"sqlite:///{tmp_path / 'short.db'}", FINDER_RETENTION_DAYS=365)
     make_app(f"sqlite:///{tmp_path / 'floor.db'}", FINDER_RETENTION_DAYS=EIGHT_YEARS)
     app = migrated_app(f"sqlite:///{tmp_path / 'changed.db'}")
