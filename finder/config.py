@@ -15,14 +15,10 @@ from urllib.parse import urlsplit
 
 from gunicorn.util import parse_address
 
+from finder.policy import LANGUAGES, LONG_WAIT_DAYS, NOT_BOOKED_DAYS, RETENTION_FLOOR_DAYS
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses to run with
-# Site languages; each must have a catalogue in translations/ (checked at start-up).
-LANGUAGES = ("en", "bn", "tr", "so", "ar", "ur", "pl", "ro", "es", "pt")
-# Closed referrals are kept at least this long: 8 years (leap days included) after the care
-# ended, the retention the NHS Records Management Code of Practice (2021, Appendix II) sets
-# for adult health records not covered elsewhere. The practice's own GP record keeps longer.
-RETENTION_FLOOR_DAYS = 8 * 365 + 2
 # Addresses only the host, or its private network, can reach (loopback, RFC 1918, IPv6 ULA).
 PRIVATE_NETWORKS = tuple(
     ipaddress.ip_network(network)
@@ -59,10 +55,8 @@ def from_environment() -> dict[str, object]:
         "FINDER_DEMO_PASSWORD": os.environ.get("FINDER_DEMO_PASSWORD", "demo-password"),
         "FINDER_SEEDS_DIR": os.environ.get("FINDER_SEEDS_DIR", str(ROOT / "seeds")),
         "FINDER_ASSETS_DIR": os.environ.get("FINDER_ASSETS_DIR", str(ROOT / "build" / "assets")),
-        # A course more than this many days away is flagged: people lose impetus on a wait.
-        "FINDER_LONG_WAIT_DAYS": int(os.environ.get("FINDER_LONG_WAIT_DAYS", "42")),
-        # A referral not booked after this many days is overdue (follow-up worklist).
-        "FINDER_NOT_BOOKED_DAYS": int(os.environ.get("FINDER_NOT_BOOKED_DAYS", "14")),
+        "FINDER_LONG_WAIT_DAYS": int(os.environ.get("FINDER_LONG_WAIT_DAYS", LONG_WAIT_DAYS)),
+        "FINDER_NOT_BOOKED_DAYS": int(os.environ.get("FINDER_NOT_BOOKED_DAYS", NOT_BOOKED_DAYS)),
         # Self-referrals one client may submit in an hour.
         "FINDER_SELF_REFERRAL_LIMIT": int(os.environ.get("FINDER_SELF_REFERRAL_LIMIT", "5")),
         # Directory entries not checked for this many months are flagged as possibly stale.

@@ -10,7 +10,8 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from finder.extensions import db
-from finder.models import ROLES, CourseRun, Feedback, Practice, Programme, User
+from finder.models import CourseRun, Feedback, Practice, Programme, User
+from finder.policy import ROLES
 from finder.referrals import operations
 from tests.staff.conftest import csrf_token, sign_in
 
