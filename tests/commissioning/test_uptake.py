@@ -55,7 +55,7 @@ def app_with(fixture, database_url):
                 name=f"Fixture Person {i}",
                 date_of_birth=dt.date(born, 3, 1),
                 nhs_number=None,
-                phone=f"07700 900{i:03d}",
+                phone=f"020 7946 0{i:03d}",
                 email=f"person{i}@example.org",
                 preferred_language=language,
                 contact_method="phone",

@@ -65,7 +65,7 @@ def matrix_referral(app):
                 name="Matrix Example",
                 date_of_birth=dt.date(1950, 1, 1),
                 nhs_number=None,
-                phone="07700 900000",
+                phone="020 7946 0000",
                 email=None,
                 preferred_language="en",
                 contact_method="phone",
