@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from finder.models import ROLES
+from finder.policy import ROLES
 
 F = TypeVar("F", bound=Callable[..., Any])
 

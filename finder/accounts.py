@@ -19,7 +19,8 @@ from finder import passwords
 from finder.audit import record
 from finder.database import locked, writes
 from finder.extensions import db
-from finder.models import PRACTICE_ROLES, ROLES, Practice, User
+from finder.models import Practice, User
+from finder.policy import PRACTICE_ROLES, ROLES
 
 PASSWORD_MIN_LENGTH = 12
 NAME_MAX_LENGTH = 200  # as the column

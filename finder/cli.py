@@ -13,7 +13,8 @@ from finder import accounts, clock, maintenance
 from finder import demo as demo_data
 from finder.config import ConfigurationError
 from finder.extensions import db
-from finder.models import ROLES, Practice, User
+from finder.models import Practice, User
+from finder.policy import ROLES
 from finder.seeding import SeedError, seed
 
 

@@ -20,14 +20,10 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from finder.policy import LANGUAGES, LONG_WAIT_DAYS, NOT_BOOKED_DAYS, RETENTION_FLOOR_DAYS
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses to run with
-# Site languages; each must have a catalogue in translations/ (checked at start-up).
-LANGUAGES = ("en", "bn", "tr", "so", "ar", "ur", "pl", "ro", "es", "pt")
-# Closed referrals are kept at least this long: 8 years (leap days included) after the care
-# ended, the retention the NHS Records Management Code of Practice (2021, Appendix II) sets
-# for adult health records not covered elsewhere. The practice's own GP record keeps longer.
-RETENTION_FLOOR_DAYS = 8 * 365 + 2
 # Addresses only the host, or its private network, can reach (loopback, RFC 1918, IPv6 ULA).
 PRIVATE_NETWORKS = tuple(
     ipaddress.ip_network(network)
@@ -77,9 +73,9 @@ class Settings(BaseSettings):
     FINDER_SEEDS_DIR: str = str(ROOT / "seeds")
     FINDER_ASSETS_DIR: str = str(ROOT / "build" / "assets")
     # A course more than this many days away is flagged: people lose impetus on a wait.
-    FINDER_LONG_WAIT_DAYS: Count = 42
+    FINDER_LONG_WAIT_DAYS: Count = LONG_WAIT_DAYS
     # A referral not booked after this many days is overdue (follow-up worklist).
-    FINDER_NOT_BOOKED_DAYS: Count = 14
+    FINDER_NOT_BOOKED_DAYS: Count = NOT_BOOKED_DAYS
     # Self-referrals one client may submit in an hour.
     FINDER_SELF_REFERRAL_LIMIT: Count = 5
     # Directory entries not checked for this many months are flagged as possibly stale.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypeVar
 
+import phonenumbers
 from flask import current_app
 from flask_babel import format_number, ngettext
 from flask_babel import lazy_gettext as _l
@@ -33,6 +34,7 @@ from wtforms.fields.core import Field
 from finder import nhs_number
 from finder.limits import max_length
 from finder.models import FormSubmission
+from finder.policy import PHONE_REGION
 from finder.submissions import new_key
 
 T = TypeVar("T")
@@ -50,7 +52,9 @@ def choices(pairs: Any) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
+# What a typed phone number may hold besides digits. phonenumbers would read letters as a
+# keypad's ("0800 FLOWERS"); a patient's number never has any, so they are refused first.
+PHONE_CHARACTERS = re.compile(r"^[0-9 ()+.-]+$")
 
 
 def valid_nhs_number(_form: Any, field: Any) -> None:
@@ -58,9 +62,31 @@ def valid_nhs_number(_form: Any, field: Any) -> None:
         raise ValidationError(_l("Enter a valid 10-digit NHS number, like 943 476 5919"))
 
 
+def _drama_mobile(number: phonenumbers.PhoneNumber) -> bool:
+    national = str(number.national_number)
+    return number.country_code == 44 and len(national) == 10 and national.startswith("7700900")
+
+
 def valid_phone(_form: Any, field: Any) -> None:
-    if field.data and not PHONE.match(field.data):
+    """A number that is in use in the plan of its country (UK unless it starts +CC or 00CC),
+    stored in E.164 (+442079460000): one form for every way of writing it, so equal numbers
+    compare equal, and another system (an export, a text-message service) need not guess the
+    country. The check is libphonenumber's, plus Ofcom's mobile range kept for drama and
+    examples (07700 900000 to 900999), which libphonenumber calls unallocated: our own error
+    message gives 07700 900 982 as an example, so it must pass."""
+    if not field.data:
+        return
+    try:
+        number = phonenumbers.parse(field.data, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        number = None
+    if (
+        number is None
+        or not PHONE_CHARACTERS.match(field.data)
+        or not (phonenumbers.is_valid_number(number) or _drama_mobile(number))
+    ):
         raise ValidationError(_l("Enter a phone number, like 020 7946 0000 or 07700 900 982"))
+    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class Fits:

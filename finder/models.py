@@ -175,11 +175,6 @@ class Practice(db.Model):  # type: ignore[name-defined,misc]
     area: Mapped[Area] = relationship()
 
 
-ROLES = ("clinician", "support", "commissioner", "admin")
-# Roles whose staff belong to one practice and see its patients; the others belong to none.
-PRACTICE_ROLES = ("clinician", "support")
-
-
 class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "staff_user"
     id: Mapped[int] = mapped_column(primary_key=True)

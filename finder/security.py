@@ -12,6 +12,7 @@ from flask_login import current_user, logout_user
 
 from finder import clock
 from finder.extensions import compress
+from finder.policy import SESSION_ABSOLUTE, SESSION_IDLE
 
 # Blueprints of signed-in staff: never cached or compressed; on SQLite they take the write
 # lock at once (finder/__init__.py).
@@ -21,8 +22,6 @@ UNCOMPRESSED = frozenset({"public.self_refer", "public.self_refer_done", "public
 # Public pages that show personal data back (the self-referral form, also when it is shown
 # again with errors, and its confirmation): never kept by a browser or proxy.
 PERSONAL = frozenset({"public.self_refer", "public.self_refer_done"})
-IDLE = dt.timedelta(minutes=30)
-ABSOLUTE = dt.timedelta(hours=12)
 
 
 _CSP = "; ".join(
@@ -61,8 +60,8 @@ def _session_expired(now: dt.datetime) -> bool:
     if started is None or seen is None:
         return True
     return (
-        now - dt.datetime.fromtimestamp(seen, dt.UTC) > IDLE
-        or now - dt.datetime.fromtimestamp(started, dt.UTC) > ABSOLUTE
+        now - dt.datetime.fromtimestamp(seen, dt.UTC) > SESSION_IDLE
+        or now - dt.datetime.fromtimestamp(started, dt.UTC) > SESSION_ABSOLUTE
     )
 
 

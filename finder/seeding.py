@@ -40,11 +40,11 @@ from finder.models import (
     User,
     Venue,
 )
+from finder.policy import SLUG
 
 # The rules for each kind of value, used by the seed models below and by the directory import
 # (finder/commissioning/hsds.py): one definition of each rule.
 
-SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # Every slug column (area, provider, programme, venue) is as long as the programme's.
 Slug = Annotated[str, Field(pattern=SLUG, max_length=max_length(Programme.slug))]
 RunKey = Annotated[str, Field(pattern=SLUG, max_length=max_length(CourseRun.key))]

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_decimal
 
-from finder import presenting
+from finder import policy, presenting
 from finder.i18n import native_name, site_language, supported, text_direction
 from finder.links import with_query
 from finder.staff.navigation import staff_navigation
@@ -43,7 +43,10 @@ def asset_url(name: str) -> str:
 def init_app(app: Flask) -> None:
     app.extensions["finder_assets"] = load_assets(app)
     app.jinja_env.globals.update(
-        presenting.GLOBALS, staff_navigation=staff_navigation, site_language=site_language
+        presenting.GLOBALS,
+        staff_navigation=staff_navigation,
+        site_language=site_language,
+        policy=policy,  # the rules (finder/policy.py), for pages that state one
     )
     app.jinja_env.filters["format_number"] = format_decimal  # 2,000 in English, per locale
 

@@ -1,8 +1,8 @@
 """Per-account sign-in throttling, kept in the database so it holds across workers.
 
-After MAX_FAILURES failed sign-ins to one account within WINDOW, that account refuses every
-attempt, even with the right password, until the oldest failure leaves the window. Other
-accounts are not affected (no global lockout).
+After SIGNIN_MAX_FAILURES failed sign-ins to one account within SIGNIN_WINDOW (finder.policy),
+that account refuses every attempt, even with the right password, until the oldest failure
+leaves the window. Other accounts are not affected (no global lockout).
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from sqlalchemy import delete, func, select
 
 from finder.extensions import db
 from finder.models import LoginAttempt
-
-MAX_FAILURES = 5
-WINDOW = dt.timedelta(minutes=15)
+from finder.policy import SIGNIN_MAX_FAILURES, SIGNIN_WINDOW
 
 
 def account_key(email: str) -> str:
@@ -30,24 +28,24 @@ def wait_seconds(email: str, now: dt.datetime) -> int:
     """Seconds until this account may try again (0: it may try now)."""
     key = account_key(email)
     recent = select(LoginAttempt.at).where(
-        LoginAttempt.account_key == key, LoginAttempt.at > now - WINDOW
+        LoginAttempt.account_key == key, LoginAttempt.at > now - SIGNIN_WINDOW
     )
     count = db.session.scalar(select(func.count()).select_from(recent.subquery())) or 0
-    if count < MAX_FAILURES:
+    if count < SIGNIN_MAX_FAILURES:
         return 0
     oldest = db.session.scalar(select(func.min(LoginAttempt.at)).where(
-        LoginAttempt.account_key == key, LoginAttempt.at > now - WINDOW
+        LoginAttempt.account_key == key, LoginAttempt.at > now - SIGNIN_WINDOW
     ))  # fmt: skip
     if oldest is None:
         return 0
     if oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=dt.UTC)
-    return max(1, int((oldest + WINDOW - now).total_seconds()))
+    return max(1, int((oldest + SIGNIN_WINDOW - now).total_seconds()))
 
 
 def record_failure(email: str, now: dt.datetime) -> None:
     db.session.add(LoginAttempt(account_key=account_key(email), at=now))
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - WINDOW))
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - SIGNIN_WINDOW))
 
 
 def clear(email: str) -> None:

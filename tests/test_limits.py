@@ -68,7 +68,7 @@ SELF_REFERRAL = Form(
     {
         "name": "Sam Sample",
         "date_of_birth": "01/01/1960",
-        "phone": "07700 900111",
+        "phone": "020 7946 0111",
         "practice": "DEMO02",
         "preferred_language": "so",
         "consent": "y",

@@ -11,7 +11,8 @@ from wtforms.validators import DataRequired, Email, Length
 from finder import accounts
 from finder.forms import BaseForm, NHSEmailField, NHSRadioField, NHSSelectField, NHSStringField
 from finder.forms import choices as as_choices
-from finder.models import ROLES, Practice
+from finder.models import Practice
+from finder.policy import ROLES
 
 ROLE_LABELS = {
     "clinician": _l("Clinician: GP, practice nurse or diabetes nurse"),

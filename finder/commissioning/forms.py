@@ -26,7 +26,8 @@ from finder.forms import (
 )
 from finder.limits import PLACES_MAX, WAIT_DAYS_MAX
 from finder.models import Area, Programme, ProgrammeText, Venue
-from finder.seeding import SLUG, is_web_link
+from finder.policy import SLUG
+from finder.seeding import is_web_link
 
 TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 BEYOND_ANY_RANGE = 2**63

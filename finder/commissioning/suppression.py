@@ -1,6 +1,7 @@
 """Small numbers in published aggregates: the threshold, and the one rule that applies it.
 
-Primary suppression (NHS statistics practice): a count from 1 to SMALL - 1 is shown as "<5".
+Primary suppression (NHS statistics practice): a count from 1 to SMALL_NUMBER - 1 is shown as
+SMALL_MARK ("<5"); both are finder.policy's.
 
 Secondary (complementary) suppression: a hidden count must not be recoverable from what is
 shown, above all from a total minus the other counts of its column. While a hidden count can
@@ -10,7 +11,8 @@ still be pinned to one value, the smallest count still shown in its column is hi
 The attacker this guards against knows everything published and how it is published:
 - each column of a breakdown adds up to its total, and the programmes of one format add up to
   that format's row (a programme has one format);
-- "<5" is 1 to SMALL - 1; "*" is at least SMALL (else it would be "<5") and at most the
+- "<5" is 1 to SMALL_NUMBER - 1; "*" is at least SMALL_NUMBER (else it would be "<5") and at
+  most the
   smallest count still shown in its column (it was the next smallest; a programme's column is
   the programmes of its format).
 The values a hidden count can then take form a range (a sum of ranges is a range), and because
@@ -31,9 +33,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-SMALL = 5
-SMALL_MARK = f"<{SMALL}"
-COMPLEMENT_MARK = "*"
+from finder.policy import COMPLEMENT_MARK, SMALL_MARK, SMALL_NUMBER
+
 UNBOUNDED = 2**62
 Key = TypeVar("Key", bound=Hashable)
 
@@ -47,7 +48,7 @@ class Sum(Generic[Key]):
 
 
 def is_small(count: int) -> bool:
-    return 0 < count < SMALL
+    return 0 < count < SMALL_NUMBER
 
 
 def hide(counts: Mapping[Key, int], sums: Sequence[Sum[Key]], total: Key) -> dict[Key, str]:
@@ -82,10 +83,10 @@ def _pinned(
         if key not in hidden:
             lo[key] = hi[key] = n
         elif hidden[key] == SMALL_MARK:
-            lo[key], hi[key] = 1, SMALL - 1
+            lo[key], hi[key] = 1, SMALL_NUMBER - 1
         else:
             others = column_of[key].parts if key in column_of else ()
-            lo[key] = SMALL
+            lo[key] = SMALL_NUMBER
             hi[key] = min(
                 (counts[k] for k in others if k not in hidden and counts[k]), default=UNBOUNDED
             )

@@ -34,20 +34,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 
 from finder import clock
-from finder.commissioning.suppression import SMALL_MARK, Sum, hide, is_small
+from finder.commissioning.suppression import Sum, hide, is_small
 from finder.database import writes
 from finder.extensions import db
 from finder.models import Patient, Practice, Programme, Referral, UptakeSnapshot
+from finder.policy import DM014_MONTHS, SMALL_MARK, UPTAKE_STAGES
+from finder.referrals import statuses
 
-STAGES = ("referred", "booked", "attended", "completed", "did_not_attend", "declined")
-STAGE_LABELS = {
-    "referred": _l("Referred"),
-    "booked": _l("Booked"),
-    "attended": _l("Attended"),
-    "completed": _l("Completed"),
-    "did_not_attend": _l("Did not attend"),
-    "declined": _l("Declined"),
-}
+# A stage is the status of that name: the same words.
+STAGE_LABELS = {stage: statuses.LABELS[stage] for stage in UPTAKE_STAGES}
 # Reference lines from the study (Ross et al., BMJ Open 2019, introduction): national
 # attendance after referral became a QOF indicator, and the share referred.
 NATIONAL = {"attended_rate": 5.3, "referred_share": 75.8}
@@ -176,7 +171,7 @@ def _counted(practice_id: int | None) -> tuple[Row, dict[str, list[Row]]]:
     every = union_all(*parts).subquery()
     rows: dict[str, list[Row]] = {name: [] for name in ("all", *DIMENSIONS)}
     for dimension, key, parent, *counts in db.session.execute(select(every).order_by(every.c.key)):
-        rows[dimension].append(Row(str(key), dict(zip(STAGES, counts, strict=True)), parent))
+        rows[dimension].append(Row(str(key), dict(zip(UPTAKE_STAGES, counts, strict=True)), parent))
     (totals,) = rows.pop("all")
     return totals, rows
 
@@ -223,12 +218,14 @@ def median_days_from_diagnosis(practice_id: int | None) -> float | None:
 
 
 def dm014(practice_id: int | None) -> tuple[int, int]:
-    """(referred within nine months of diagnosis, referrals with a date of diagnosis)."""
+    """(referred within DM014_MONTHS of diagnosis, referrals with a date of diagnosis)."""
     if _dialect() == "postgresql":
-        deadline = Patient.diagnosis_date + func.make_interval(0, 9)
+        deadline = Patient.diagnosis_date + func.make_interval(0, DM014_MONTHS)
         in_time = cast(Referral.created_at, Date) <= deadline
     else:
-        in_time = func.date(Referral.created_at) <= func.date(Patient.diagnosis_date, "+9 months")
+        in_time = func.date(Referral.created_at) <= func.date(
+            Patient.diagnosis_date, f"+{DM014_MONTHS} months"
+        )
     query = select(
         func.count(case((and_(Patient.diagnosis_date.is_not(None), in_time), 1))),
         func.count(Patient.diagnosis_date),
@@ -300,7 +297,7 @@ def published(board: Dashboard) -> Dashboard:
     with every rate and median built on one (the rule and its reasons: suppression.py)."""
     hidden: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     columns = board.breakdowns
-    for stage in STAGES:
+    for stage in UPTAKE_STAGES:
         counts = {TOTAL: board.totals.counts[stage]}
         counts |= {(name, r.key): r.counts[stage] for name, rows in columns.items() for r in rows}
         sums = [

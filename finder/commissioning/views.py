@@ -12,9 +12,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from finder import audit, clock, csvfile, directory
+from finder import audit, clock, csvfile, directory, policy
 from finder.access import staff
-from finder.commissioning import hsds, operations, suppression, uptake
+from finder.commissioning import hsds, operations, uptake
 from finder.commissioning.forms import AreaForm, ProgrammeForm, RunForm, VenueForm
 from finder.extensions import db
 from finder.forms import choices, required
@@ -270,7 +270,6 @@ def uptake_page() -> ResponseReturnValue:
         board=board,
         scope=scope,
         uptake=uptake,
-        suppression=suppression,
     )
 
 
@@ -278,14 +277,14 @@ def uptake_page() -> ResponseReturnValue:
 def uptake_csv() -> ResponseReturnValue:
     practice_id, _scope_name = _scope()
     board = uptake.dashboard(practice_id)
-    header = ["dimension", "group", *uptake.STAGES, "attended_rate_percent"]
+    header = ["dimension", "group", *policy.UPTAKE_STAGES, "attended_rate_percent"]
     groups = [("all", [board.totals]), *board.breakdowns.items()]
     audit.record_read("uptake.export", None)
     return csvfile.response(
         "uptake.csv",
         header,
         (
-            [name, row.key, *(row.shown(s) for s in uptake.STAGES), row.rate("attended")]
+            [name, row.key, *(row.shown(s) for s in policy.UPTAKE_STAGES), row.rate("attended")]
             for name, rows in groups
             for row in rows
         ),

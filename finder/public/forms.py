@@ -22,7 +22,7 @@ from finder.forms import (
 )
 from finder.i18n import native_name
 from finder.models import Patient
-from finder.public.questions import COURSE_LANGUAGES
+from finder.policy import COURSE_LANGUAGES
 
 
 class SelfReferralForm(ContactRequired, OnceForm):

@@ -11,9 +11,7 @@ from markupsafe import Markup
 
 from finder.circumstances import CHOICES, PARAMETERS, Circumstances
 from finder.i18n import native_name
-
-# Languages offered as answers to "Which language would you like the course in?"
-COURSE_LANGUAGES = ("en", "bn", "tr", "so", "ar", "ur", "pl", "ro", "es", "pt")
+from finder.policy import COURSE_LANGUAGES
 
 
 @dataclass(frozen=True)

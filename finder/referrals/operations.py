@@ -24,6 +24,7 @@ from finder.models import (
     Referral,
     ReferralEvent,
 )
+from finder.policy import NO_RESPONSE_INVITATIONS
 from finder.referrals import statuses
 from finder.referrals.worklist import unanswered_invitations
 
@@ -235,12 +236,13 @@ NO_RESPONSE_EXCEPTION = "QOF exception: no response to two invitations"
 
 
 def log_contact(referral: Referral, channel: str, outcome: str) -> None:
-    """Record a contact attempt; the second unanswered one in a row flags the QOF exception."""
+    """Record a contact attempt; the NO_RESPONSE_INVITATIONS-th unanswered one in a row flags
+    the QOF exception."""
     with writes():
         current = _locked(referral)
         _event(current, "contact", channel=channel, outcome=outcome)
         flagged = any(e.kind == "exception" for e in current.events)
-        if unanswered_invitations(current) >= 2 and not flagged:
+        if unanswered_invitations(current) >= NO_RESPONSE_INVITATIONS and not flagged:
             _event(current, "exception", reason=NO_RESPONSE_EXCEPTION)
         record("referral.contact", current.reference, channel=channel, outcome=outcome)
 

@@ -13,12 +13,13 @@ from finder import clock
 from finder.dates import add_months
 from finder.extensions import db
 from finder.models import AuditEvent, CourseRun, Programme, Referral
+from finder.policy import DM014_MONTHS
 from finder.referrals import statuses
 
 
 def dm014_date(diagnosis: dt.date | None) -> dt.date | None:
-    """QOF DM014: referred within 9 months of joining the diabetes register."""
-    return add_months(diagnosis, 9) if diagnosis else None
+    """QOF DM014: the last day to refer someone who joined the diabetes register then."""
+    return add_months(diagnosis, DM014_MONTHS) if diagnosis else None
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """The follow-up worklist: referrals that need someone to act, most urgent first.
 
 Reasons (each clears by itself when its cause does):
-- ``dm014``: an open referral whose QOF DM014 nine-month date is within 30 days;
+- ``dm014``: an open referral whose QOF DM014 date is within DM014_WARNING_DAYS;
 - ``did_not_attend``: the patient missed the course;
 - ``not_booked``: referred, and not booked after FINDER_NOT_BOOKED_DAYS;
 - ``awaiting_reply``: the last contact attempt got no answer, and no reply has come since.
-After two unanswered invitations the record carries the QOF exception "no response to two
-invitations".
+After NO_RESPONSE_INVITATIONS unanswered invitations in a row the record carries the QOF
+exception "no response to two invitations".
 """
 
 from __future__ import annotations
@@ -19,14 +19,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from finder.extensions import db
 from finder.models import Referral, ReferralEvent
+from finder.policy import DM014_WARNING_DAYS, NO_RESPONSE_INVITATIONS, UNANSWERED_OUTCOMES
 from finder.referrals import statuses
 from finder.referrals.queries import dm014_date
 
-UNANSWERED = frozenset({"no_answer", "left_message", "letter_sent"})
-OUTCOMES = ("reached", "no_answer", "left_message", "letter_sent", "wrong_number")
-CHANNELS = ("phone", "text", "email", "letter")
 REASONS = ("dm014", "did_not_attend", "not_booked", "awaiting_reply")
-DM014_WARNING = dt.timedelta(days=30)
+DM014_WARNING = dt.timedelta(days=DM014_WARNING_DAYS)
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class Item:
 
     @property
     def no_response_exception(self) -> bool:
-        return self.unanswered >= 2
+        return self.unanswered >= NO_RESPONSE_INVITATIONS
 
 
 def _contacts(referral: Referral) -> list[ReferralEvent]:
@@ -49,7 +47,7 @@ def unanswered_invitations(referral: Referral) -> int:
     """Unanswered contact attempts since the patient last answered."""
     count = 0
     for event in _contacts(referral):
-        count = count + 1 if event.outcome in UNANSWERED else 0
+        count = count + 1 if event.outcome in UNANSWERED_OUTCOMES else 0
     return count
 
 
@@ -71,7 +69,7 @@ def assess(referral: Referral, now: dt.datetime, not_booked_days: int) -> Item |
         reasons.append("not_booked")
         due.append(overdue_from.date())
     contacts = _contacts(referral)
-    if contacts and contacts[-1].outcome in UNANSWERED:
+    if contacts and contacts[-1].outcome in UNANSWERED_OUTCOMES:
         reasons.append("awaiting_reply")
         due.append(contacts[-1].at.date())
     if not reasons:

@@ -28,7 +28,8 @@ from finder.forms import (
 )
 from finder.i18n import native_name
 from finder.models import Patient
-from finder.public.questions import COURSE_LANGUAGES, QUESTIONS
+from finder.policy import CONTACT_CHANNELS, CONTACT_OUTCOMES, COURSE_LANGUAGES
+from finder.public.questions import QUESTIONS
 from finder.referrals.statuses import LABELS
 
 CONTACT_METHODS = {"phone": _l("Phone"), "email": _l("Email"), "letter": _l("Letter")}
@@ -181,8 +182,13 @@ OUTCOME_LABELS = {
 
 
 class ContactForm(BaseForm):
-    channel = NHSSelectField(_l("How"), choices=choices(CHANNEL_LABELS.items()))
-    outcome = NHSSelectField(_l("What happened"), choices=choices(OUTCOME_LABELS.items()))
+    channel = NHSSelectField(
+        _l("How"), choices=choices((key, CHANNEL_LABELS[key]) for key in CONTACT_CHANNELS)
+    )
+    outcome = NHSSelectField(
+        _l("What happened"),
+        choices=choices((key, OUTCOME_LABELS[key]) for key in CONTACT_OUTCOMES),
+    )
 
 
 class RegistrationForm(ReferralForm):

@@ -46,10 +46,15 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _throttled(form: LoginForm, wait: int) -> ResponseReturnValue:
-    form.email.errors = [
+def _wait_message(wait: int) -> str:
+    """How long a throttled account waits (its oldest failure leaving the window), in minutes."""
+    return str(
         _("Too many attempts. Wait %(minutes)d minutes, then try again.", minutes=-(-wait // 60))
-    ]
+    )
+
+
+def _throttled(form: LoginForm, wait: int) -> ResponseReturnValue:
+    form.email.errors = [_wait_message(wait)]
     return render_template("staff/login.jinja", form=form, has_error=True), 429
 
 
@@ -113,8 +118,8 @@ def _check_code(user: User, form: CodeForm, action: str) -> bool:
     The account is locked while the code is checked: the same code sent twice at once
     works once."""
     at = now()
-    if throttle.wait_seconds(user.email, at):
-        form.code.errors = [_("Too many attempts. Wait 15 minutes, then try again.")]
+    if wait := throttle.wait_seconds(user.email, at):
+        form.code.errors = [_wait_message(wait)]
         return False
     with writes():
         account = locked(User, id=user.id)

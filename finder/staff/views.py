@@ -27,6 +27,7 @@ from finder.access import staff
 from finder.circumstances import parse
 from finder.forms import choices, required
 from finder.models import CourseRun, Referral
+from finder.policy import PRACTICE_ROLES
 from finder.referrals import operations, queries, statuses, worklist
 from finder.staff.forms import (
     CHANNEL_LABELS,
@@ -43,7 +44,6 @@ from finder.staff.forms import (
 from finder.staff.signin import safe_next
 from finder.submissions import new_key, redirect_once
 
-PRACTICE_ROLES = ("clinician", "support")
 CHANGED_MEANWHILE = _l(
     "This referral changed while you were looking at it. Nothing was changed: check it and "
     "try again."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from finder.config import LANGUAGES
+from finder.policy import LANGUAGES
 from tests.public.test_pages import PUBLIC_PAGES
 
 PAGES = [

@@ -14,6 +14,7 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import select
 
+from finder import policy
 from finder.commissioning import uptake
 from finder.extensions import db
 from finder.models import Patient, Practice, Programme, Referral, UptakeSnapshot
@@ -54,7 +55,7 @@ def app_with(fixture, database_url):
                 name=f"Fixture Person {i}",
                 date_of_birth=dt.date(born, 3, 1),
                 nhs_number=None,
-                phone=f"07700 900{i:03d}",
+                phone=f"020 7946 0{i:03d}",
                 email=f"person{i}@example.org",
                 preferred_language=language,
                 contact_method="phone",
@@ -327,7 +328,7 @@ def attack(rows: list[list[str]], stage: str) -> dict[tuple[str, str], set[int]]
     that the programmes of a format add up to the format's row."""
     table: dict[str, dict[str, str]] = defaultdict(dict)
     for row in rows[1:]:
-        table[row[0]][row[1]] = row[2 + uptake.STAGES.index(stage)]
+        table[row[0]][row[1]] = row[2 + policy.UPTAKE_STAGES.index(stage)]
     most = int(rows[1][2])  # no count is more than the referrals (shown here)
     total = table.pop("all")
     programmes = table.pop("programme")
@@ -381,16 +382,16 @@ def test_no_hidden_count_can_be_worked_out_from_the_others(secondary_app):
             for t in soup.select("table[data-dimension]") for tr in t.select("tr[data-key]")
             for td in tr.select("td[data-stage]")}  # fmt: skip
     assert page == {(r[0], r[1], s): r[2 + i] for r in rows[2:]
-                    for i, s in enumerate(uptake.STAGES)}  # fmt: skip
+                    for i, s in enumerate(policy.UPTAKE_STAGES)}  # fmt: skip
     assert {stage: shown for stage, (shown, _rate) in funnel(soup).items()} == dict(
-        zip(uptake.STAGES, rows[1][2:-1], strict=True)
+        zip(policy.UPTAKE_STAGES, rows[1][2:-1], strict=True)
     )
     hidden_anywhere = set()
-    for stage in uptake.STAGES:
+    for stage in policy.UPTAKE_STAGES:
         true = truth(stage)
         possible = attack(rows, stage)
         for name, key, *cells in rows[1:]:
-            shown = cells[uptake.STAGES.index(stage)]
+            shown = cells[policy.UPTAKE_STAGES.index(stage)]
             if shown.isdigit():
                 assert int(shown) == true[name, key], (stage, name, key)
             else:
@@ -409,7 +410,7 @@ def test_no_hidden_count_can_be_worked_out_from_the_others(secondary_app):
 def test_no_rate_is_built_on_a_hidden_count(secondary_app):
     client = sign_in(secondary_app.test_client(), "commissioner")
     for name, key, referred, *counts in uptake_csv(client)[1:]:
-        attended, rate = counts[uptake.STAGES.index("attended") - 1], counts[-1]
+        attended, rate = counts[policy.UPTAKE_STAGES.index("attended") - 1], counts[-1]
         if referred.isdigit() and attended.isdigit():
             assert rate == str(round(100 * int(attended) / int(referred), 1)), (name, key)
         else:
@@ -423,9 +424,9 @@ def test_a_practice_sees_its_own_counts_in_full(secondary_app):
     for account, code in (("clinician", "DEMO01"), ("clinician2", "DEMO02")):
         client = sign_in(secondary_app.test_client(), account)
         rows = uptake_csv(client)
-        for stage in uptake.STAGES:
+        for stage in policy.UPTAKE_STAGES:
             true = truth(stage, code)
-            column = 2 + uptake.STAGES.index(stage)
+            column = 2 + policy.UPTAKE_STAGES.index(stage)
             assert {(r[0], r[1]): int(r[column]) for r in rows[1:] if r[column] != "0"} == true
         soup = check_page(client.get("/en/staff/uptake").get_data(as_text=True))
         assert "These are your practice's own figures, in full" in soup.get_text()

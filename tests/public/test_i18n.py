@@ -12,7 +12,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.messages.pofile import read_po
 
-from finder.config import LANGUAGES
+from finder.policy import LANGUAGES
 from tests.conftest import ROOT
 
 RTL = {"ar", "ur"}

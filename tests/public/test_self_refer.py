@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from finder.extensions import db
 from finder.models import Referral
 from tests.conftest import check_page
+from tests.phone_numbers import INVALID, VALID
 
 
 def count(app):
@@ -31,7 +32,7 @@ def answers(client, path="/en/self-refer/x-pert?diabetes=type2&computer=no", **f
         "name": "Sam Sample",
         "date_of_birth": "01/01/1960",
         "nhs_number": "",
-        "phone": "07700 900111",
+        "phone": "020 7946 0111",
         "email": "",
         "practice": "DEMO02",
         "preferred_language": "so",
@@ -177,3 +178,26 @@ def test_a_self_referral_never_reveals_a_referral_someone_else_made(app, signed_
     staff = signed_in("clinician2")  # practice DEMO02's staff
     record = BeautifulSoup(staff.get(f"/en/staff/referrals/{second}").data, "html5lib")
     assert f"possible duplicate of {first}" in record.get_text(" ")
+
+
+@pytest.mark.parametrize(("typed", "stored"), VALID)
+def test_a_self_referral_stores_the_phone_number_in_one_form(app, client, typed, stored):
+    path, data = answers(client, phone=typed)
+    response = client.post(path, data=data)
+    assert response.status_code == 302
+    done = check_page(client.get(response.location).get_data(as_text=True))
+    reference = done.select_one(".app-reference").get_text(strip=True)
+    with app.app_context():
+        made = db.session.scalar(select(Referral).filter_by(reference=reference))
+        assert made.patient.phone == stored
+
+
+@pytest.mark.parametrize("typed", INVALID)
+def test_a_self_referral_with_an_invalid_phone_number_is_refused(app, client, typed):
+    before = count(app)
+    path, data = answers(client, phone=typed)
+    response = client.post(path, data=data)
+    assert response.status_code == 200
+    summary = check_page(response.get_data(as_text=True)).find(class_="nhsuk-error-summary")
+    assert "Enter a phone number, like 020 7946 0000" in summary.get_text()
+    assert count(app) == before

@@ -106,7 +106,7 @@ def self_refer(base: str, name: str) -> str | None:
                 **fields,
                 "name": name,
                 "date_of_birth": "01/01/1960",
-                "phone": "07700 900123",
+                "phone": "020 7946 0123",
                 "practice": "DEMO01",
                 "preferred_language": "en",
                 "consent": "y",

@@ -131,7 +131,7 @@ def double_click(app: Flask, client: FlaskClient, path: str, data: dict[str, str
 PATIENT = {
     "date_of_birth": "02/03/1961",
     "nhs_number": "",
-    "phone": "07700 900222",
+    "phone": "020 7946 0222",
     "preferred_language": "en",
     "contact_method": "phone",
     "diagnosis_date": "",
@@ -189,7 +189,7 @@ def test_a_double_click_on_self_referral_makes_one(app):
         "name": name,
         "date_of_birth": "01/01/1960",
         "nhs_number": "",
-        "phone": "07700 900111",
+        "phone": "020 7946 0111",
         "email": "",
         "practice": "DEMO02",
         "preferred_language": "so",

@@ -195,7 +195,7 @@ def test_s13_extra_fields_are_ignored(app):
             "csrf_token": csrf_token(client, path),
             "name": "Mass Example",
             "date_of_birth": "01/01/1950",
-            "phone": "07700 900500",
+            "phone": "020 7946 0500",
             "preferred_language": "en",
             "contact_method": "phone",
             "status": "completed",
@@ -346,7 +346,7 @@ def test_s22_no_referral_without_its_audit_row(app, monkeypatch):
         "csrf_token": csrf_token(client, path),
         "name": "Atomic Example",
         "date_of_birth": "01/01/1950",
-        "phone": "07700 900501",
+        "phone": "020 7946 0501",
         "preferred_language": "en",
         "contact_method": "phone",
     }

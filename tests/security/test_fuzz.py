@@ -490,7 +490,7 @@ def referrals_in_every_state(app: Flask) -> None:
                 "Pat Example",
                 dt.date(1960, 5, 1),
                 None,
-                "07700 900123",
+                "020 7946 0123",
                 None,
                 "en",
                 "phone",

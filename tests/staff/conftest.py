@@ -70,7 +70,7 @@ def make_referral(app: Flask) -> Callable[..., str]:
                     "name": "Pat Example",
                     "date_of_birth": dt.date(1960, 5, 1),
                     "nhs_number": nhs_number,
-                    "phone": "07700 900123",
+                    "phone": "020 7946 0123",
                     "email": None,
                     "preferred_language": "en",
                     "contact_method": "phone",

@@ -10,7 +10,8 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from finder.extensions import db
-from finder.models import ROLES, CourseRun, Feedback, Practice, Programme, User
+from finder.models import CourseRun, Feedback, Practice, Programme, User
+from finder.policy import ROLES
 from finder.referrals import operations
 from tests.staff.conftest import csrf_token, sign_in
 
@@ -64,7 +65,7 @@ def matrix_referral(app):
                 name="Matrix Example",
                 date_of_birth=dt.date(1950, 1, 1),
                 nhs_number=None,
-                phone="07700 900000",
+                phone="020 7946 0000",
                 email=None,
                 preferred_language="en",
                 contact_method="phone",

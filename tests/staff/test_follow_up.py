@@ -179,7 +179,7 @@ def test_registration_for_the_online_programme(app, signed_in):
         name="X",
         date_of_birth="01/02/1970",
         email="",
-        phone="07700 900000",
+        phone="020 7946 0000",
         preferred_language="en",
         contact_method="phone",
     )

@@ -17,6 +17,7 @@ from finder import clock, nhs_number
 from finder.extensions import db
 from finder.models import AuditEvent, Referral
 from tests.conftest import check_page, migrated_app
+from tests.phone_numbers import INVALID, VALID
 from tests.staff.conftest import csrf_token, referral, sign_in
 
 
@@ -389,3 +390,23 @@ def test_a_staff_page_can_be_the_first_to_read_the_directory_copy(tmp_path):
     assert client.get("/en/staff/referrals").status_code == 200
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(("typed", "stored"), VALID)
+def test_a_valid_phone_number_is_stored_in_one_form(app, signed_in, typed, stored):
+    response = referral_form(signed_in("clinician"), phone=typed)
+    assert response.status_code == 302
+    reference = response.location.rsplit("/", 1)[1]
+    with app.app_context():
+        made = db.session.scalar(select(Referral).filter_by(reference=reference))
+        assert made.patient.phone == stored
+
+
+@pytest.mark.parametrize("typed", INVALID)
+def test_an_invalid_phone_number_is_refused(app, signed_in, typed):
+    before = count_referrals(app)
+    response = referral_form(signed_in("clinician"), phone=typed)
+    assert response.status_code == 200
+    summary = check_page(response.get_data(as_text=True)).find(class_="nhsuk-error-summary")
+    assert "Enter a phone number, like 020 7946 0000" in summary.get_text()
+    assert count_referrals(app) == before
