@@ -21,7 +21,7 @@ def test_the_check_finds_each_kind_of_personal_data():
 def test_an_error_on_a_page_of_personal_data_logs_none_of_it(app, app_logs, make_referral):
     import pytest
 
-    from finder.staff import views
+    from finder.staff import referrals as views
     from tests.staff.conftest import sign_in
 
     ref = make_referral(nhs_number="4505577104", email="pat@example.org")

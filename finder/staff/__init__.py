@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from finder.i18n import language_prefixed
-from finder.staff import signin, views
+from finder.staff import consultation, follow_up, printouts, referrals, signin
 
 bp = language_prefixed(Blueprint("staff", __name__, url_prefix="/<lang>/staff"))
 
@@ -21,40 +21,49 @@ bp.add_url_rule(
     endpoint="mfa_confirm",
     methods=["GET", "POST"],
 )
-bp.add_url_rule("/", view_func=views.home, endpoint="home")
-bp.add_url_rule("/consult", view_func=views.consult, endpoint="consult")
+bp.add_url_rule("/", view_func=consultation.home, endpoint="home")
+bp.add_url_rule("/consult", view_func=consultation.consult, endpoint="consult")
 bp.add_url_rule(
-    "/referrals/new", view_func=views.new_referral, endpoint="new_referral", methods=["GET", "POST"]
+    "/referrals/new",
+    view_func=referrals.new_referral,
+    endpoint="new_referral",
+    methods=["GET", "POST"],
 )
-bp.add_url_rule("/referrals", view_func=views.referrals, endpoint="referrals")
-bp.add_url_rule("/referrals.csv", view_func=views.referrals_csv, endpoint="referrals_csv")
-bp.add_url_rule("/referrals/<ref>", view_func=views.referral, endpoint="referral")
+bp.add_url_rule("/referrals", view_func=referrals.referrals, endpoint="referrals")
+bp.add_url_rule("/referrals.csv", view_func=referrals.referrals_csv, endpoint="referrals_csv")
+bp.add_url_rule("/referrals/<ref>", view_func=referrals.referral, endpoint="referral")
 bp.add_url_rule(
-    "/referrals/<ref>/status", view_func=views.change_status, endpoint="status", methods=["POST"]
+    "/referrals/<ref>/status",
+    view_func=referrals.change_status,
+    endpoint="status",
+    methods=["POST"],
 )
 bp.add_url_rule(
-    "/referrals/<ref>/notes", view_func=views.add_note, endpoint="note", methods=["POST"]
+    "/referrals/<ref>/notes", view_func=referrals.add_note, endpoint="note", methods=["POST"]
 )
-bp.add_url_rule("/referrals/<ref>/fhir", view_func=views.fhir_resource, endpoint="fhir")
-bp.add_url_rule("/handout", view_func=views.handout, endpoint="handout")
-bp.add_url_rule("/follow-up", view_func=views.follow_up, endpoint="follow_up")
+bp.add_url_rule("/referrals/<ref>/fhir", view_func=referrals.fhir_resource, endpoint="fhir")
+bp.add_url_rule("/handout", view_func=printouts.handout, endpoint="handout")
+bp.add_url_rule("/follow-up", view_func=follow_up.follow_up, endpoint="follow_up")
 bp.add_url_rule(
-    "/referrals/<ref>/contact", view_func=views.log_contact, endpoint="contact", methods=["POST"]
+    "/referrals/<ref>/contact",
+    view_func=follow_up.log_contact,
+    endpoint="contact",
+    methods=["POST"],
 )
-bp.add_url_rule("/letter", view_func=views.letter, endpoint="letter")
+bp.add_url_rule("/letter", view_func=printouts.letter, endpoint="letter")
 bp.add_url_rule(
     "/referrals/<ref>/another-format",
-    view_func=views.another_format,
+    view_func=referrals.another_format,
     endpoint="another_format",
     methods=["GET", "POST"],
 )
 bp.add_url_rule(
     "/register-online",
-    view_func=views.register_online,
+    view_func=referrals.register_online,
     endpoint="register_online",
     methods=["GET", "POST"],
 )
-bp.add_url_rule("/sign-up-steps", view_func=views.sign_up_steps, endpoint="sign_up_steps")
+bp.add_url_rule("/sign-up-steps", view_func=printouts.sign_up_steps, endpoint="sign_up_steps")
 bp.add_url_rule(
-    "/attendance", view_func=views.attendance, endpoint="attendance", methods=["GET", "POST"]
+    "/attendance", view_func=follow_up.attendance, endpoint="attendance", methods=["GET", "POST"]
 )

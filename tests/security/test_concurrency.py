@@ -223,7 +223,7 @@ def test_a_staff_page_holds_no_write_lock_while_it_renders(app, make_referral):
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import OperationalError
 
-    from finder.staff import views
+    from finder.staff import referrals as views
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     sqlite = url.startswith("sqlite")

@@ -13,7 +13,7 @@ def test_a_database_error_while_signed_in_gets_the_nhs_error_page(app, make_refe
     """The query fails after the page has written its audit row (so the signed-in user's
     details are expired): the error page must still not need the database."""
     from finder.extensions import db
-    from finder.staff import views
+    from finder.staff import referrals as views
     from tests.staff.conftest import sign_in
 
     ref = make_referral()

@@ -1,89 +1,50 @@
-"""Staff views: thin, over forms, referral queries and operations."""
+"""The referral record: making, listing, reading and changing a practice's referrals."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import segno
 from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, ngettext
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 
-from finder import audit, clock, csvfile, directory, fhir, guide, links, menu, nhs_number
+from finder import audit, clock, csvfile, directory, fhir, menu, nhs_number
 from finder.access import staff
 from finder.circumstances import parse
 from finder.forms import choices, required
 from finder.models import CourseRun, Referral
 from finder.policy import PRACTICE_ROLES
-from finder.referrals import operations, queries, statuses, worklist
+from finder.referrals import operations, queries, statuses
 from finder.staff.forms import (
     CHANNEL_LABELS,
     CONTACT_METHODS,
     OUTCOME_LABELS,
-    ContactForm,
     NoteForm,
     ReferralForm,
     RegistrationForm,
     StatusForm,
-    consult_form,
     seen_version,
 )
-from finder.staff.signin import safe_next
 from finder.submissions import new_key, redirect_once
 
 CHANGED_MEANWHILE = _l(
     "This referral changed while you were looking at it. Nothing was changed: check it and "
     "try again."
 )
-REASON_LABELS = {
-    "dm014": _l("DM014 date soon"),
-    "did_not_attend": _l("Did not attend"),
-    "not_booked": _l("Not booked yet"),
-    "awaiting_reply": _l("Waiting for an answer"),
-}
 
 
-@staff()
-def home() -> ResponseReturnValue:
-    return render_template("staff/home.jinja")
-
-
-@staff(*PRACTICE_ROLES)
-def consult() -> ResponseReturnValue:
-    areas = directory.area_names()
-    form = consult_form(areas, request.args)
-    person, errors = parse(request.args, areas)
-    for name in errors:
-        getattr(form, name).errors = [_("Select an answer from the list")]
-    rows = directory.all_programmes()
-    found = menu.for_person(person, rows) if request.args and not errors else None
-    return render_template(
-        "staff/consult.jinja",
-        form=form,
-        menu=found,
-        programmes={p.slug: p for p in rows},
-        answers=person.answered(),
-        person=person,
-        guide=guide,
-        has_error=bool(errors),
-        error_list=form.error_list(),
-    )
-
-
-def _practice_referral(ref: str) -> Referral:
+def practice_referral(ref: str) -> Referral:
     """The referral, if it belongs to the signed-in user's practice; 404 (and audited) if not."""
     referral = queries.by_reference(ref)
     if referral is None or referral.practice_id != current_user.practice_id:
@@ -188,7 +149,7 @@ def referrals() -> ResponseReturnValue:
 
 @staff(*PRACTICE_ROLES)
 def referral(ref: str) -> ResponseReturnValue:
-    item = _practice_referral(ref)
+    item = practice_referral(ref)
     audit.record_read("referral.view", item.reference)
     status_form = StatusForm()
     status_form.set_choices(sorted(statuses.TRANSITIONS[item.status]))
@@ -209,7 +170,7 @@ def referral(ref: str) -> ResponseReturnValue:
 
 @staff(*PRACTICE_ROLES)
 def change_status(ref: str) -> ResponseReturnValue:
-    item = _practice_referral(ref)
+    item = practice_referral(ref)
     form = StatusForm()
     form.set_choices(list(statuses.STATUSES))
     if form.validate_on_submit():
@@ -236,7 +197,7 @@ def change_status(ref: str) -> ResponseReturnValue:
 
 @staff(*PRACTICE_ROLES)
 def add_note(ref: str) -> ResponseReturnValue:
-    item = _practice_referral(ref)
+    item = practice_referral(ref)
     form = NoteForm()
     if form.validate_on_submit():
         operations.add_note(item, required(form.text.data))
@@ -248,7 +209,7 @@ def add_note(ref: str) -> ResponseReturnValue:
 
 @staff(*PRACTICE_ROLES)
 def fhir_resource(ref: str) -> ResponseReturnValue:
-    item = _practice_referral(ref)
+    item = practice_referral(ref)
     audit.record_read("referral.fhir", item.reference)
     return current_app.response_class(
         fhir.json_dumps(fhir.service_request(item)), mimetype="application/fhir+json"
@@ -304,72 +265,9 @@ def _csv_row(r: Referral) -> list[csvfile.Cell]:
 
 
 @staff(*PRACTICE_ROLES)
-def handout() -> ResponseReturnValue:
-    """A printable handout in the page's language: the chosen programme and what happens next."""
-    ref = request.args.get("ref")
-    item = _practice_referral(ref) if ref else None
-    programme = item.programme if item else directory.programme(request.args.get("programme"))
-    if programme is None:
-        abort(404)
-    if item:
-        audit.record_read("referral.handout", item.reference, language=g.lang)
-    target = links.absolute("public.programme", slug=programme.slug)
-    # segno writes the SVG itself from the URL's bits: no outside text goes in unescaped.
-    svg = segno.make(target, error="m").svg_inline(scale=3)
-    qr_svg = Markup(svg)  # noqa: S704  # nosec B704
-    return render_template(
-        "public/handout.jinja",
-        referral=item,
-        programme=programme,
-        runs=directory.upcoming_runs(programme, clock.today())[:3],
-        qr_svg=qr_svg,
-        qr_target=target,
-    )
-
-
-@staff(*PRACTICE_ROLES)
-def follow_up() -> ResponseReturnValue:
-    items = worklist.for_practice(
-        current_user.practice_id,
-        clock.now(),
-        current_app.config["FINDER_NOT_BOOKED_DAYS"],
-    )
-    audit.record_read("worklist.view", None, count=len(items))
-    return render_template(
-        "staff/follow_up.jinja",
-        items=items,
-        channel_labels=CHANNEL_LABELS,
-        outcome_labels=OUTCOME_LABELS,
-        dm014_date=queries.dm014_date,
-        reason_labels=REASON_LABELS,
-    )
-
-
-@staff(*PRACTICE_ROLES)
-def log_contact(ref: str) -> ResponseReturnValue:
-    item = _practice_referral(ref)
-    form = ContactForm()
-    if form.validate_on_submit():
-        operations.log_contact(item, form.channel.data, form.outcome.data)
-        flash(_("Contact with %(reference)s recorded.", reference=item.reference))
-    else:
-        flash(_("Choose how you made contact and what happened."), "error")
-    return redirect(safe_next(request.args.get("next")) or url_for(".follow_up"))
-
-
-@staff(*PRACTICE_ROLES)
-def letter() -> ResponseReturnValue:
-    item = _practice_referral(request.args.get("ref", ""))
-    audit.record_read("referral.letter", item.reference, language=g.lang)
-    return render_template(
-        "public/letter.jinja", referral=item, today=clock.today(), programme=item.programme
-    )
-
-
-@staff(*PRACTICE_ROLES)
 def another_format(ref: str) -> ResponseReturnValue:
     """Re-run the match on the stored answers, leaving out the format that did not work."""
-    item = _practice_referral(ref)
+    item = practice_referral(ref)
     rows = [p for p in directory.all_programmes() if p.delivery != item.programme.delivery]
     person, _bad = parse(item.circumstances, directory.area_names())
     options = [o for o in menu.for_person(person, rows).options if o.fit != "not_eligible"]
@@ -446,31 +344,4 @@ def register_online() -> ResponseReturnValue:
         form=form,
         computer=computer,
         has_error=bool(form.errors),
-    )
-
-
-@staff(*PRACTICE_ROLES)
-def sign_up_steps() -> ResponseReturnValue:
-    item = _practice_referral(request.args.get("ref", ""))
-    audit.record_read("referral.sign_up_steps", item.reference, language=g.lang)
-    return render_template("public/sign_up_steps.jinja", referral=item, programme=item.programme)
-
-
-@staff(*PRACTICE_ROLES)
-def attendance() -> ResponseReturnValue:
-    """Record a provider's attendance list for one course run at once."""
-    runs = queries.runs_with_bookings(current_user.practice_id)
-    run = next((r for r in runs if str(r.id) == request.values.get("run")), None)
-    booked = queries.booked_on(current_user.practice_id, run) if run else []
-    if run and request.method == "POST":
-        outcomes = {
-            r: request.form[f"outcome-{r.reference}"]
-            for r in booked
-            if request.form.get(f"outcome-{r.reference}") in operations.ATTENDANCE_PATHS
-        }
-        count = operations.record_attendance(outcomes, run)
-        flash(ngettext("%(num)d attendance recorded.", "%(num)d attendances recorded.", count))
-        return redirect(url_for(".attendance", run=run.id))
-    return render_template(
-        "staff/attendance.jinja", runs=runs, run=run, booked=booked, run_label=run_label
     )

@@ -1,0 +1,58 @@
+"""Printouts given to the patient: the handout, the letter and the sign-up steps."""
+
+from __future__ import annotations
+
+import segno
+from flask import (
+    abort,
+    g,
+    render_template,
+    request,
+)
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+
+from finder import audit, clock, directory, links
+from finder.access import staff
+from finder.policy import PRACTICE_ROLES
+from finder.staff.referrals import practice_referral
+
+
+@staff(*PRACTICE_ROLES)
+def handout() -> ResponseReturnValue:
+    """A printable handout in the page's language: the chosen programme and what happens next."""
+    ref = request.args.get("ref")
+    item = practice_referral(ref) if ref else None
+    programme = item.programme if item else directory.programme(request.args.get("programme"))
+    if programme is None:
+        abort(404)
+    if item:
+        audit.record_read("referral.handout", item.reference, language=g.lang)
+    target = links.absolute("public.programme", slug=programme.slug)
+    # segno writes the SVG itself from the URL's bits: no outside text goes in unescaped.
+    svg = segno.make(target, error="m").svg_inline(scale=3)
+    qr_svg = Markup(svg)  # noqa: S704  # nosec B704
+    return render_template(
+        "public/handout.jinja",
+        referral=item,
+        programme=programme,
+        runs=directory.upcoming_runs(programme, clock.today())[:3],
+        qr_svg=qr_svg,
+        qr_target=target,
+    )
+
+
+@staff(*PRACTICE_ROLES)
+def letter() -> ResponseReturnValue:
+    item = practice_referral(request.args.get("ref", ""))
+    audit.record_read("referral.letter", item.reference, language=g.lang)
+    return render_template(
+        "public/letter.jinja", referral=item, today=clock.today(), programme=item.programme
+    )
+
+
+@staff(*PRACTICE_ROLES)
+def sign_up_steps() -> ResponseReturnValue:
+    item = practice_referral(request.args.get("ref", ""))
+    audit.record_read("referral.sign_up_steps", item.reference, language=g.lang)
+    return render_template("public/sign_up_steps.jinja", referral=item, programme=item.programme)
