@@ -58,6 +58,8 @@ def seed_command(demo: bool | None) -> None:
     if demo:
         made = demo_data.seed_referrals(clock.now())
         click.echo(f"{made} demo referrals" if made else "demo referrals already present")
+        listed = demo_data.seed_register(clock.now())
+        click.echo(f"{listed} demo register entries" if listed else "demo register already present")
 
 
 def _practice(code: str | None) -> Practice | None:

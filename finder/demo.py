@@ -10,7 +10,7 @@ import random
 from sqlalchemy import func, select
 
 from finder.extensions import db
-from finder.models import Patient, Practice, Programme, Referral, ReferralEvent
+from finder.models import Patient, Practice, Programme, Referral, ReferralEvent, RegisterEntry
 from finder.referrals import statuses
 from finder.referrals.operations import mark_stage, new_reference
 
@@ -95,6 +95,67 @@ def seed_referrals(now: dt.datetime, per_practice: int = 24) -> int:
                 mark_stage(referral, status, at)
                 previous = status
                 at = min(now, at + dt.timedelta(days=rnd.randrange(5, 30)))
+            made += 1
+    db.session.commit()
+    return made
+
+
+def seed_register(now: dt.datetime, newcomers: int = 12) -> int:
+    """A fictional diabetes register for each demo practice, unless there is one: everyone the
+    demo referrals name (so they count as referred), and people never referred, diagnosed over
+    the last 14 months (some near their DM014 deadline, some past it). Returns how many."""
+    if db.session.scalar(select(func.count()).select_from(RegisterEntry)):
+        return 0
+    rnd = random.Random(2027)  # noqa: S311 - repeatable demo data, not security
+    today = now.date()
+    made = 0
+    for practice in db.session.scalars(select(Practice).order_by(Practice.code)):
+        people = db.session.scalars(
+            select(Patient).where(
+                Patient.practice_id == practice.id, Patient.nhs_number.is_not(None)
+            )
+        ).all()
+        listed = set()
+        for patient in people:
+            if patient.nhs_number is None or patient.nhs_number in listed:
+                continue
+            listed.add(patient.nhs_number)
+            db.session.add(
+                RegisterEntry(
+                    practice_id=practice.id,
+                    nhs_number=patient.nhs_number,
+                    name=patient.name,
+                    date_of_birth=patient.date_of_birth,
+                    diagnosis_date=patient.diagnosis_date or today - dt.timedelta(days=200),
+                    preferred_language=patient.preferred_language,
+                    interpreter_needed=patient.interpreter_needed,
+                    mobile=None,
+                    email=None,
+                    postal_address=None,
+                    imported_at=now,
+                )
+            )
+            made += 1
+        for _ in range(newcomers):
+            number = _nhs_number(rnd)
+            if number in listed:
+                continue
+            listed.add(number)
+            db.session.add(
+                RegisterEntry(
+                    practice_id=practice.id,
+                    nhs_number=number,
+                    name=f"{rnd.choice(FIRST)} {rnd.choice(LAST)}",
+                    date_of_birth=dt.date(rnd.randrange(1940, 1995), rnd.randrange(1, 13), 15),
+                    diagnosis_date=today - dt.timedelta(days=rnd.randrange(5, 420)),
+                    preferred_language=rnd.choice(LANGUAGES),
+                    interpreter_needed=rnd.random() < 0.2,
+                    mobile=f"+4477009001{rnd.randrange(100):02d}",
+                    email=None,
+                    postal_address=f"{rnd.randrange(1, 99)} Example Street, London",
+                    imported_at=now,
+                )
+            )
             made += 1
     db.session.commit()
     return made

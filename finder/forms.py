@@ -67,26 +67,32 @@ def _drama_mobile(number: phonenumbers.PhoneNumber) -> bool:
     return number.country_code == 44 and len(national) == 10 and national.startswith("7700900")
 
 
-def valid_phone(_form: Any, field: Any) -> None:
+def phone_e164(text: str) -> str | None:
     """A number that is in use in the plan of its country (UK unless it starts +CC or 00CC),
-    stored in E.164 (+442079460000): one form for every way of writing it, so equal numbers
-    compare equal, and another system (an export, a text-message service) need not guess the
-    country. The check is libphonenumber's, plus Ofcom's mobile range kept for drama and
-    examples (07700 900000 to 900999), which libphonenumber calls unallocated: our own error
-    message gives 07700 900 982 as an example, so it must pass."""
+    in E.164 (+442079460000), or None if it is not one: one form for every way of writing
+    it, so equal numbers compare equal, and another system (an export, a text-message service)
+    need not guess the country. The check is libphonenumber's, plus Ofcom's mobile range kept
+    for drama and examples (07700 900000 to 900999), which libphonenumber calls unallocated:
+    our own error message gives 07700 900 982 as an example, so it must pass."""
+    if not PHONE_CHARACTERS.match(text):
+        return None
+    try:
+        number = phonenumbers.parse(text, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not (phonenumbers.is_valid_number(number) or _drama_mobile(number)):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def valid_phone(_form: Any, field: Any) -> None:
+    """A phone number field's check: stored in E.164 (`phone_e164`)."""
     if not field.data:
         return
-    try:
-        number = phonenumbers.parse(field.data, PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        number = None
-    if (
-        number is None
-        or not PHONE_CHARACTERS.match(field.data)
-        or not (phonenumbers.is_valid_number(number) or _drama_mobile(number))
-    ):
+    e164 = phone_e164(field.data)
+    if e164 is None:
         raise ValidationError(_l("Enter a phone number, like 020 7946 0000 or 07700 900 982"))
-    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    field.data = e164
 
 
 class Fits:

@@ -206,6 +206,7 @@ class Patient(db.Model):  # type: ignore[name-defined,misc]
     """A person referred by (or to) one practice. Personal data: only that practice's staff."""
 
     __tablename__ = "patient"
+    __table_args__ = (Index("ix_patient_practice_nhs", "practice_id", "nhs_number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -220,6 +221,33 @@ class Patient(db.Model):  # type: ignore[name-defined,misc]
     diagnosis_date: Mapped[dt.date | None] = mapped_column(Date)
 
     practice: Mapped[Practice] = relationship()
+
+
+class RegisterEntry(db.Model):  # type: ignore[name-defined,misc]
+    """A person on a practice's diabetes register, as its clinical system's search gave them
+    (imported by the practice: finder/register/). Personal data: only that practice's staff.
+    The date of diagnosis is the date of entry on the register, from which QOF DM014 counts."""
+
+    __tablename__ = "register_entry"
+    __table_args__ = (
+        UniqueConstraint("practice_id", "nhs_number", name="uq_register_entry_practice_nhs"),
+        Index("ix_register_entry_practice_diagnosis", "practice_id", "diagnosis_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"))
+    nhs_number: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    diagnosis_date: Mapped[dt.date] = mapped_column(Date)
+    preferred_language: Mapped[str] = mapped_column(String(10))
+    interpreter_needed: Mapped[bool]
+    mobile: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    postal_address: Mapped[str | None] = mapped_column(String(500))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # A QOF exception (policy.REGISTER_EXCEPTIONS) takes the person out of DM014's count.
+    exception: Mapped[str | None] = mapped_column(String(20))
+    exception_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Referral(db.Model):  # type: ignore[name-defined,misc]

@@ -24,11 +24,23 @@ PRACTICE_ROLES = ("clinician", "support")
 # QOF DM014: a newly diagnosed person is referred to structured education within 9 months of
 # joining the diabetes register.
 DM014_MONTHS = 9
-# The worklist raises a DM014 deadline this many days before it passes.
-DM014_WARNING_DAYS = 30
 # QOF's exception "no response to two invitations": after this many unanswered contact
 # attempts in a row, the patient may be excepted from DM014.
 NO_RESPONSE_INVITATIONS = 2
+# DM014 counts the people who joined the register in the QOF year before this one (1 April to
+# 31 March: reference/codes.md), so every one of them has had their whole nine months.
+QOF_YEAR_START_MONTH = 4
+# QOF exceptions a practice may record for a person on the register (reference/codes.md), each
+# with the cluster it is coded in. An excepted person leaves DM014's count and the "not yet
+# referred" list.
+REGISTER_EXCEPTIONS = {
+    "declined": "DSEPDEC_COD",  # the person chose not to have structured education
+    "unsuitable": "DSEPPU_COD",
+    "unavailable": "DSEPSU_COD",  # no service available
+    "no_response": "DSEPDEC_COD",  # no answer to two invitations (recorded as a decline)
+}
+# The "not yet referred" list shows at most this many people (the most urgent first).
+REGISTER_LIST_LIMIT = 200
 
 # Contact attempts: how staff tried to reach a patient, and what happened.
 CONTACT_CHANNELS = ("phone", "text", "email", "letter")

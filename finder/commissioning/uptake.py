@@ -19,7 +19,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Date,
     String,
-    and_,
     case,
     cast,
     extract,
@@ -38,8 +37,9 @@ from finder.commissioning.suppression import Sum, hide, is_small
 from finder.database import writes
 from finder.extensions import db
 from finder.models import Patient, Practice, Programme, Referral, UptakeSnapshot
-from finder.policy import DM014_MONTHS, SMALL_MARK, UPTAKE_STAGES
+from finder.policy import SMALL_MARK, UPTAKE_STAGES
 from finder.referrals import statuses
+from finder.register import queries as register_queries
 
 # A stage is the status of that name: the same words.
 STAGE_LABELS = {stage: statuses.LABELS[stage] for stage in UPTAKE_STAGES}
@@ -217,21 +217,10 @@ def median_days_from_diagnosis(practice_id: int | None) -> float | None:
     return _median(value, Patient.diagnosis_date.is_not(None), practice_id, (Patient,))
 
 
-def dm014(practice_id: int | None) -> tuple[int, int]:
-    """(referred within DM014_MONTHS of diagnosis, referrals with a date of diagnosis)."""
-    if _dialect() == "postgresql":
-        deadline = Patient.diagnosis_date + func.make_interval(0, DM014_MONTHS)
-        in_time = cast(Referral.created_at, Date) <= deadline
-    else:
-        in_time = func.date(Referral.created_at) <= func.date(
-            Patient.diagnosis_date, f"+{DM014_MONTHS} months"
-        )
-    query = select(
-        func.count(case((and_(Patient.diagnosis_date.is_not(None), in_time), 1))),
-        func.count(Patient.diagnosis_date),
-    ).select_from(Referral)
-    within, known = db.session.execute(_scoped(query, practice_id, (Patient,))).one()
-    return int(within), int(known)
+def diagnosed_referrals(practice_id: int | None) -> int:
+    """Referrals whose patient has a date of diagnosis (what the median from diagnosis counts)."""
+    query = select(func.count(Patient.diagnosis_date)).select_from(Referral)
+    return int(db.session.scalar(_scoped(query, practice_id, (Patient,))) or 0)
 
 
 @dataclass(frozen=True)
@@ -240,8 +229,14 @@ class Dashboard:
     breakdowns: dict[str, list[Row]]
     median_days_to_attend: float | None
     median_days_from_diagnosis: float | None
+    diagnosed_referrals: int
+    # QOF DM014 over the practice register (finder/register/queries.py): newly diagnosed in
+    # the period, and how many of them were referred within nine months. A practice without a
+    # register has no figure ("needs the register"); across practices, only those with one.
     dm014_within: int
-    dm014_known: int
+    dm014_newly_diagnosed: int
+    dm014_period: tuple[str, str]
+    practices_without_register: int
     made_at: dt.datetime
     # Small counts are hidden: the view across practices (see published).
     suppressed: bool = False
@@ -251,8 +246,13 @@ class Dashboard:
         return SMALL_MARK if self.suppressed and is_small(count) else count
 
     @property
+    def dm014_dates(self) -> tuple[dt.date, dt.date]:
+        start, end = self.dm014_period
+        return dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+
+    @property
     def dm014_rate(self) -> float | None:
-        within, known = self.figure(self.dm014_within), self.figure(self.dm014_known)
+        within, known = self.figure(self.dm014_within), self.figure(self.dm014_newly_diagnosed)
         if isinstance(within, str) or isinstance(known, str):
             return None
         return percent(within, known)
@@ -282,13 +282,14 @@ class Dashboard:
                     name: [Row(**row) for row in rows]
                     for name, rows in figures["breakdowns"].items()
                 },
+                "dm014_period": tuple(figures["dm014_period"]),
                 "made_at": made_at,
             }
         )
 
 
 # Figures stored in another shape (by an older release) are worked out again, not read.
-FIGURES_VERSION = 2
+FIGURES_VERSION = 3
 TOTAL = ("all", "all")
 
 
@@ -323,7 +324,7 @@ def published(board: Dashboard) -> Dashboard:
         },
         median_days_to_attend=None if "attended" in totals.hidden else board.median_days_to_attend,
         median_days_from_diagnosis=None
-        if is_small(board.dm014_known)
+        if is_small(board.diagnosed_referrals)
         else board.median_days_from_diagnosis,
     )
 
@@ -418,14 +419,17 @@ def refresh_in_background(practice_id: int | None) -> threading.Thread:
 
 
 def _compute(practice_id: int | None) -> Dashboard:
-    within, known = dm014(practice_id)
+    register = register_queries.dm014(practice_id, clock.today())
     totals, breakdowns = _counted(practice_id)
     return Dashboard(
         totals=totals,
         breakdowns=breakdowns,
         median_days_to_attend=median_days_to_attend(practice_id),
         median_days_from_diagnosis=median_days_from_diagnosis(practice_id),
-        dm014_within=within,
-        dm014_known=known,
+        diagnosed_referrals=diagnosed_referrals(practice_id),
+        dm014_within=register.referred_in_time,
+        dm014_newly_diagnosed=register.newly_diagnosed,
+        dm014_period=(register.start.isoformat(), register.end.isoformat()),
+        practices_without_register=register_queries.practices_without_register(practice_id),
         made_at=clock.now(),
     )

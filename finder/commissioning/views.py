@@ -8,7 +8,6 @@ import json
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -19,8 +18,8 @@ from finder.commissioning.forms import AreaForm, ProgrammeForm, RunForm, VenueFo
 from finder.extensions import db
 from finder.forms import choices, required
 from finder.i18n import native_name
-from finder.limits import PROBLEMS_LISTED
 from finder.models import Area, CourseRun, Feedback, Venue
+from finder.staff.forms import listed_problems
 from finder.submissions import new_key, redirect_once
 
 
@@ -239,10 +238,7 @@ def import_json() -> ResponseReturnValue:
             problems = [_("The file is not JSON: it is not UTF-8 text.")]
         except hsds.ImportErrors as exc:
             problems = exc.problems
-    listed = problems[:PROBLEMS_LISTED]
-    if len(problems) > len(listed):
-        more = len(problems) - len(listed)
-        listed.append(ngettext("And %(num)d more problem.", "And %(num)d more problems.", more))
+    listed = listed_problems(problems)
     return render_template(
         "commissioning/import.jinja",
         problems=listed,

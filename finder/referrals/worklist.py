@@ -1,12 +1,15 @@
 """The follow-up worklist: referrals that need someone to act, most urgent first.
 
 Reasons (each clears by itself when its cause does):
-- ``dm014``: an open referral whose QOF DM014 date is within DM014_WARNING_DAYS;
 - ``did_not_attend``: the patient missed the course;
 - ``not_booked``: referred, and not booked after FINDER_NOT_BOOKED_DAYS;
 - ``awaiting_reply``: the last contact attempt got no answer, and no reply has come since.
 After NO_RESPONSE_INVITATIONS unanswered invitations in a row the record carries the QOF
 exception "no response to two invitations".
+
+QOF DM014 is not a reason here: it asks that people are *referred*, and everyone on this list
+is. The people it is about, on the register with no referral, are on the register's "not yet
+referred" list (finder/register/).
 """
 
 from __future__ import annotations
@@ -19,12 +22,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from finder.extensions import db
 from finder.models import Referral, ReferralEvent
-from finder.policy import DM014_WARNING_DAYS, NO_RESPONSE_INVITATIONS, UNANSWERED_OUTCOMES
+from finder.policy import NO_RESPONSE_INVITATIONS, UNANSWERED_OUTCOMES
 from finder.referrals import statuses
-from finder.referrals.queries import dm014_date
 
-REASONS = ("dm014", "did_not_attend", "not_booked", "awaiting_reply")
-DM014_WARNING = dt.timedelta(days=DM014_WARNING_DAYS)
+REASONS = ("did_not_attend", "not_booked", "awaiting_reply")
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,8 @@ def unanswered_invitations(referral: Referral) -> int:
 def assess(referral: Referral, now: dt.datetime, not_booked_days: int) -> Item | None:
     if referral.status not in statuses.OPEN:
         return None
-    today = now.date()
     reasons: list[str] = []
     due: list[dt.date] = []
-    deadline = dm014_date(referral.patient.diagnosis_date)
-    if deadline and today <= deadline <= today + DM014_WARNING and referral.status != "booked":
-        reasons.append("dm014")
-        due.append(deadline - DM014_WARNING)
     if referral.status == "did_not_attend":
         reasons.append("did_not_attend")
         due.append(referral.status_changed_at.date())
@@ -88,5 +84,5 @@ def for_practice(practice_id: int, now: dt.datetime, not_booked_days: int) -> li
         )
     ).all()
     items = [i for r in referrals if (i := assess(r, now, not_booked_days))]
-    # DM014 deadlines first, then missed courses, then the longest waiting.
+    # Missed courses first, then the longest waiting.
     return sorted(items, key=lambda i: (REASONS.index(i.reasons[0]), i.due, i.referral.id))

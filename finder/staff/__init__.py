@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from finder.i18n import language_prefixed
-from finder.staff import consultation, follow_up, printouts, referrals, signin
+from finder.staff import consultation, follow_up, printouts, referrals, register, signin
 
 bp = language_prefixed(Blueprint("staff", __name__, url_prefix="/<lang>/staff"))
 
@@ -66,4 +66,20 @@ bp.add_url_rule(
 bp.add_url_rule("/sign-up-steps", view_func=printouts.sign_up_steps, endpoint="sign_up_steps")
 bp.add_url_rule(
     "/attendance", view_func=follow_up.attendance, endpoint="attendance", methods=["GET", "POST"]
+)
+bp.add_url_rule("/register", view_func=register.register, endpoint="register")
+bp.add_url_rule(
+    "/register/import",
+    view_func=register.register_import,
+    endpoint="register_import",
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/register/sample.csv", view_func=register.register_sample, endpoint="register_sample"
+)
+bp.add_url_rule(
+    "/register/<int:entry_id>/exception",
+    view_func=register.register_exception,
+    endpoint="register_exception",
+    methods=["POST"],
 )

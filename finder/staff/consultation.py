@@ -41,5 +41,7 @@ def consult() -> ResponseReturnValue:
         person=person,
         guide=guide,
         has_error=bool(errors),
+        # A person from the register's "not yet referred" list: their details fill the referral.
+        register=request.args.get("register", type=int),
         error_list=form.error_list(),
     )

@@ -29,7 +29,6 @@ from finder.staff.referrals import practice_referral, run_label
 from finder.staff.signin import safe_next
 
 REASON_LABELS = {
-    "dm014": _l("DM014 date soon"),
     "did_not_attend": _l("Did not attend"),
     "not_booked": _l("Not booked yet"),
     "awaiting_reply": _l("Waiting for an answer"),
@@ -49,7 +48,6 @@ def follow_up() -> ResponseReturnValue:
         items=items,
         channel_labels=CHANNEL_LABELS,
         outcome_labels=OUTCOME_LABELS,
-        dm014_date=queries.dm014_date,
         reason_labels=REASON_LABELS,
     )
 

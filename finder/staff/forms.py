@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -27,6 +28,7 @@ from finder.forms import (
     valid_phone,
 )
 from finder.i18n import native_name
+from finder.limits import PROBLEMS_LISTED
 from finder.models import Patient
 from finder.policy import CONTACT_CHANNELS, CONTACT_OUTCOMES, COURSE_LANGUAGES
 from finder.public.questions import QUESTIONS
@@ -206,3 +208,13 @@ class RegistrationForm(ReferralForm):
     )
     has_device = NHSBooleanField(_l("They have a phone, tablet or computer they can use"))
     needed_help = NHSBooleanField(_l("They needed help to register"))
+
+
+def listed_problems(problems: list[str]) -> list[str]:
+    """What an import page lists of a refused file's problems: the first PROBLEMS_LISTED, then
+    how many more there are."""
+    listed = problems[:PROBLEMS_LISTED]
+    if len(problems) > len(listed):
+        more = len(problems) - len(listed)
+        listed.append(ngettext("And %(num)d more problem.", "And %(num)d more problems.", more))
+    return listed

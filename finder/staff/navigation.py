@@ -19,6 +19,7 @@ def staff_navigation() -> list[dict[str, Any]]:
             ("staff.consult", _("Consultation")),
             ("staff.referrals", _("Referrals")),
             ("staff.follow_up", _("Follow-up")),
+            ("staff.register", _("Not yet referred")),
             ("staff.register_online", _("Register online")),
             ("staff.attendance", _("Attendance")),
         ]

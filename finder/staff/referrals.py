@@ -26,6 +26,7 @@ from finder.forms import choices, required
 from finder.models import CourseRun, Referral
 from finder.policy import PRACTICE_ROLES
 from finder.referrals import operations, queries, statuses
+from finder.register import queries as register_queries
 from finder.staff.forms import (
     CHANNEL_LABELS,
     CONTACT_METHODS,
@@ -66,6 +67,8 @@ def new_referral() -> ResponseReturnValue:
     )
     if request.method == "GET" and person.language:
         form.preferred_language.data = person.language
+    if request.method == "GET":
+        _fill_from_register(form, request.args.get("register", type=int))
     if form.validate_on_submit():
         run = next((r for r in runs if str(r.id) == form.course_run.data), None)
         details = operations.PatientDetails.from_form(form)
@@ -94,6 +97,22 @@ def new_referral() -> ResponseReturnValue:
         answers=person.answered(),
         has_error=bool(form.errors),
     )
+
+
+def _fill_from_register(form: ReferralForm, entry_id: int | None) -> None:
+    """Fill the form with what the practice's register holds for this person (the "not yet
+    referred" list links here through the consultation)."""
+    entry = register_queries.entry(current_user.practice_id, entry_id) if entry_id else None
+    if entry is None:
+        return
+    form.name.data = entry.name
+    form.date_of_birth.data = entry.date_of_birth
+    form.nhs_number.data = nhs_number.display(entry.nhs_number)
+    form.phone.data = entry.mobile
+    form.email.data = entry.email
+    form.preferred_language.data = entry.preferred_language
+    form.interpreter_needed.data = entry.interpreter_needed
+    form.diagnosis_date.data = entry.diagnosis_date
 
 
 def run_label(run: CourseRun) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
 import pytest
+import time_machine
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from finder import clock
+from finder.policy import NOT_BOOKED_DAYS
 from tests.conftest import ROOT
 
 SHOTS = ROOT / "test-results" / "screenshots"
@@ -110,19 +113,17 @@ def test_receptionist_registers_a_patient_for_the_online_programme(open_page):
 
 
 def test_working_one_item_off_the_follow_up_list(open_page, make_referral):
-    import datetime as dt
-
-    ref = make_referral(
-        by="support", name="Follow Example", diagnosis_date=clock.today() - dt.timedelta(days=255)
-    )
+    # Referred long enough ago to be "not booked yet".
+    with time_machine.travel(clock.now() - dt.timedelta(days=NOT_BOOKED_DAYS + 1)):
+        ref = make_referral(by="support", name="Follow Example")
     page = open_page("/en/staff/follow-up")
     sign_in(page, "support@demo.invalid")
     item = page.locator(f"[data-reference='{ref}']")
-    expect(item).to_have_attribute("data-reasons", "dm014")
+    expect(item).to_have_attribute("data-reasons", "not_booked")
     item.get_by_label("How").select_option("phone")
     item.get_by_role("button", name="No answer").click()
     item = page.locator(f"[data-reference='{ref}']")
-    expect(item).to_have_attribute("data-reasons", "dm014 awaiting_reply")
+    expect(item).to_have_attribute("data-reasons", "not_booked awaiting_reply")
     item.get_by_role("button", name="Spoke to them").click()
     page.locator(f"[data-reference='{ref}']").get_by_role("link", name="Follow Example").click()
     page.get_by_label("New status").select_option("booked")

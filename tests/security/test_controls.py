@@ -131,6 +131,7 @@ def test_s8_every_post_route_needs_a_csrf_token(app, make_referral):
         "run_id": 1,
         "feedback_id": 1,
         "user_id": 1,
+        "entry_id": 1,
     }
     posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
     assert len(posts) >= 10

@@ -10,7 +10,7 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from finder.extensions import db
-from finder.models import CourseRun, Feedback, Practice, Programme, User
+from finder.models import CourseRun, Feedback, Practice, Programme, RegisterEntry, User
 from finder.policy import ROLES
 from finder.referrals import operations
 from tests.staff.conftest import csrf_token, sign_in
@@ -54,7 +54,7 @@ def test_staff_routes_are_the_only_non_public_ones(app):
 @pytest.fixture(scope="module")
 def matrix_referral(app):
     """A referral of practice 1, a comment and an account, so that routes with <ref>,
-    <feedback_id> or <user_id> work."""
+    <feedback_id>, <user_id> or <entry_id> work."""
     with app.test_request_context():
         user = db.session.scalar(select(User).filter_by(email="clinician@demo.invalid"))
         login_user(user)
@@ -103,8 +103,20 @@ def matrix_referral(app):
             password_hash="not-a-hash",
         )
         db.session.add(account)
+        # A person on practice 1's register: the matrix records an exception for them.
+        entry = RegisterEntry(
+            practice_id=user.practice_id,
+            nhs_number="9434765919",
+            name="Matrix Register",
+            date_of_birth=dt.date(1950, 1, 1),
+            diagnosis_date=dt.date(2026, 1, 1),
+            preferred_language="en",
+            interpreter_needed=False,
+            imported_at=dt.datetime.now(dt.UTC),
+        )
+        db.session.add(entry)
         db.session.commit()
-        return made.reference, feedback.id, run.id, account.id
+        return made.reference, feedback.id, run.id, account.id, entry.id
 
 
 WHO = ["anonymous", "clinician", "support", "commissioner", "admin"]
@@ -124,8 +136,9 @@ def test_role_route_matrix(app, matrix_referral, who):
     for rule, view in routes(app):
         if rule.endpoint == "staff.logout":
             continue  # signing out would end the session the matrix uses; tested on its own
-        ref, feedback_id, run_id, user_id = matrix_referral
+        ref, feedback_id, run_id, user_id, entry_id = matrix_referral
         values = {
+            "entry_id": entry_id,
             **SAMPLE_VALUES,
             "ref": ref,
             "feedback_id": feedback_id,
