@@ -4,13 +4,12 @@ without what a receipt holds: 400 naming the field; a receipt for no message of 
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from finder.access import public
+from finder.access import bearer
 from finder.extensions import csrf
 from finder.outbox.sending import receipt
 
@@ -28,19 +27,9 @@ def _problem(status: int, field: str | None, message: str) -> ResponseReturnValu
     return jsonify(body), status
 
 
-def _authorised() -> bool:
-    token = current_app.config["NOTIFY_CALLBACK_TOKEN"]
-    given = request.headers.get("Authorization", "")
-    if not token or not given.startswith("Bearer "):
-        return False
-    return hmac.compare_digest(given.removeprefix("Bearer ").encode(), token.encode())
-
-
 @bp.post("/notify/callback")
-@public  # Notify's servers: the bearer token is the check
+@bearer("NOTIFY_CALLBACK_TOKEN")
 def callback() -> ResponseReturnValue:
-    if not _authorised():
-        return _problem(401, None, "a valid bearer token is required")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _problem(400, "body", "the body must be a JSON object")

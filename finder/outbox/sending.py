@@ -21,8 +21,8 @@ import phonenumbers
 import requests
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from notifications_python_client import NotificationsAPIClient
 from notifications_python_client.errors import HTTPError
+from notifications_python_client.notifications import NotificationsAPIClient
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -124,7 +124,9 @@ def send(
     _check(channel, to, template, language, recipient)
     words = render(template, channel, language, personalisation)
     with writes():
-        existing = db.session.scalar(select(OutboundMessage).filter_by(key=key))
+        existing: OutboundMessage | None = db.session.scalar(
+            select(OutboundMessage).filter_by(key=key)
+        )
         if existing is not None:
             return existing
         now = clock.now()
@@ -150,7 +152,10 @@ def send(
             with db.session.begin_nested():  # another request may record the same key at once
                 db.session.add(message)
         except IntegrityError:
-            return db.session.scalars(select(OutboundMessage).filter_by(key=key)).one()
+            found: OutboundMessage = db.session.scalars(
+                select(OutboundMessage).filter_by(key=key)
+            ).one()
+            return found
         record(
             "message.create",
             referral.reference if referral is not None else None,
@@ -166,7 +171,9 @@ def send(
 def _client() -> NotificationsAPIClient:
     config = current_app.config
     return NotificationsAPIClient(
-        config["NOTIFY_API_KEY"], base_url=config["NOTIFY_BASE_URL"], timeout=config["NOTIFY_TIMEOUT"]
+        config["NOTIFY_API_KEY"],
+        base_url=config["NOTIFY_BASE_URL"],
+        timeout=config["NOTIFY_TIMEOUT"],
     )
 
 
@@ -196,7 +203,9 @@ def _post(client: NotificationsAPIClient, message: OutboundMessage) -> dict[str,
     )
 
 
-def _already_sent(client: NotificationsAPIClient, message: OutboundMessage) -> dict[str, Any] | None:
+def _already_sent(
+    client: NotificationsAPIClient, message: OutboundMessage
+) -> dict[str, Any] | None:
     """The notification an earlier attempt made under our key, if it reached Notify."""
     found = client.get_all_notifications(reference=message.key)["notifications"]
     return found[0] if found else None
@@ -256,7 +265,9 @@ def deliver(message_id: int) -> None:
         answer = (_already_sent(client, message) if claim > 1 else None) or _post(client, message)
     except HTTPError as error:
         if error.status_code != 429 and error.status_code < 500:
-            _finish(message_id, claim, status=FAILED, error=f"refused by Notify ({error.status_code})")
+            _finish(
+                message_id, claim, status=FAILED, error=f"refused by Notify ({error.status_code})"
+            )
             return
         problem = f"Notify answered {error.status_code}"
     except requests.RequestException as error:
@@ -304,7 +315,9 @@ def sweep() -> None:
 def receipt(notify_id: str, reference: str | None, notify_status: str) -> OutboundMessage | None:
     """Apply a delivery receipt from Notify; None when no message has that id or key."""
     with writes():
-        message = db.session.scalar(select(OutboundMessage).filter_by(notify_id=notify_id))
+        message: OutboundMessage | None = db.session.scalar(
+            select(OutboundMessage).filter_by(notify_id=notify_id)
+        )
         if message is None and reference:
             message = db.session.scalar(select(OutboundMessage).filter_by(key=reference))
         if message is None:

@@ -44,8 +44,8 @@ TEMPLATES: dict[str, Template] = {
             "your reference number."
         ),
         sms=_l(
-            "We have your details for a diabetes course. Reference: %(reference)s. "
-            "We will contact you in 2 weeks. If not, call your GP practice."
+            "We have your details for a diabetes course (ref %(reference)s). Your GP or the "
+            "course team will contact you within 2 weeks."
         ),
         letter=_l(
             "We have your details for a diabetes course.\n\n"

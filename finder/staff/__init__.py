@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from finder.i18n import language_prefixed
-from finder.staff import signin, views
+from finder.staff import outbox, signin, views
 
 bp = language_prefixed(Blueprint("staff", __name__, url_prefix="/<lang>/staff"))
 
@@ -22,6 +22,7 @@ bp.add_url_rule(
     methods=["GET", "POST"],
 )
 bp.add_url_rule("/", view_func=views.home, endpoint="home")
+bp.add_url_rule("/outbox", view_func=outbox.outbox, endpoint="outbox")
 bp.add_url_rule("/consult", view_func=views.consult, endpoint="consult")
 bp.add_url_rule(
     "/referrals/new", view_func=views.new_referral, endpoint="new_referral", methods=["GET", "POST"]

@@ -29,6 +29,7 @@ from finder.forms import choices, required
 from finder.models import CourseRun, Referral
 from finder.policy import PRACTICE_ROLES
 from finder.referrals import operations, queries, statuses, worklist
+from finder.staff import outbox
 from finder.staff.forms import (
     CHANNEL_LABELS,
     CONTACT_METHODS,
@@ -204,6 +205,7 @@ def referral(ref: str) -> ResponseReturnValue:
         channel_labels=CHANNEL_LABELS,
         outcome_labels=OUTCOME_LABELS,
         nhs_number_display=nhs_number.display,
+        **outbox.for_referral(item),
     )
 
 
