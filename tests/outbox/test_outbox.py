@@ -66,9 +66,7 @@ def self_refer(app, **fields):
 def messages_of(app, reference):
     with app.app_context():
         referral = db.session.scalar(select(Referral).filter_by(reference=reference))
-        return db.session.scalars(
-            select(OutboundMessage).filter_by(referral_id=referral.id)
-        ).all()
+        return db.session.scalars(select(OutboundMessage).filter_by(referral_id=referral.id)).all()
 
 
 def test_a_self_referral_with_an_email_address_is_confirmed_by_email_once(notify_app, notify):
@@ -87,7 +85,9 @@ def test_a_self_referral_with_an_email_address_is_confirmed_by_email_once(notify
 
 
 def test_the_confirmation_goes_in_the_language_the_person_chose(notify_app, notify):
-    reference, page = self_refer(notify_app, email="", phone="07700 900 982", preferred_language="pl")
+    reference, page = self_refer(
+        notify_app, email="", phone="07700 900 982", preferred_language="pl"
+    )
     assert "We are sending you a text message to confirm this." in page
     [got] = notify.received
     assert got["type"] == "sms"
@@ -131,9 +131,11 @@ def test_a_letter_goes_as_a_pdf_with_the_address_and_our_words(notify_app, notif
     _queue_letter(notify_app, "letter-1")
     [got] = notify.received
     assert got["type"] == "letter" and got["pdf"] == "%PDF-"
-    text = PdfReader(io.BytesIO(__import__("base64").b64decode(got["body"]["content"]))).pages[
-        0
-    ].extract_text()
+    text = (
+        PdfReader(io.BytesIO(__import__("base64").b64decode(got["body"]["content"])))
+        .pages[0]
+        .extract_text()
+    )
     assert "LS1 1AA" in text
     assert "DE-TEST-0001" in text
 
@@ -182,7 +184,12 @@ def test_the_same_key_makes_one_message(notify_app, notify):
         ({"Authorization": f"Bearer {TOKEN}"}, {"status": "delivered"}, 400, "id"),
         ({"Authorization": f"Bearer {TOKEN}"}, {"id": "x", "status": 3}, 400, "status"),
         ({"Authorization": f"Bearer {TOKEN}"}, {"id": "x" * 41, "status": "x"}, 400, "id"),
-        ({"Authorization": f"Bearer {TOKEN}"}, {"id": "x", "status": "delivered", "reference": 1}, 400, "reference"),
+        (
+            {"Authorization": f"Bearer {TOKEN}"},
+            {"id": "x", "status": "delivered", "reference": 1},
+            400,
+            "reference",
+        ),
         ({"Authorization": f"Bearer {TOKEN}"}, {"id": "nobody", "status": "delivered"}, 404, "id"),
     ],
 )
@@ -211,11 +218,14 @@ def test_a_receipt_updates_the_message_shown_to_its_practice_only(notify_app, no
     [message] = messages_of(notify_app, reference)
     assert (message.status, message.notify_status) == ("failed", "permanent-failure")
     with notify_app.app_context():
-        assert db.session.scalar(
-            select(func.count()).select_from(AuditEvent).filter_by(
-                action="message.receipt", object_ref=reference
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .filter_by(action="message.receipt", object_ref=reference)
             )
-        ) == 1
+            == 1
+        )
 
     clinician = sign_in(notify_app.test_client(), "clinician")  # DEMO01
     soup = check_page(clinician.get(f"/en/staff/referrals/{reference}").get_data(as_text=True))
