@@ -3,6 +3,7 @@ Notify server, retried when Notify is busy, receipts applied, shown to the right
 
 from __future__ import annotations
 
+import base64
 import io
 
 import pytest
@@ -130,12 +131,10 @@ def _queue_letter(app, key, language="en"):
 def test_a_letter_goes_as_a_pdf_with_the_address_and_our_words(notify_app, notify):
     _queue_letter(notify_app, "letter-1")
     [got] = notify.received
-    assert got["type"] == "letter" and got["pdf"] == "%PDF-"
-    text = (
-        PdfReader(io.BytesIO(__import__("base64").b64decode(got["body"]["content"])))
-        .pages[0]
-        .extract_text()
-    )
+    assert got["type"] == "letter"
+    assert got["pdf"] == "%PDF-"
+    pdf = base64.b64decode(got["body"]["content"])
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "LS1 1AA" in text
     assert "DE-TEST-0001" in text
 
@@ -231,7 +230,8 @@ def test_a_receipt_updates_the_message_shown_to_its_practice_only(notify_app, no
     soup = check_page(clinician.get(f"/en/staff/referrals/{reference}").get_data(as_text=True))
     row = soup.select_one(f"tr[data-key='{reference}:self-referral-confirmation']")
     assert row["data-status"] == "failed"
-    assert "kim@example.com" in row.get_text() and "permanent-failure" in row.get_text()
+    assert "kim@example.com" in row.get_text()
+    assert "permanent-failure" in row.get_text()
     outbox = check_page(clinician.get("/en/staff/outbox").get_data(as_text=True))
     assert outbox.select_one(f"tr[data-key='{reference}:self-referral-confirmation']")
 

@@ -29,11 +29,23 @@ def fragments(text: str) -> int:
     return 1 if units <= 70 else math.ceil(units / 67)
 
 
-def test_the_counting_itself():
-    assert fragments("a" * 160) == 1 and fragments("a" * 161) == 2 and fragments("a" * 306) == 2
-    assert fragments("a" * 307) == 3 and fragments("€" * 80) == 1 and fragments("€" * 81) == 2
-    assert fragments("ş" * 70) == 1 and fragments("ş" * 71) == 2 and fragments("ş" * 134) == 2
-    assert fragments("ş" * 135) == 3
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a" * 160, 1),
+        ("a" * 161, 2),
+        ("a" * 306, 2),
+        ("a" * 307, 3),
+        ("€" * 80, 1),
+        ("€" * 81, 2),
+        ("ş" * 70, 1),
+        ("ş" * 71, 2),
+        ("ş" * 134, 2),
+        ("ş" * 135, 3),
+    ],
+)
+def test_the_counting_itself(text, expected):
+    assert fragments(text) == expected
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
