@@ -56,7 +56,10 @@ class FakeNotify:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client was killed while the send was held
 
             def _authorised(self) -> bool:
                 header = self.headers.get("Authorization", "")
