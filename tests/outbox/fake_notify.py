@@ -11,6 +11,7 @@ writes what it got to a JSON file (the worker tests).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import sys
 import threading
@@ -56,10 +57,9 @@ class FakeNotify:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                try:
+                # The client may have been killed while the send was held.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client was killed while the send was held
 
             def _authorised(self) -> bool:
                 header = self.headers.get("Authorization", "")
