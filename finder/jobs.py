@@ -172,8 +172,11 @@ def _drop_pending(session: Session) -> None:
 @click.option("--workers", default=2, show_default=True, help="Jobs run at once (threads).")
 @with_appcontext
 def worker_command(workers: int) -> None:
-    """Run queued jobs until stopped (Ctrl-C or SIGTERM finish the jobs in hand first)."""
+    """Run queued jobs until stopped: SIGTERM (docker stop) lets the jobs in hand finish
+    first; SIGINT (Ctrl-C) stops at once (a job cut short is swept up and run again)."""
     huey = queue().huey
     if huey.immediate:
         raise click.ClickException("FINDER_JOBS_IMMEDIATE is set: jobs run where they are queued.")
-    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=True, graceful_signal="TERM"
+    ).run()
