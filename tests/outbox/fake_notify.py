@@ -3,9 +3,9 @@
 It checks each request as Notify does: the JWT (HS256, signed with the API key's secret, the
 service id as issuer, issued within 30 seconds), then the body against the fields Notify's API
 documents for each endpoint. It records every notification it accepted, answers look-ups by
-reference, can fail the next requests on demand (500, 429), and can hold each send for a while
-after recording it (a worker killed mid-send). Run as a script, it serves on a given port and
-writes what it got to a JSON file (the worker tests).
+reference, writes the delivery receipts Notify would send (`receipt`), can fail the next
+requests on demand (500, 429), and can hold each send for a while after recording it (a
+worker killed mid-send: tests/outbox/test_workers.py).
 """
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import sys
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -38,12 +36,11 @@ REQUIRED = {
 
 
 class FakeNotify:
-    def __init__(self, record: Path | None = None) -> None:
+    def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.failures: list[int] = []  # statuses to answer the next sends with
         self.hold = 0.0  # seconds to wait after recording a send, before answering
         self.rejected: list[str] = []  # why requests were refused (401/400)
-        self.record = record
         self.lock = threading.Lock()
         fake = self
 
@@ -112,7 +109,6 @@ class FakeNotify:
                         pdf = base64.b64decode(body["content"])
                         notification["pdf"] = pdf[:5].decode("latin-1")
                     fake.received.append(notification)
-                    fake._save()
                 time.sleep(fake.hold)
                 self._answer(201, {"id": notification["id"], "reference": body.get("reference")})
 
@@ -120,9 +116,22 @@ class FakeNotify:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def _save(self) -> None:
-        if self.record is not None:
-            self.record.write_text(json.dumps(self.received))
+    def receipt(self, notification: dict[str, Any], status: str) -> dict[str, Any]:
+        """The delivery receipt Notify would send to our callback for ``notification``
+        (the fields its documentation lists for email and text message callbacks)."""
+        body = notification["body"]
+        return {
+            "id": notification["id"],
+            "reference": notification["reference"],
+            "to": body.get("email_address") or body.get("phone_number"),
+            "status": status,
+            "created_at": "2027-01-04T10:30:00.000000Z",
+            "completed_at": "2027-01-04T10:30:05.000000Z",
+            "sent_at": "2027-01-04T10:30:01.000000Z",
+            "notification_type": notification["type"],
+            "template_id": body.get("template_id"),
+            "template_version": 1,
+        }
 
     def start(self) -> FakeNotify:
         self.thread.start()
@@ -138,10 +147,3 @@ class FakeNotify:
             self.failures.clear()
             self.rejected.clear()
             self.hold = 0.0
-
-
-if __name__ == "__main__":  # python tests/outbox/fake_notify.py RECORD HOLD_SECONDS
-    fake = FakeNotify(Path(sys.argv[1]))
-    fake.hold = float(sys.argv[2])
-    print(fake.url, flush=True)
-    fake.server.serve_forever()

@@ -202,13 +202,7 @@ def test_bad_receipts_are_refused_naming_the_field(notify_app, headers, body, st
 def test_a_receipt_updates_the_message_shown_to_its_practice_only(notify_app, notify):
     reference, _page = self_refer(notify_app, email="kim@example.com", practice="DEMO01")
     [got] = notify.received
-    receipt = {
-        "id": got["id"],
-        "reference": got["reference"],
-        "to": "kim@example.com",
-        "status": "permanent-failure",
-        "notification_type": "email",
-    }
+    receipt = notify.receipt(got, "permanent-failure")
     response = notify_app.test_client().post(
         "/notify/callback", json=receipt, headers={"Authorization": f"Bearer {TOKEN}"}
     )
