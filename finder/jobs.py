@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextvars
 import importlib
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 from finder.database import writing
 from finder.extensions import db
 
+logger = logging.getLogger(__name__)
 NAME = "finder"  # Huey's queue name: every web and worker node must use the same
 # The modules whose jobs every app registers.
 MODULES = ("finder.outbox.sending", "finder.commissioning.uptake")
@@ -159,8 +161,13 @@ def enqueue(function: Callable[..., Any], *args: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _queue_pending(session: Session) -> None:
+    """The change is committed whatever happens here: a job that cannot be queued (the store
+    is down) is logged, and the modules' sweeps queue it again later."""
     for task, args in session.info.pop(PENDING, []):
-        task(*args)
+        try:
+            task(*args)
+        except Exception:
+            logger.exception("could not queue %s", task.name)
 
 
 @event.listens_for(Session, "after_rollback")

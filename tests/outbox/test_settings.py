@@ -78,3 +78,25 @@ def test_a_purged_referral_takes_its_messages(tmp_path):
         assert db.session.scalar(count) == 1
         maintenance.purge(clock.now(), 2922)
         assert db.session.scalar(count) == 0
+
+
+def test_a_queue_that_is_down_loses_neither_the_referral_nor_the_message(tmp_path):
+    """Redis unreachable when the confirmation is queued: the self-referral is made and its
+    message kept as queued, for the sweep to queue again once the store is back."""
+    from tests.public.test_self_refer import answers, client_at
+
+    app = migrated_app(
+        f"sqlite:///{tmp_path / 'down.db'}",
+        FINDER_JOBS_IMMEDIATE=False,
+        FINDER_REDIS_URL="redis://127.0.0.1:9/0",  # the discard port: nothing listens
+        NOTIFY_API_KEY=API_KEY,
+        **TEMPLATES,
+    )
+    client = client_at(app)
+    path, data = answers(client, email="sam@example.com")
+    response = client.post(path, data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        [message] = db.session.scalars(select(OutboundMessage)).all()
+        assert (message.status, message.attempts) == ("queued", 0)
+        assert message.referral.patient.email == "sam@example.com"
