@@ -35,7 +35,9 @@ RUN if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then /venv/bin
 FROM python:3.11-slim-bookworm
 ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 FINDER_ENV=production FINDER_DEMO=0 \
     FINDER_ASSETS_DIR=/app/build/assets FLASK_APP=finder PORT=8000
-RUN useradd --system --uid 10001 --home-dir /app finder
+RUN useradd --system --uid 10001 --home-dir /app finder \
+ && apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-dejavu-core >/dev/null \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=python /venv /venv
 COPY --from=python /app/translations ./translations
@@ -51,5 +53,7 @@ USER finder
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"
-# Migrate, load the directory (never demo data in production), then serve.
+# The web node: migrate, load the directory (never demo data in production), then serve.
+# A worker node runs the same image with another command, `flask worker` (see the README's
+# "Web and worker nodes"): both need DATABASE_URL (PostgreSQL) and FINDER_REDIS_URL.
 CMD ["sh", "-c", "flask db upgrade && flask seed --no-demo && exec gunicorn --config gunicorn.conf.py 'finder:create_app()'"]

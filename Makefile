@@ -74,8 +74,8 @@ db: $(RUN_DEPS) ## Migrate the database and seed the directory (demo data unless
 	$(BIN)/flask seed
 
 .PHONY: run
-run: $(RUN_DEPS) build/assets/.built translations db ## Set everything up and serve the site at http://127.0.0.1:$(PORT) (Ctrl-C stops it)
-	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) 'finder:create_app()'
+run: $(RUN_DEPS) build/assets/.built translations db ## Set everything up and serve the site at http://127.0.0.1:$(PORT) with a job worker (Ctrl-C stops both)
+	FINDER_RUN_WORKER=1 $(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) 'finder:create_app()'
 
 .PHONY: browser
 browser: ## Install Debian's Chromium (browser tests) and nginx (slow-client tests), as root, when missing

@@ -27,3 +27,29 @@ def on_starting(server):
     from finder import config  # imported here: gunicorn has put the app's folder on the path
 
     config.check_proxy_binds(config.settings().FINDER_PROXIES, server.cfg.bind)
+
+
+# `make run` (FINDER_RUN_WORKER=1): a job worker (`flask worker`) started with the web server
+# and stopped with it, so one command and one Ctrl-C run both. Production runs workers apart.
+_job_worker = None
+
+
+def when_ready(server):
+    global _job_worker
+    if os.environ.get("FINDER_RUN_WORKER") != "1":
+        return
+    import subprocess
+    import sys
+
+    flask = os.path.join(os.path.dirname(sys.executable), "flask")
+    _job_worker = subprocess.Popen([flask, "worker"])  # noqa: S603 - our own command
+    server.log.info("job worker started (pid %s)", _job_worker.pid)
+
+
+def on_exit(server):
+    if _job_worker is not None and _job_worker.poll() is None:
+        _job_worker.terminate()  # the worker finishes the jobs in hand, then stops
+        try:
+            _job_worker.wait(timeout=graceful_timeout)
+        except Exception:
+            _job_worker.kill()

@@ -60,8 +60,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         core,
         directory,
         errors,
+        jobs,
         limits,
         logs,
+        outbox,
         pagecache,
         public,
         security,
@@ -76,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff.bp)
     app.register_blueprint(commissioning.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(outbox.bp)
     logs.init_app(app)
     errors.init_app(app)
     security.init_app(app)
@@ -83,4 +86,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     directory.init_app(app)
     pagecache.init_app(app)
     cli.init_app(app)
+    jobs.init_app(app)
     return app

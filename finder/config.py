@@ -100,6 +100,28 @@ class Settings(BaseSettings):
     # Requests larger than this get 413 (a directory import is the largest upload).
     MAX_CONTENT_LENGTH: Count = Field(default=1024 * 1024, alias="FINDER_MAX_REQUEST_BYTES")
 
+    # The job queue (jobs.py): Redis when this is set (several nodes), else a SQLite file
+    # beside the database (one node). The URL may hold a password.
+    FINDER_REDIS_URL: str | None = Field(default=None, repr=False)
+    FINDER_JOBS_FILE: str = str(ROOT / "instance" / "jobs.db")
+    # Run each job at once in the process that queued it, after its commit (tests; a demo
+    # without a worker). Production runs workers (`flask worker`).
+    FINDER_JOBS_IMMEDIATE: bool = False
+    # A message queued or being sent for longer than this is taken to have lost its job (a
+    # worker killed mid-send) and is queued again by the sweep; longer than NOTIFY_TIMEOUT.
+    FINDER_JOBS_STUCK_SECONDS: float = Field(default=300, gt=0)
+    # GOV.UK Notify (outbox/): without a key every message is recorded as not sent.
+    NOTIFY_API_KEY: str | None = Field(default=None, repr=False)
+    NOTIFY_BASE_URL: str = "https://api.notifications.service.gov.uk"
+    # The generic templates our own text is sent through: "((subject))" and "((body))" for
+    # email, "((body))" for text messages. Letters are our own PDFs (no template).
+    NOTIFY_EMAIL_TEMPLATE_ID: str | None = None
+    NOTIFY_SMS_TEMPLATE_ID: str | None = None
+    # Seconds to wait for Notify's answer before the send is tried again later.
+    NOTIFY_TIMEOUT: float = Field(default=20, gt=0)
+    # The bearer token Notify's delivery receipts carry (/notify/callback); unset: refused.
+    NOTIFY_CALLBACK_TOKEN: str | None = Field(default=None, repr=False)
+
     @field_validator("TRUSTED_HOSTS", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -113,6 +135,33 @@ class Settings(BaseSettings):
         if days < RETENTION_FLOOR_DAYS:
             raise PydanticCustomError("retention_floor", _under_floor(days))
         return days
+
+    @model_validator(mode="after")
+    def _notify(self) -> Self:
+        if self.NOTIFY_API_KEY and not (
+            self.NOTIFY_EMAIL_TEMPLATE_ID and self.NOTIFY_SMS_TEMPLATE_ID
+        ):
+            raise PydanticCustomError(
+                "notify",
+                "NOTIFY_EMAIL_TEMPLATE_ID and NOTIFY_SMS_TEMPLATE_ID must be set with "
+                "NOTIFY_API_KEY (the generic templates our messages are sent through).",
+            )
+        if self.NOTIFY_API_KEY and len(self.NOTIFY_API_KEY) < 74:
+            raise PydanticCustomError(
+                "notify",
+                "NOTIFY_API_KEY must be a whole Notify API key (name-serviceid-secret).",
+            )
+        if self.FINDER_JOBS_STUCK_SECONDS <= self.NOTIFY_TIMEOUT:
+            raise PydanticCustomError(
+                "notify",
+                "FINDER_JOBS_STUCK_SECONDS must be longer than NOTIFY_TIMEOUT: a message still "
+                "being sent must not be taken for a lost one.",
+            )
+        if self.NOTIFY_CALLBACK_TOKEN is not None and len(self.NOTIFY_CALLBACK_TOKEN) < 32:
+            raise PydanticCustomError(
+                "notify", "NOTIFY_CALLBACK_TOKEN must be at least 32 characters."
+            )
+        return self
 
     @property
     def production(self) -> bool:

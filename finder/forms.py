@@ -67,6 +67,13 @@ def _drama_mobile(number: phonenumbers.PhoneNumber) -> bool:
     return number.country_code == 44 and len(national) == 10 and national.startswith("7700900")
 
 
+def is_mobile(e164: str) -> bool:
+    """Whether a number stored by ``valid_phone`` can take text messages (a mobile)."""
+    number = phonenumbers.parse(e164, PHONE_REGION)
+    kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return _drama_mobile(number) or phonenumbers.number_type(number) in kinds
+
+
 def phone_e164(text: str) -> str | None:
     """A number that is in use in the plan of its country (UK unless it starts +CC or 00CC),
     in E.164 (+442079460000), or None if it is not one: one form for every way of writing

@@ -410,3 +410,37 @@ class UptakeSnapshot(db.Model):  # type: ignore[name-defined,misc]
     # Set while one worker works the figures out again, so the others do not.
     refreshing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class OutboundMessage(db.Model):  # type: ignore[name-defined,misc]
+    """A message we send (outbox/): to whom, about which referral, through which channel and
+    where it got to. ``key`` names the referral and the event, so a message is made once.
+    Personal data (the address and the text): only staff of the referral's practice."""
+
+    __tablename__ = "outbound_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    referral_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    practice_id: Mapped[int | None] = mapped_column(ForeignKey("practice.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(20))  # patient | provider | practice
+    channel: Mapped[str] = mapped_column(String(10))  # email | sms | letter
+    to: Mapped[str] = mapped_column(Text)
+    template: Mapped[str] = mapped_column(String(60))
+    language: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    # Notify's own status from the last receipt (e.g. "permanent-failure"), and its id.
+    notify_status: Mapped[str | None] = mapped_column(String(40))
+    notify_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    error: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    referral: Mapped[Referral | None] = relationship()

@@ -87,3 +87,13 @@ SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 # Phone numbers are checked and stored as numbers of this region (phonenumbers' region code).
 PHONE_REGION = "GB"
+
+# Messages (outbox/): a send Notify could not take (busy, down, no answer) is tried this many
+# times in all, first again after MESSAGE_RETRY_SECONDS, each wait MESSAGE_RETRY_BACKOFF times
+# the one before (30 s, 1, 2 and 4 minutes), then marked failed.
+MESSAGE_ATTEMPTS = 5
+MESSAGE_RETRY_SECONDS = 30
+MESSAGE_RETRY_BACKOFF = 2
+# A text message is at most this many fragments (each one is charged): 306 GSM-7 characters,
+# 134 in UCS-2 (any character outside GSM-7, e.g. Bengali, Arabic or Urdu script).
+SMS_FRAGMENTS = 2

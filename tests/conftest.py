@@ -136,6 +136,9 @@ def make_app(database_url: str, **config: Any) -> Flask:
             "FINDER_DEMO_PASSWORD": "test-password",
             # Directory changes show at once (tests/public/test_page_cache.py tests the delay).
             "FINDER_DIRECTORY_CHECK_SECONDS": 0,
+            # Jobs run where they are queued, once the unit of work commits
+            # (tests/outbox/test_workers.py runs real workers).
+            "FINDER_JOBS_IMMEDIATE": True,
             **config,
         }
     )

@@ -9,7 +9,6 @@ and every rate or median built on a hidden count.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -32,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
 
-from finder import clock
+from finder import clock, jobs
 from finder.commissioning.suppression import Sum, hide, is_small
 from finder.database import writes
 from finder.extensions import db
@@ -342,8 +341,9 @@ def dashboard(practice_id: int | None) -> Dashboard:
     """The dashboard for a scope, at most FINDER_UPTAKE_CACHE_SECONDS old (0: worked out now).
 
     Over a national record the figures take seconds to work out, so no request waits for them
-    once they exist: a stale snapshot is served at once while one worker, in the background,
-    works them out again and stores them for every worker (the page shows their time)."""
+    once they exist: a stale snapshot is served at once while a job (jobs.py), claimed by one
+    web worker, works them out again and stores them for every worker (the page shows their
+    time)."""
     age = dt.timedelta(seconds=current_app.config["FINDER_UPTAKE_CACHE_SECONDS"])
     if not age:
         return _for_scope(_compute(practice_id), practice_id)
@@ -359,7 +359,7 @@ def dashboard(practice_id: int | None) -> Dashboard:
     else:
         board = Dashboard.from_figures(snapshot.figures, snapshot.made_at)
         if now - board.made_at >= age and _claim(scope, now):
-            refresh_in_background(practice_id)
+            jobs.enqueue(refresh, practice_id)
     kept[scope] = board = _for_scope(board, practice_id)
     return board
 
@@ -385,8 +385,10 @@ def _claim(scope: str, now: dt.datetime) -> bool:
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
+@jobs.job()
 def refresh(practice_id: int | None) -> Dashboard:
-    """Work the figures out again and store them for every worker."""
+    """Work the figures out again and store them for every worker (a job, or at once when
+    there are none yet)."""
     board = _compute(practice_id)
     scope = _scope(practice_id)
     values = {"made_at": board.made_at, "figures": board.figures(), "refreshing_since": None}
@@ -399,23 +401,6 @@ def refresh(practice_id: int | None) -> Dashboard:
             except IntegrityError:
                 db.session.execute(store)
     return board
-
-
-def refresh_in_background(practice_id: int | None) -> threading.Thread:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def work() -> None:
-        with app.app_context():
-            try:
-                refresh(practice_id)
-            except Exception:
-                app.logger.exception("uptake refresh failed")
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=work, name="uptake-refresh", daemon=True)
-    thread.start()
-    return thread
 
 
 def _compute(practice_id: int | None) -> Dashboard:

@@ -23,8 +23,10 @@ from sqlalchemy import select
 from finder import clock, directory, guide, menu, pagecache, ratelimit
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
+from finder.database import writes
 from finder.extensions import db
 from finder.models import Practice
+from finder.outbox import patients
 from finder.public import questions
 from finder.public.forms import FeedbackForm, SelfReferralForm
 from finder.referrals import operations
@@ -221,11 +223,14 @@ def self_refer(slug: str) -> ResponseReturnValue:
                 )
 
                 def refer() -> str:
-                    referral, _created = operations.create_referral(
-                        practice, programme, details, person.answered(), self_referral=True
-                    )
+                    with writes():  # the referral and its confirmation, or neither
+                        referral, _created = operations.create_referral(
+                            practice, programme, details, person.answered(), self_referral=True
+                        )
+                        confirmation = patients.confirm_self_referral(referral)
                     # The reference is shown from this browser's session only.
                     session["self_referral"] = referral.reference
+                    session["self_referral_message"] = patients.queued(confirmation)
                     return url_for(".self_refer_done", slug=slug)
 
                 return redirect_once(form.submission.data, refer)
@@ -245,7 +250,12 @@ def self_refer_done(slug: str) -> ResponseReturnValue:
     reference = session.get("self_referral")
     if programme is None or not reference:
         return redirect(url_for(".self_refer", slug=slug))
-    return render_template("public/self_refer_done.jinja", programme=programme, reference=reference)
+    return render_template(
+        "public/self_refer_done.jinja",
+        programme=programme,
+        reference=reference,
+        message_channel=session.get("self_referral_message"),
+    )
 
 
 @public

@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask import Blueprint
 
 from finder.i18n import language_prefixed
-from finder.staff import consultation, follow_up, printouts, referrals, register, signin
+from finder.staff import (
+    consultation,
+    follow_up,
+    outbox,
+    printouts,
+    referrals,
+    register,
+    signin,
+)
 
 bp = language_prefixed(Blueprint("staff", __name__, url_prefix="/<lang>/staff"))
 
@@ -23,6 +31,7 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/", view_func=consultation.home, endpoint="home")
 bp.add_url_rule("/consult", view_func=consultation.consult, endpoint="consult")
+bp.add_url_rule("/outbox", view_func=outbox.outbox, endpoint="outbox")
 bp.add_url_rule(
     "/referrals/new",
     view_func=referrals.new_referral,

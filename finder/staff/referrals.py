@@ -27,6 +27,7 @@ from finder.models import CourseRun, Referral
 from finder.policy import PRACTICE_ROLES
 from finder.referrals import operations, queries, statuses
 from finder.register import queries as register_queries
+from finder.staff import outbox
 from finder.staff.forms import (
     CHANNEL_LABELS,
     CONTACT_METHODS,
@@ -184,6 +185,7 @@ def referral(ref: str) -> ResponseReturnValue:
         channel_labels=CHANNEL_LABELS,
         outcome_labels=OUTCOME_LABELS,
         nhs_number_display=nhs_number.display,
+        **outbox.for_referral(item),
     )
 
 

@@ -131,3 +131,37 @@ def test_working_one_item_off_the_follow_up_list(open_page, make_referral):
     expect(page.locator(".app-flash")).to_contain_text("Status changed to Booked")
     page.get_by_role("link", name="Follow-up").click()
     expect(page.locator(f"[data-reference='{ref}']")).to_have_count(0)
+
+
+def test_the_outbox_and_a_referrals_messages_pass_axe(open_page, app, make_referral):
+    """A referral with a message (recorded, not sent: the browser tests have no Notify key),
+    on its page and in the outbox, as its practice's clinician sees them."""
+    from axe_playwright_python.sync_playwright import Axe
+    from sqlalchemy import select
+
+    from finder.database import writes
+    from finder.extensions import db
+    from finder.models import Referral
+    from finder.outbox import send
+
+    ref = make_referral(email="pat@example.com")
+    with app.app_context(), writes():
+        send(
+            channel="email",
+            to="pat@example.com",
+            template="self_referral_confirmation",
+            language="en",
+            personalisation={"reference": ref},
+            referral=db.session.scalar(select(Referral).filter_by(reference=ref)),
+            recipient="patient",
+            key=f"{ref}:browser",
+        )
+    page = open_page(f"/en/staff/referrals/{ref}")
+    sign_in(page)
+    row = page.locator(f"tr[data-key='{ref}:browser']")
+    expect(row).to_contain_text("Not sent: no key")
+    assert Axe().run(page).violations_count == 0
+    page.goto(page.url.split("/en/")[0] + "/en/staff/outbox")
+    expect(page.locator(f"tr[data-key='{ref}:browser']")).to_contain_text("pat@example.com")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()

@@ -47,6 +47,8 @@ def test_staff_routes_are_the_only_non_public_ones(app):
         signing_in = rule.endpoint in ("staff.login", "staff.mfa", "staff.mfa_enrol")
         if "/staff/" in rule.rule and not signing_in:
             assert view.access[0] == "staff", rule.rule
+        elif rule.endpoint == "outbox.callback":  # GOV.UK Notify's receipts
+            assert view.access == ("bearer", "NOTIFY_CALLBACK_TOKEN"), rule.rule
         else:
             assert view.access == ("public",), rule.rule
 
@@ -157,7 +159,9 @@ def test_role_route_matrix(app, matrix_referral, who):
         response = client.open(path, method=method, data=data)
         response.close()  # file responses (assets) hold their file open until closed
         kind, *roles = view.access
-        if kind == "public":
+        if kind == "bearer":  # another service's token, which no browser session has
+            assert response.status_code == 401, (who, path)
+        elif kind == "public":
             assert response.status_code not in (401, 403), (who, path)
             if rule.endpoint not in ("staff.mfa", "staff.mfa_enrol"):  # no password given yet
                 assert "/staff/login" not in (response.location or ""), (who, path)

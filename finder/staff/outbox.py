@@ -1,0 +1,71 @@
+"""Staff pages of sent messages: the outbox, and the messages on a referral's page.
+
+Practice staff see their practice's messages with the address each went to; commissioners and
+admins see every message's state without the address or the patient (no personal data)."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from finder import audit
+from finder.access import staff
+from finder.extensions import db
+from finder.models import OutboundMessage, Referral
+from finder.outbox import sending
+from finder.policy import PRACTICE_ROLES
+
+SHOWN = 200  # the outbox shows the newest this many
+
+LABELS = {
+    "status": {
+        sending.QUEUED: _l("Queued"),
+        sending.SENDING: _l("Sending"),
+        sending.SENT: _l("Sent"),
+        sending.DELIVERED: _l("Delivered"),
+        sending.FAILED: _l("Failed"),
+        sending.NOT_SENT: _l("Not sent: no key"),
+    },
+    "channel": {"email": _l("Email"), "sms": _l("Text message"), "letter": _l("Letter")},
+    "recipient": {
+        "patient": _l("Patient"),
+        "provider": _l("Course provider"),
+        "practice": _l("GP practice"),
+    },
+}
+
+
+def for_referral(referral: Referral) -> dict[str, object]:
+    """What the referral page needs to list the referral's messages."""
+    messages = db.session.scalars(
+        select(OutboundMessage)
+        .filter_by(referral_id=referral.id)
+        .order_by(OutboundMessage.created_at, OutboundMessage.id)
+    ).all()
+    return {"messages": messages, "message_labels": LABELS}
+
+
+@staff()
+def outbox() -> ResponseReturnValue:
+    practice_staff = current_user.role in PRACTICE_ROLES
+    query = (
+        select(OutboundMessage)
+        .options(selectinload(OutboundMessage.referral))
+        .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
+        .limit(SHOWN)
+    )
+    if practice_staff:
+        query = query.filter_by(practice_id=current_user.practice_id)
+    messages = db.session.scalars(query).all()
+    audit.record_read("outbox.view", None, scope="practice" if practice_staff else "all")
+    return render_template(
+        "staff/outbox.jinja",
+        messages=messages,
+        message_labels=LABELS,
+        personal=practice_staff,
+        shown=SHOWN,
+    )
