@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         errors,
         limits,
         logs,
+        openreferral,
         pagecache,
         public,
         security,
@@ -73,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(core.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(openreferral.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(commissioning.bp)
     app.register_blueprint(admin.bp)

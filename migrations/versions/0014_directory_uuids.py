@@ -1,0 +1,59 @@
+"""directory uuids: a stable UUID for every area, provider, programme, venue and course run,
+the ids of the Open Referral UK documents (HSDS 3 requires UUIDs)
+
+Existing rows get a UUID derived from their slug (or run key), so every database that ran this
+migration on the same directory publishes the same ids; new rows get a random one when made.
+
+Revision ID: 0014
+Revises: 0011
+"""
+import uuid
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0014'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+# Frozen here (a migration never imports app code).
+NAMESPACE = uuid.UUID("0f4b8a52-3c1e-4b8e-9a57-5d1e2f6c7a10")
+TABLES = {"area": "slug", "provider": "slug", "programme": "slug", "venue": "slug", "course_run": "key"}
+
+
+def directory_triggers_again(table):
+    """SQLite's batch_alter_table rebuilt the table without the triggers that raise the
+    directory version (0008): make them again."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for operation in ("INSERT", "UPDATE", "DELETE"):
+        op.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_directory_version_{operation.lower()} "
+            f"AFTER {operation} ON {table} "
+            "BEGIN UPDATE directory_version SET version = version + 1; END"
+        )
+
+
+def upgrade():
+    bind = op.get_bind()
+    for table, natural in TABLES.items():
+        op.add_column(table, sa.Column('uuid', sa.String(length=36), nullable=True))
+        rows = bind.execute(sa.text(f"SELECT id, {natural} FROM {table}")).all()
+        for row_id, name in rows:
+            bind.execute(
+                sa.text(f"UPDATE {table} SET uuid = :uuid WHERE id = :id"),
+                {"uuid": str(uuid.uuid5(NAMESPACE, f"{table}:{name}")), "id": row_id},
+            )
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column('uuid', existing_type=sa.String(length=36), nullable=False)
+            batch_op.create_unique_constraint(f'uq_{table}_uuid', ['uuid'])
+        directory_triggers_again(table)
+
+
+def downgrade():
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(f'uq_{table}_uuid', type_='unique')
+            batch_op.drop_column('uuid')
+        directory_triggers_again(table)
