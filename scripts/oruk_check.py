@@ -47,7 +47,8 @@ def main() -> None:
             seed(ROOT / "seeds", clock.today(), demo=True, demo_password="x")
             from finder.commissioning import hsds
 
-            services = hsds.export()["services"]
+            exported = hsds.export()
+            services = exported.get("contents") or exported["services"]
         for name, validator in validators().items():
             kinds: Counter[str] = Counter()
             for service in services:

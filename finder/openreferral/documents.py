@@ -46,6 +46,7 @@ COUNTRY = "GB"
 # Every programme in this directory is NHS-funded and free to the patient (the sources in
 # reference/programmes.md); the directory keeps no fee, so none is published.
 FREE = "Free on the NHS"
+STEP_FREE = "Step-free access"
 
 # Our taxonomy: the terms the matching uses, so a reader can filter as the finder does.
 TAXONOMY_ID = "9c3b7f0e-5a56-4d0c-8a5e-2f1f0b6b2d41"
@@ -161,7 +162,7 @@ def location(venue: Venue) -> dict[str, Any]:
             {
                 "id": derived(venue.uuid, "accessibility"),
                 "location_id": venue.uuid,
-                "description": "Step-free access" if venue.step_free else "Not step-free",
+                "description": STEP_FREE if venue.step_free else "Not step-free",
             }
         ],
         "x-finder": {"slug": venue.slug, "area": venue.area.slug},
