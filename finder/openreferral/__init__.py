@@ -4,7 +4,7 @@ the directory's English records, with every language's texts in an extension).""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from finder.extensions import csrf
 from finder.openreferral import views
@@ -14,9 +14,11 @@ csrf.exempt(bp)
 bp.register_error_handler(views.BadParameter, views.bad_parameter)
 
 
-@bp.after_request
+@bp.after_app_request
 def anyone_may_read(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    """Every answer under /openreferral/, errors and unknown paths too, is for any site."""
+    if request.path == "/openreferral" or request.path.startswith("/openreferral/"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
