@@ -215,13 +215,13 @@ def test_service_at_locations_are_filtered(api):
 def test_pages(api):
     first = api("/openreferral/services?per_page=3")
     assert (first["total_items"], first["total_pages"], first["size"]) == (4, 2, 3)
-    assert first["first_page"] and not first["last_page"] and not first["empty"]
+    assert (first["first_page"], first["last_page"], first["empty"]) == (True, False, False)
     second = api("/openreferral/services?per_page=3&page=2")
     assert (second["page_number"], second["size"], second["last_page"]) == (2, 1, True)
     ids = [s["id"] for s in first["contents"] + second["contents"]]
     assert len(set(ids)) == 4
     beyond = api("/openreferral/services?page=9")
-    assert beyond["contents"] == [] and beyond["size"] == 0 and not beyond["empty"]
+    assert (beyond["contents"], beyond["size"], beyond["empty"]) == ([], 0, False)
 
 
 @pytest.mark.parametrize(
