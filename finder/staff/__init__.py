@@ -36,6 +36,7 @@ bp.add_url_rule(
     "/referrals/<ref>/notes", view_func=views.add_note, endpoint="note", methods=["POST"]
 )
 bp.add_url_rule("/referrals/<ref>/fhir", view_func=views.fhir_resource, endpoint="fhir")
+bp.add_url_rule("/referrals/<ref>/task", view_func=views.fhir_task, endpoint="fhir_task")
 bp.add_url_rule("/handout", view_func=views.handout, endpoint="handout")
 bp.add_url_rule("/follow-up", view_func=views.follow_up, endpoint="follow_up")
 bp.add_url_rule(
