@@ -443,9 +443,6 @@ def _slug_problems(parsed: DirectoryIn) -> list[str]:
         org = s.organization
         org_slug = org.extension.slug or slug_for(org.name, org.id)
         check("provider", Provider, Provider.slug, org_slug, org.id, f"{where}.organization")
-        for area in s.service_areas:
-            slug = area.extension.slug or slug_for(area.name, area.id)
-            check("area", Area, Area.slug, slug, area.id, f"{where}.service_areas[{slug}]")
         for run in s.service_at_locations:
             run_where = f"{where}.service_at_locations[{run.key}]"
             check("run", CourseRun, CourseRun.key, run.key, run.id, run_where)
@@ -472,9 +469,16 @@ def validate(data: Any) -> DirectoryIn:
 
 
 def _area(area: ServiceAreaIn) -> Area:
+    """The area: ours with this UUID, else ours with this short name (another directory's
+    "Haringey" is our Haringey, under its own id), else a new one."""
     slug = area.extension.slug or slug_for(area.name, area.id)
-    made: Area = upsert(Area, {"uuid": str(area.id)}, {"slug": slug, "name": area.name})
-    return made
+    known = db.session.scalar(select(Area).where(Area.uuid == str(area.id)))
+    named = known or db.session.scalar(select(Area).where(Area.slug == slug))
+    if named is None:
+        named = Area(uuid=str(area.id))
+        db.session.add(named)
+    named.slug, named.name = slug, area.name
+    return named
 
 
 def _venue(loc: LocationIn, areas: list[Area]) -> Venue:
