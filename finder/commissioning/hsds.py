@@ -112,7 +112,8 @@ class SlugExtensionIn(Record):
 
 
 class TermIn(Record):
-    term: str | None = None
+    code: str | None = None  # HSDS 3.1
+    term: str | None = None  # the UK profile
 
 
 class AttributeIn(Record):
@@ -122,7 +123,8 @@ class AttributeIn(Record):
     def kind_and_value(self) -> tuple[str, str] | None:
         """Our taxonomy's term this attribute names (by id, or by its term), if any."""
         for kind, value in documents.TERMS:
-            named = self.taxonomy_term and self.taxonomy_term.term == f"{kind}:{value}"
+            given = self.taxonomy_term
+            named = given and f"{kind}:{value}" in (given.code, given.term)
             if self.taxonomy_term_id == documents.term_id(kind, value) or named:
                 return kind, value
         return None

@@ -90,7 +90,8 @@ def taxonomy_term(kind: str, value: str) -> dict[str, Any]:
         "description": description,
         "taxonomy": TAXONOMY["name"],
         "taxonomy_id": TAXONOMY_ID,
-        "term": f"{kind}:{value}",
+        "code": f"{kind}:{value}",  # HSDS 3.1's field
+        "term": f"{kind}:{value}",  # the UK profile's
         "x-finder": {"kind": kind, "value": value},
     }
 
@@ -205,6 +206,7 @@ def capacity(p: Programme, run: CourseRun, updated: dt.datetime) -> dict[str, An
         "id": derived(run.uuid, "capacity"),
         "service_id": p.uuid,
         "service_at_location_id": run.uuid,
+        "unit_id": derived(TAXONOMY_ID, "unit:places"),
         "unit": {"id": derived(TAXONOMY_ID, "unit:places"), "name": "places"},
         "available": run.places_left,
         "description": f"Places left on the course starting {run.start_date.isoformat()}",
