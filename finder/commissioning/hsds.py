@@ -236,7 +236,7 @@ class ServiceIn(Record):
     name: str = required_text(ProgrammeText.name)
     description: str | None = None
     url: WebLink | None = None
-    status: Literal["active", "inactive", "defunct", "temporarily closed"]
+    status: Literal["active"]  # patients are shown what is running, so only that is taken
     eligibility_description: str | None = None
     application_process: str | None = None
     assured_date: dt.date

@@ -166,3 +166,9 @@ def test_a_feed_from_another_directory_is_imported_and_published(import_app, com
     page = anyone.get(f"/en/programmes/{slug}")
     assert page.status_code == 200
     assert "Living Well with Diabetes" in page.get_data(as_text=True)
+
+
+def test_a_service_that_is_not_active_is_refused(import_app, commissioner):
+    feed = with_our_terms(import_app.test_client(), FEED_SERVICE, "diabetes:type2", "stage:recent")
+    found = problems(upload(commissioner, {**feed, "status": "defunct"}))
+    assert any(p.startswith("contents[") and ".status:" in p for p in found), found
