@@ -50,7 +50,8 @@ EVENING_FROM = dt.time(17, 0)
 # A directory record's public id (the Open Referral UK documents' ids), made once and kept: by
 # default derived from the table and the record's slug (or run key) when the row is made, as
 # migration 0014 did for the rows it found, so every install of the same seeds publishes the
-# same ids. An import from another directory keeps that directory's ids.
+# same ids. An import from another directory keeps that directory's ids. (Nullable only in the
+# schema: see migration 0014; every row has one.)
 DIRECTORY_NAMESPACE = uuid.UUID("0f4b8a52-3c1e-4b8e-9a57-5d1e2f6c7a10")
 
 
@@ -63,7 +64,9 @@ def new_uuid(context: Any) -> str:
 class Area(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "area"
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    uuid: Mapped[str] = mapped_column(
+        String(36), nullable=True, index=True, unique=True, default=new_uuid
+    )
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(120))
 
@@ -71,7 +74,9 @@ class Area(db.Model):  # type: ignore[name-defined,misc]
 class Provider(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "provider"
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    uuid: Mapped[str] = mapped_column(
+        String(36), nullable=True, index=True, unique=True, default=new_uuid
+    )
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     website: Mapped[str | None] = mapped_column(String(500))
@@ -87,7 +92,9 @@ programme_area = db.Table(
 class Programme(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "programme"
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    uuid: Mapped[str] = mapped_column(
+        String(36), nullable=True, index=True, unique=True, default=new_uuid
+    )
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"))
     delivery: Mapped[str] = mapped_column(String(20))  # "online" or "group"
@@ -138,7 +145,9 @@ class ProgrammeText(db.Model):  # type: ignore[name-defined,misc]
 class Venue(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "venue"
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    uuid: Mapped[str] = mapped_column(
+        String(36), nullable=True, index=True, unique=True, default=new_uuid
+    )
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(300))
@@ -154,7 +163,9 @@ class CourseRun(db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "course_run"
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    uuid: Mapped[str] = mapped_column(
+        String(36), nullable=True, index=True, unique=True, default=new_uuid
+    )
     key: Mapped[str] = mapped_column(String(80), unique=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venue.id"))

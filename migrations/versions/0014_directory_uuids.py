@@ -22,20 +22,10 @@ NAMESPACE = uuid.UUID("0f4b8a52-3c1e-4b8e-9a57-5d1e2f6c7a10")
 TABLES = {"area": "slug", "provider": "slug", "programme": "slug", "venue": "slug", "course_run": "key"}
 
 
-def directory_triggers_again(table):
-    """SQLite's batch_alter_table rebuilt the table without the triggers that raise the
-    directory version (0008): make them again."""
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    for operation in ("INSERT", "UPDATE", "DELETE"):
-        op.execute(
-            f"CREATE TRIGGER IF NOT EXISTS {table}_directory_version_{operation.lower()} "
-            f"AFTER {operation} ON {table} "
-            "BEGIN UPDATE directory_version SET version = version + 1; END"
-        )
-
-
 def upgrade():
+    # Added as a nullable column with a unique index: on SQLite, NOT NULL or a constraint would
+    # mean rebuilding the table, and dropping a populated directory table fails its foreign
+    # keys. Every existing row is filled here and every new row by the model's default.
     bind = op.get_bind()
     for table, natural in TABLES.items():
         op.add_column(table, sa.Column('uuid', sa.String(length=36), nullable=True))
@@ -45,15 +35,18 @@ def upgrade():
                 sa.text(f"UPDATE {table} SET uuid = :uuid WHERE id = :id"),
                 {"uuid": str(uuid.uuid5(NAMESPACE, f"{table}:{name}")), "id": row_id},
             )
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.alter_column('uuid', existing_type=sa.String(length=36), nullable=False)
-            batch_op.create_unique_constraint(f'uq_{table}_uuid', ['uuid'])
-        directory_triggers_again(table)
+        op.create_index(f'ix_{table}_uuid', table, ['uuid'], unique=True)
 
 
 def downgrade():
     for table in TABLES:
+        op.drop_index(f'ix_{table}_uuid', table_name=table)
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_constraint(f'uq_{table}_uuid', type_='unique')
             batch_op.drop_column('uuid')
-        directory_triggers_again(table)
+        if op.get_bind().dialect.name == "sqlite":  # the rebuild dropped 0008's triggers
+            for operation in ("INSERT", "UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_directory_version_{operation.lower()} "
+                    f"AFTER {operation} ON {table} "
+                    "BEGIN UPDATE directory_version SET version = version + 1; END"
+                )
