@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         jobs,
         limits,
         logs,
+        openreferral,
         outbox,
         pagecache,
         public,
@@ -75,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(core.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(openreferral.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(commissioning.bp)
     app.register_blueprint(admin.bp)

@@ -39,15 +39,20 @@ def neutralise(value: Cell) -> Cell:
     return value
 
 
-def response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Response:
-    """The rows as a CSV download named `filename`."""
+def text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
+    """The rows as CSV text."""
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow([neutralise(v) for v in header])
     writer.writerows([neutralise(v) for v in row] for row in rows)
+    return out.getvalue()
+
+
+def response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Response:
+    """The rows as a CSV download named `filename`."""
     return Response(
-        out.getvalue(),
+        text(header, rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -23,7 +23,7 @@ from finder.i18n import supported
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith(("/api/", "/openreferral/")) or request.path == "/healthz"
 
 
 def _page_language() -> None:

@@ -19,6 +19,11 @@ WAIT_DAYS_MAX = 365
 # its problems are listed before "and N more".
 IMPORT_DEPTH_MAX = 10
 PROBLEMS_LISTED = 20
+# The Open Referral UK API (/openreferral/): results per page (default and most), and the
+# longest search text.
+OPENREFERRAL_PER_PAGE = 50
+OPENREFERRAL_PER_PAGE_MAX = 200
+OPENREFERRAL_SEARCH_MAX = 200
 
 
 def max_length(column: Any) -> int:

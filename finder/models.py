@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from flask_login import UserMixin
@@ -46,9 +47,26 @@ SATURDAY = 5
 EVENING_FROM = dt.time(17, 0)
 
 
+# A directory record's public id (the Open Referral UK documents' ids), made once and kept: by
+# default derived from the table and the record's slug (or run key) when the row is made, as
+# migration 0014 did for the rows it found, so every install of the same seeds publishes the
+# same ids. An import from another directory keeps that directory's ids. (Nullable only in the
+# schema: see migration 0014; every row has one.)
+DIRECTORY_NAMESPACE = uuid.UUID("0f4b8a52-3c1e-4b8e-9a57-5d1e2f6c7a10")
+
+
+def new_uuid(context: Any) -> str:
+    table = context.current_column.table.name
+    natural = context.get_current_parameters()["key" if table == "course_run" else "slug"]
+    return str(uuid.uuid5(DIRECTORY_NAMESPACE, f"{table}:{natural}"))
+
+
 class Area(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "area"
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(
+        String(36), nullable=True, index=True, unique=True, default=new_uuid
+    )
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(120))
 
@@ -56,6 +74,9 @@ class Area(db.Model):  # type: ignore[name-defined,misc]
 class Provider(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "provider"
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(
+        String(36), nullable=True, index=True, unique=True, default=new_uuid
+    )
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     website: Mapped[str | None] = mapped_column(String(500))
@@ -71,6 +92,9 @@ programme_area = db.Table(
 class Programme(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "programme"
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(
+        String(36), nullable=True, index=True, unique=True, default=new_uuid
+    )
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"))
     delivery: Mapped[str] = mapped_column(String(20))  # "online" or "group"
@@ -121,6 +145,9 @@ class ProgrammeText(db.Model):  # type: ignore[name-defined,misc]
 class Venue(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "venue"
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(
+        String(36), nullable=True, index=True, unique=True, default=new_uuid
+    )
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(300))
@@ -136,6 +163,9 @@ class CourseRun(db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "course_run"
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(
+        String(36), nullable=True, index=True, unique=True, default=new_uuid
+    )
     key: Mapped[str] = mapped_column(String(80), unique=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venue.id"))

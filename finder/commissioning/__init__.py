@@ -35,6 +35,9 @@ bp.add_url_rule("/directory/areas", view_func=views.add_area, endpoint="areas", 
 bp.add_url_rule("/directory/export.json", view_func=views.export_json, endpoint="export_json")
 bp.add_url_rule("/directory/export.csv", view_func=views.export_csv, endpoint="export_csv")
 bp.add_url_rule(
+    "/directory/export-datapackage.zip", view_func=views.export_package, endpoint="export_package"
+)
+bp.add_url_rule(
     "/directory/import", view_func=views.import_json, endpoint="import", methods=GET_POST
 )
 bp.add_url_rule("/uptake", view_func=views.uptake_page, endpoint="uptake")

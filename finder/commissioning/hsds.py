@@ -1,29 +1,33 @@
-"""The directory as Open Referral UK / HSDS 3 JSON (services, locations, schedules, languages,
-eligibility), and back.
+"""The directory as Open Referral UK documents (finder/openreferral/documents.py), and back.
 
-What HSDS has no field for (delivery, sources, patient text per language, places left) travels
-in ``x-finder`` extension objects, so an export imported again gives the same directory.
-An import validates the whole file first and changes nothing unless every record is valid.
+The export is what the API at /openreferral/ serves: a page of fully nested services (HSDS 3.1,
+the UK profile), with our own facts in documented ``x-finder`` extensions, so an export
+imported again gives the same directory. The import reads that, and conformant feeds from other
+Open Referral UK directories (where an extension is missing, the standard's fields give the
+value or a clear problem says what is missing). It validates the whole file first, with the
+seed loader's rules, and changes nothing unless every record is valid.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Literal, get_args
+import re
+import uuid
+from typing import Any, Literal
 
 from flask_babel import gettext as _
 from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 
-from finder import directory
+from finder import clock, directory
 from finder.extensions import db
 from finder.limits import IMPORT_DEPTH_MAX
 from finder.models import Area, CourseRun, Programme, ProgrammeText, Provider, Referral, Venue
+from finder.openreferral import documents
 from finder.seeding import (
     Delivery,
-    DiabetesType,
     Language,
     PlacesLeft,
     RunKey,
@@ -31,7 +35,6 @@ from finder.seeding import (
     Sessions,
     Slug,
     SourceSeed,
-    Stage,
     Strict,
     TextSeed,
     WaitDays,
@@ -41,83 +44,12 @@ from finder.seeding import (
     upsert,
 )
 
-WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-FORMAT = "Open Referral UK / HSDS 3.0 services, with x-finder extensions"
-
-
-def _location(venue: Venue) -> dict[str, Any]:
-    return {
-        "id": venue.slug,
-        "name": venue.name,
-        "address": [{"address_1": venue.address, "postal_code": venue.postcode}],
-        "accessibility": [{"description": "step-free" if venue.step_free else "not step-free"}],
-        "x-finder": {"area": venue.area.slug},
-    }
-
-
-def _service(p: Programme) -> dict[str, Any]:
-    english = {t.locale: t for t in p.texts}["en"]
-    return {
-        "id": p.slug,
-        "name": english.name,
-        "description": english.summary,
-        "url": p.join_url,
-        "status": "active",
-        "organization": {
-            "id": p.provider.slug,
-            "name": p.provider.name,
-            "website": p.provider.website,
-        },
-        "eligibility": [{"eligibility": f"diabetes:{t}"} for t in p.diabetes_types]
-        + [{"eligibility": f"stage:{s}"} for s in p.stages],
-        "languages": [{"language": tag} for tag in p.content_languages],
-        "service_areas": [{"id": a.slug, "name": a.name} for a in p.areas],
-        "service_at_locations": [
-            {
-                "id": r.key,
-                "location": {"id": r.venue.slug} if r.venue else None,
-                "languages": [{"language": r.language}],
-                "schedules": [
-                    {
-                        "id": r.key,
-                        "dtstart": r.start_date.isoformat(),
-                        "freq": "WEEKLY",
-                        "byday": WEEKDAY_CODES[r.start_date.weekday()],
-                        "opens_at": r.start_time.strftime("%H:%M"),
-                        "closes_at": r.end_time.strftime("%H:%M"),
-                        "count": p.sessions,
-                    }
-                ],
-                "x-finder": {
-                    "places_left": r.places_left,
-                    "expected_wait_days": r.expected_wait_days,
-                },
-            }
-            for r in p.runs
-        ],
-        "x-finder": {
-            "delivery": p.delivery,
-            "self_referral": p.self_referral,
-            "companion_welcome": p.companion_welcome,
-            "covers_other_conditions": p.covers_other_conditions,
-            "sessions": p.sessions,
-            "session_hours": p.session_hours,
-            "sources": p.sources,
-            "last_verified": p.last_verified.isoformat(),
-            "texts": {t.locale: {f: getattr(t, f) for f in TextSeed.model_fields} for t in p.texts},
-        },
-    }
-
 
 def export() -> dict[str, Any]:
-    areas = db.session.scalars(select(Area).order_by(Area.slug))
-    venues = db.session.scalars(select(Venue).order_by(Venue.slug))
-    return {
-        "format": FORMAT,
-        "areas": [{"id": a.slug, "name": a.name} for a in areas],
-        "locations": [_location(v) for v in venues],
-        "services": [_service(p) for p in directory.all_programmes()],
-    }
+    """Every programme as the API's fully nested services, in one page."""
+    now = clock.now()
+    services = [documents.service(p, now) for p in directory.all_programmes()]
+    return documents.page(services, len(services), 1, max(1, len(services)))
 
 
 # Reading an import: every record and field is checked, with the seed loader's rules, before
@@ -156,8 +88,15 @@ def read(text: str) -> Any:
         raise ImportErrors([_("The file is not JSON: %(error)s", error=str(exc))]) from exc
     if _depth(data) > IMPORT_DEPTH_MAX:
         raise ImportErrors([too_deep])
+    if isinstance(data, list):  # a list of services
+        data = {"contents": data}
+    elif isinstance(data, dict) and "contents" not in data and "id" in data:  # one service
+        data = {"contents": [data]}
     if not isinstance(data, dict):
-        shape = _("The file must be an object with areas, locations and services, as exported.")
+        shape = _(
+            "The file must hold Open Referral UK services: a page of them (as exported), "
+            "a list of them, or one."
+        )
         raise ImportErrors([shape])
     return data
 
@@ -168,34 +107,63 @@ class Record(Strict):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-class AreaIn(Record):
-    id: Slug
-    name: str = required_text(Area.name)
+class SlugExtensionIn(Record):
+    slug: Slug | None = None
 
 
-class Reference(Record):
-    id: Slug
+class TermIn(Record):
+    code: str | None = None  # HSDS 3.1
+    term: str | None = None  # the UK profile
+
+
+class AttributeIn(Record):
+    taxonomy_term_id: str | None = None
+    taxonomy_term: TermIn | None = None
+
+    def kind_and_value(self) -> tuple[str, str] | None:
+        """Our taxonomy's term this attribute names (by id, or by its term), if any."""
+        for kind, value in documents.TERMS:
+            given = self.taxonomy_term
+            named = given and f"{kind}:{value}" in (given.code, given.term)
+            if self.taxonomy_term_id == documents.term_id(kind, value) or named:
+                return kind, value
+        return None
+
+
+class LanguageIn(Record):
+    code: Language
 
 
 class AddressIn(Record):
     address_1: str = required_text(Venue.address)
+    city: str = ""
     postal_code: str = required_text(Venue.postcode)
 
 
+class AccessibilityIn(Record):
+    description: str | None = None
+
+
 class LocationExtensionIn(Record):
-    area: Slug
+    slug: Slug | None = None
+    area: Slug | None = None
 
 
 class LocationIn(Record):
-    id: Slug
+    id: uuid.UUID
     name: str = required_text(Venue.name)
-    address: list[AddressIn] = Field(min_length=1, max_length=1)
-    accessibility: list[dict[str, str]] = Field(min_length=1)
-    extension: LocationExtensionIn = Field(alias="x-finder")
+    addresses: list[AddressIn] = Field(min_length=1)
+    accessibility: list[AccessibilityIn] = []
+    extension: LocationExtensionIn = Field(default_factory=LocationExtensionIn, alias="x-finder")
 
+    @property
+    def address(self) -> str:
+        first = self.addresses[0]
+        return ", ".join(part for part in (first.address_1, first.city) if part)
 
-class LanguageIn(Record):
-    language: Language
+    @property
+    def step_free(self) -> bool:
+        return any(a.description == documents.STEP_FREE for a in self.accessibility)
 
 
 class ScheduleIn(Record):
@@ -210,97 +178,136 @@ class ScheduleIn(Record):
 
 
 class RunExtensionIn(Record):
-    places_left: PlacesLeft = 0
+    key: RunKey | None = None
     expected_wait_days: WaitDays | None = None
 
 
 class RunIn(Record):
-    id: RunKey
-    location: Reference | None = None
-    languages: list[LanguageIn] = Field(min_length=1, max_length=1)
+    id: uuid.UUID
+    location: LocationIn | None = None
     schedules: list[ScheduleIn] = Field(min_length=1, max_length=1)
-    extension: RunExtensionIn = Field(alias="x-finder")
+    languages: list[LanguageIn] = Field(default=[], max_length=1)
+    extension: RunExtensionIn = Field(default_factory=RunExtensionIn, alias="x-finder")
+
+    @property
+    def key(self) -> str:
+        return self.extension.key or str(self.id)
+
+
+class CapacityIn(Record):
+    available: PlacesLeft
+    service_at_location_id: uuid.UUID | None = None
 
 
 class OrganizationIn(Record):
-    id: Slug
+    id: uuid.UUID
     name: str = required_text(Provider.name)
     website: WebLink | None = None
+    extension: SlugExtensionIn = Field(default_factory=SlugExtensionIn, alias="x-finder")
 
 
-# The seed's vocabulary as HSDS eligibility entries: "diabetes:type2", "stage:recent".
-ELIGIBILITY = tuple(f"diabetes:{t}" for t in get_args(DiabetesType)) + tuple(
-    f"stage:{s}" for s in get_args(Stage)
-)
-
-
-class EligibilityIn(Record):
-    eligibility: Literal[ELIGIBILITY]  # type: ignore[valid-type]
-
-    @property
-    def kind_and_value(self) -> tuple[str, str]:
-        kind, value = self.eligibility.split(":", 1)
-        return kind, value
+class ServiceAreaIn(Record):
+    id: uuid.UUID
+    name: str = required_text(Area.name)
+    extension: SlugExtensionIn = Field(default_factory=SlugExtensionIn, alias="x-finder")
 
 
 class ServiceExtensionIn(Record):
-    delivery: Delivery
-    self_referral: bool
-    companion_welcome: bool | None
-    covers_other_conditions: bool
+    slug: Slug | None = None
+    delivery: Delivery | None = None
+    self_referral: bool = False
+    companion_welcome: bool | None = None
+    covers_other_conditions: bool = False
     sessions: Sessions | None = None
     session_hours: SessionHours | None = None
-    sources: list[SourceSeed] = Field(min_length=1)
-    last_verified: dt.date
-    texts: dict[Language, TextSeed]
+    sources: list[SourceSeed] | None = Field(default=None, min_length=1)
+    texts: dict[Language, TextSeed] | None = None
 
     @field_validator("texts")
     @classmethod
-    def _english(cls, texts: dict[str, TextSeed]) -> dict[str, TextSeed]:
-        if "en" not in texts:
+    def _english(cls, texts: dict[str, TextSeed] | None) -> dict[str, TextSeed] | None:
+        if texts is not None and "en" not in texts:
             raise PydanticCustomError("english", "English text ('en') is required")
         return texts
 
 
 class ServiceIn(Record):
-    id: Slug
+    id: uuid.UUID
+    name: str = required_text(ProgrammeText.name)
+    description: str | None = None
     url: WebLink | None = None
+    status: Literal["active"]  # patients are shown what is running, so only that is taken
+    eligibility_description: str | None = None
+    application_process: str | None = None
+    assured_date: dt.date
     organization: OrganizationIn
-    eligibility: list[EligibilityIn] = Field(min_length=1)
+    attributes: list[AttributeIn] = []
     languages: list[LanguageIn] = Field(min_length=1)
-    service_areas: list[Reference]
-    service_at_locations: list[RunIn]
-    extension: ServiceExtensionIn = Field(alias="x-finder")
+    service_areas: list[ServiceAreaIn] = []
+    service_at_locations: list[RunIn] = []
+    capacities: list[CapacityIn] = []
+    extension: ServiceExtensionIn = Field(default_factory=ServiceExtensionIn, alias="x-finder")
 
-    @field_validator("eligibility")
-    @classmethod
-    def _types_and_stages(cls, entries: list[EligibilityIn]) -> list[EligibilityIn]:
-        # As a seed programme: at least one kind of diabetes and one stage.
-        if {e.kind_and_value[0] for e in entries} != {"diabetes", "stage"}:
-            raise PydanticCustomError(
-                "eligibility", "give at least one diabetes type and one stage"
-            )
-        return entries
+    def terms(self, kind: str) -> list[str]:
+        found = (a.kind_and_value() for a in self.attributes)
+        return [value for k, value in (f for f in found if f) if k == kind]
 
-    def eligible(self, kind: str) -> list[str]:
-        return [value for k, value in (e.kind_and_value for e in self.eligibility) if k == kind]
+    @property
+    def slug(self) -> str:
+        return self.extension.slug or slug_for(self.name, self.id)
+
+    @property
+    def delivery(self) -> str:
+        named: str | None = self.extension.delivery or next(iter(self.terms("delivery")), None)
+        has_venue = any(run.location for run in self.service_at_locations)
+        return named or ("group" if has_venue else "online")
+
+    def places_left(self, run: RunIn) -> int:
+        counts = (c.available for c in self.capacities if c.service_at_location_id == run.id)
+        return next(counts, 0)
 
 
 class DirectoryIn(Record):
-    areas: list[AreaIn]
-    locations: list[LocationIn]
-    services: list[ServiceIn]
+    contents: list[ServiceIn]
+
+
+def slug_for(name: str, id: uuid.UUID) -> str:
+    """A slug for a record from a feed with none of ours: its name, else its id."""
+    words = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:50].strip("-")
+    return words or f"imported-{str(id)[:8]}"
+
+
+def _texts(s: ServiceIn) -> dict[str, TextSeed]:
+    """The patient texts: ours (the extension), or English ones from the standard's fields."""
+    if s.extension.texts is not None:
+        return s.extension.texts
+    about = s.description or ""
+    return {
+        "en": TextSeed.model_validate(
+            {
+                "name": s.name,
+                "summary": about,
+                "what_happens": about,
+                "who_for": s.eligibility_description or about,
+                "how_to_join": s.application_process or about,
+            }
+        )
+    }
 
 
 def _where(data: Any, loc: tuple[Any, ...]) -> str:
-    """A readable place for an error: the record's id and the field, e.g. services[desmond]."""
+    """A readable place for an error: the record's slug or id and the field, e.g.
+    contents[desmond].name."""
     parts: list[str] = []
     node = data
     for key in loc:
         if isinstance(key, int) and isinstance(node, list) and key < len(node):
             node = node[key]
-            record = node.get("id") if isinstance(node, dict) else None
-            parts[-1] += f"[{record if isinstance(record, str) and record else key}]"
+            record = node if isinstance(node, dict) else {}
+            extension = record.get("x-finder")
+            ours: dict[str, Any] = extension if isinstance(extension, dict) else {}
+            name = ours.get("slug") or ours.get("key") or record.get("id")
+            parts[-1] += f"[{name if isinstance(name, str) and name else key}]"
         else:
             node = node.get(key) if isinstance(node, dict) else None
             parts.append(str(key))
@@ -313,29 +320,36 @@ def _referred_runs() -> list[CourseRun]:
     return list(db.session.scalars(select(CourseRun).where(referred)))
 
 
-def _moves(new: RunIn, programme: str, run: CourseRun) -> bool:
+def _moves(new: RunIn, programme: ServiceIn, run: CourseRun) -> bool:
     """Whether ``new`` changes what the people referred to ``run`` were told."""
     schedule = new.schedules[0]
-    venue = run.venue.slug if run.venue else None
-    told = (run.programme.slug, venue, run.start_date, run.start_time, run.end_time, run.language)
+    venue = run.venue.uuid if run.venue else None
+    told = (run.programme.uuid, venue, run.start_date, run.start_time, run.end_time, run.language)
     imported = (
-        programme,
-        new.location.id if new.location else None,
+        str(programme.id),
+        str(new.location.id) if new.location else None,
         schedule.dtstart,
         schedule.opens_at,
         schedule.closes_at,
-        new.languages[0].language,
+        _run_language(programme, new),
     )
     return imported != told
 
 
+def _run_language(s: ServiceIn, run: RunIn) -> str:
+    return (run.languages or s.languages)[0].code
+
+
 def _referred_run_problems(parsed: DirectoryIn) -> list[str]:
-    imported = {run.id: (s.id, run) for s in parsed.services for run in s.service_at_locations}
+    imported = {str(run.id): (s, run) for s in parsed.contents for run in s.service_at_locations}
+    services = {str(s.id) for s in parsed.contents}
     problems = []
     for run in _referred_runs():
-        if run.key not in imported:
-            if not run.retired:  # a retired run is in no export, and stays
-                where = f"services[{run.programme.slug}].service_at_locations[{run.key}]"
+        if run.uuid not in imported:
+            # A retired run is in no export, and stays; an import only replaces the runs of
+            # the services it holds.
+            if not run.retired and run.programme.uuid in services:
+                where = f"contents[{run.programme.slug}].service_at_locations[{run.key}]"
                 problems.append(
                     _(
                         "%(where)s: this course run has referrals, so an import cannot remove "
@@ -344,8 +358,8 @@ def _referred_run_problems(parsed: DirectoryIn) -> list[str]:
                     )
                 )
             continue
-        programme, new = imported[run.key]
-        where = f"services[{programme}].service_at_locations[{run.key}]"
+        service, new = imported[run.uuid]
+        where = f"contents[{service.slug}].service_at_locations[{new.key}]"
         if run.retired:
             problems.append(
                 _(
@@ -353,7 +367,7 @@ def _referred_run_problems(parsed: DirectoryIn) -> list[str]:
                     where=where,
                 )
             )
-        elif _moves(new, programme, run):
+        elif _moves(new, service, run):
             problems.append(
                 _(
                     "%(where)s: this course run has referrals, so an import cannot change its "
@@ -364,109 +378,208 @@ def _referred_run_problems(parsed: DirectoryIn) -> list[str]:
     return problems
 
 
+def _taken(model: Any, slug_column: Any, slug: str, id: str) -> bool:
+    """Whether another record (another UUID) already has this slug or key."""
+    other = db.session.scalar(select(model.uuid).where(slug_column == slug))
+    return other is not None and other != id
+
+
+def _service_problems(s: ServiceIn) -> list[str]:
+    where = f"contents[{s.slug}]"
+    problems = []
+    for kind, missing in (("diabetes", "a diabetes type"), ("stage", "a stage")):
+        if not s.terms(kind):
+            problems.append(
+                _(
+                    "%(where)s.attributes: give %(missing)s as a term of the taxonomy "
+                    "%(taxonomy)s (see /openreferral/taxonomy_terms).",
+                    where=where,
+                    missing=missing,
+                    taxonomy=documents.TAXONOMY_ID,
+                )
+            )
+    try:
+        _texts(s)
+    except ValidationError as exc:
+        for e in exc.errors():
+            problems.append(f"{where}.description: {e['msg']} ({e['loc'][0]})")
+    if s.extension.sources is None and s.url is None:
+        problems.append(
+            _(
+                "%(where)s.url: give the service's web address (the source of its facts).",
+                where=where,
+            )
+        )
+    known = set(db.session.scalars(select(Area.slug))) | {
+        a.extension.slug or slug_for(a.name, a.id) for a in s.service_areas
+    }
+    for run in s.service_at_locations:
+        named = run.location.extension.area if run.location else None
+        if run.location and (named not in known if named else not s.service_areas):
+            problems.append(
+                _(
+                    "%(where)s.service_at_locations[%(run)s].location: its area is not in the "
+                    "directory: give the service its area (service_areas).",
+                    where=where,
+                    run=run.key,
+                )
+            )
+    return problems
+
+
+def _slug_problems(parsed: DirectoryIn) -> list[str]:
+    """Slugs and keys that another record (another UUID) has, in the file or the database."""
+    seen: dict[tuple[str, str], str] = {}
+    problems = []
+
+    def check(kind: str, model: Any, column: Any, slug: str, id: uuid.UUID, where: str) -> None:
+        earlier = seen.setdefault((kind, slug), str(id))
+        if earlier != str(id) or _taken(model, column, slug, str(id)):
+            problems.append(
+                _("%(where)s: %(slug)s is another record's short name.", where=where, slug=slug)
+            )
+
+    for s in parsed.contents:
+        where = f"contents[{s.slug}]"
+        check("programme", Programme, Programme.slug, s.slug, s.id, where)
+        org = s.organization
+        org_slug = org.extension.slug or slug_for(org.name, org.id)
+        check("provider", Provider, Provider.slug, org_slug, org.id, f"{where}.organization")
+        for run in s.service_at_locations:
+            run_where = f"{where}.service_at_locations[{run.key}]"
+            check("run", CourseRun, CourseRun.key, run.key, run.id, run_where)
+            if run.location:
+                loc = run.location
+                slug = loc.extension.slug or slug_for(loc.name, loc.id)
+                check("venue", Venue, Venue.slug, slug, loc.id, f"{run_where}.location")
+    return problems
+
+
 def validate(data: Any) -> DirectoryIn:
-    problems: list[str] = []
     try:
         parsed = DirectoryIn.model_validate(data)
     except ValidationError as exc:
         raise ImportErrors(
             [f"{_where(data, tuple(e['loc']))}: {e['msg']}" for e in exc.errors()]
         ) from exc
-    areas = {a.id for a in parsed.areas}
-    locations = {loc.id for loc in parsed.locations}
-    for loc in parsed.locations:
-        if loc.extension.area not in areas:
-            problems.append(f"locations[{loc.id}].x-finder.area: unknown area")
-    for s in parsed.services:
-        for area in s.service_areas:
-            if area.id not in areas:
-                problems.append(f"services[{s.id}].service_areas: unknown area {area.id}")
-        for run in s.service_at_locations:
-            where = f"services[{s.id}].service_at_locations[{run.id}]"
-            if run.location and run.location.id not in locations:
-                problems.append(f"{where}.location: unknown location")
+    problems = [p for s in parsed.contents for p in _service_problems(s)]
+    problems += _slug_problems(parsed)
     problems += _referred_run_problems(parsed)
     if problems:
         raise ImportErrors(problems)
     return parsed
 
 
+def _area(area: ServiceAreaIn) -> Area:
+    """The area: ours with this UUID, else ours with this short name (another directory's
+    "Haringey" is our Haringey, under its own id), else a new one."""
+    slug = area.extension.slug or slug_for(area.name, area.id)
+    known = db.session.scalar(select(Area).where(Area.uuid == str(area.id)))
+    named = known or db.session.scalar(select(Area).where(Area.slug == slug))
+    if named is None:
+        named = Area(uuid=str(area.id))
+        db.session.add(named)
+    named.slug, named.name = slug, area.name
+    return named
+
+
+def _venue(loc: LocationIn, areas: list[Area]) -> Venue:
+    slug = loc.extension.slug or slug_for(loc.name, loc.id)
+    named = loc.extension.area
+    area = db.session.scalar(select(Area).filter_by(slug=named)) if named else None
+    made: Venue = upsert(
+        Venue,
+        {"uuid": str(loc.id)},
+        {
+            "slug": slug,
+            "name": loc.name,
+            "address": loc.address,
+            "postcode": loc.addresses[0].postal_code,
+            "step_free": loc.step_free,
+            "area": area or areas[0],
+        },
+    )
+    return made
+
+
 def apply(parsed: DirectoryIn) -> dict[str, int]:
     """Write a validated directory in one transaction (the caller commits)."""
-    areas = {a.id: upsert(Area, {"slug": a.id}, {"name": a.name}) for a in parsed.areas}
-    venues = {}
-    for loc in parsed.locations:
-        venues[loc.id] = upsert(
-            Venue,
-            {"slug": loc.id},
+    runs = 0
+    for s in parsed.contents:
+        ext, org = s.extension, s.organization
+        areas = [_area(a) for a in s.service_areas]
+        db.session.flush()  # a venue's area is looked up by slug
+        provider = upsert(
+            Provider,
+            {"uuid": str(org.id)},
             {
-                "name": loc.name,
-                "address": loc.address[0].address_1,
-                "postcode": loc.address[0].postal_code,
-                "step_free": loc.accessibility[0].get("description") == "step-free",
-                "area": areas[loc.extension.area],
+                "slug": org.extension.slug or slug_for(org.name, org.id),
+                "name": org.name,
+                "website": org.website,
             },
         )
-    keys: set[str] = set()
-    for s in parsed.services:
-        ext = s.extension
-        provider = upsert(
-            Provider, {"slug": s.organization.id},
-            {"name": s.organization.name, "website": s.organization.website},
-        )  # fmt: skip
+        sources = ext.sources or [
+            SourceSeed(fact=_("Listed by %(name)s", name=org.name), url=str(s.url))
+        ]
         programme = upsert(
             Programme,
-            {"slug": s.id},
+            {"uuid": str(s.id)},
             {
+                "slug": s.slug,
                 "provider": provider,
-                "delivery": ext.delivery,
-                "diabetes_types": s.eligible("diabetes"),
-                "stages": s.eligible("stage"),
+                "delivery": s.delivery,
+                "diabetes_types": s.terms("diabetes"),
+                "stages": s.terms("stage"),
                 "self_referral": ext.self_referral,
                 "companion_welcome": ext.companion_welcome,
                 "covers_other_conditions": ext.covers_other_conditions,
-                "content_languages": [lang.language for lang in s.languages],
+                "content_languages": [lang.code for lang in s.languages],
                 "sessions": ext.sessions,
                 "session_hours": ext.session_hours,
                 "join_url": s.url,
-                "sources": [src.model_dump(mode="json") for src in ext.sources],
-                "last_verified": ext.last_verified,
-                "areas": [areas[a.id] for a in s.service_areas],
+                "sources": [src.model_dump(mode="json") for src in sources],
+                "last_verified": s.assured_date,
+                "areas": areas,
             },
         )
+        texts = _texts(s)
         existing = {t.locale: t for t in programme.texts}
-        for locale, text in ext.texts.items():
+        for locale, text in texts.items():
             row = existing.get(locale) or ProgrammeText(locale=locale)
             for name, value in text.model_dump().items():
                 setattr(row, name, value)
             if locale not in existing:
                 programme.texts.append(row)
-        for gone in set(existing) - set(ext.texts):
+        for gone in set(existing) - set(texts):
             programme.texts.remove(existing[gone])
+        listed: set[str] = set()
         for run in s.service_at_locations:
             schedule = run.schedules[0]
-            keys.add(run.id)
+            listed.add(str(run.id))
             upsert(
                 CourseRun,
-                {"key": run.id},
+                {"uuid": str(run.id)},
                 {
+                    "key": run.key,
                     "programme": programme,
-                    "venue": venues[run.location.id] if run.location else None,
+                    "venue": _venue(run.location, areas) if run.location else None,
                     "start_date": schedule.dtstart,
                     "start_time": schedule.opens_at,
                     "end_time": schedule.closes_at,
-                    "language": run.languages[0].language,
-                    "places_left": run.extension.places_left,
+                    "language": _run_language(s, run),
+                    "places_left": s.places_left(run),
                     "expected_wait_days": run.extension.expected_wait_days,
                 },
             )
-    # Retired runs are not in an export, and stay (validate keeps referred runs from going).
-    for run in db.session.scalars(select(CourseRun).where(CourseRun.retired.is_(False))):
-        if run.key not in keys:
-            db.session.delete(run)
-    return {
-        "areas": len(parsed.areas),
-        "locations": len(parsed.locations),
-        "services": len(parsed.services),
-        "runs": len(keys),
-    }
+        runs += len(listed)
+        # The service's runs that the file no longer lists go (validate kept referred ones);
+        # retired runs are in no export, and stay.
+        db.session.flush()
+        for old in db.session.scalars(
+            select(CourseRun).where(
+                CourseRun.programme_id == programme.id, CourseRun.retired.is_(False)
+            )
+        ):
+            if old.uuid not in listed:
+                db.session.delete(old)
+    return {"services": len(parsed.contents), "runs": runs}

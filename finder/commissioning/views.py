@@ -19,6 +19,7 @@ from finder.extensions import db
 from finder.forms import choices, required
 from finder.i18n import native_name
 from finder.models import Area, CourseRun, Feedback, Venue
+from finder.openreferral import documents, tabular
 from finder.staff.forms import listed_problems
 from finder.submissions import new_key, redirect_once
 
@@ -181,6 +182,17 @@ def export_json() -> ResponseReturnValue:
         body,
         mimetype="application/json",
         headers={"Content-Disposition": "attachment; filename=directory.json"},
+    )
+
+
+@staff("commissioner")
+def export_package() -> ResponseReturnValue:
+    audit.record_read("directory.export", None, format="datapackage")
+    services = hsds.export()["contents"]
+    return Response(
+        tabular.package(services, documents.TAXONOMY),
+        mimetype="application/zip",
+        headers={"Content-Disposition": "attachment; filename=directory-datapackage.zip"},
     )
 
 

@@ -51,6 +51,7 @@ bp.add_url_rule(
     "/referrals/<ref>/notes", view_func=referrals.add_note, endpoint="note", methods=["POST"]
 )
 bp.add_url_rule("/referrals/<ref>/fhir", view_func=referrals.fhir_resource, endpoint="fhir")
+bp.add_url_rule("/referrals/<ref>/task", view_func=referrals.fhir_task, endpoint="fhir_task")
 bp.add_url_rule("/handout", view_func=printouts.handout, endpoint="handout")
 bp.add_url_rule("/follow-up", view_func=follow_up.follow_up, endpoint="follow_up")
 bp.add_url_rule(

@@ -237,6 +237,15 @@ def fhir_resource(ref: str) -> ResponseReturnValue:
     )
 
 
+@staff(*PRACTICE_ROLES)
+def fhir_task(ref: str) -> ResponseReturnValue:
+    item = practice_referral(ref)
+    audit.record_read("referral.fhir_task", item.reference)
+    return current_app.response_class(
+        fhir.json_dumps(fhir.task(item)), mimetype="application/fhir+json"
+    )
+
+
 CSV_COLUMNS = (
     "reference",
     "created",

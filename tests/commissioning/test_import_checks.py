@@ -28,6 +28,16 @@ def commissioner(signed_in):
 
 
 def export(client) -> dict[str, Any]:
+    """The export, without the moment its places were read (capacities' "updated")."""
+    data = json.loads(client.get("/en/staff/directory/export.json").data)
+    for service in data["contents"]:
+        for capacity in service.get("capacities", []):
+            capacity.pop("updated")
+    return data
+
+
+def exported(client) -> dict[str, Any]:
+    """The export as it is (to import again)."""
     return json.loads(client.get("/en/staff/directory/export.json").data)
 
 
@@ -65,7 +75,7 @@ def encode(data: Any) -> bytes:
 
 
 def desmond(data: dict[str, Any]) -> dict[str, Any]:
-    return next(s for s in data["services"] if s["id"] == "desmond")
+    return next(s for s in data["contents"] if s["x-finder"]["slug"] == "desmond")
 
 
 def first_run(data: dict[str, Any]) -> dict[str, Any]:
@@ -79,18 +89,18 @@ def first_run(data: dict[str, Any]) -> dict[str, Any]:
         (b"\xff\xfe\x00{", "not JSON"),
         (b"", "Choose a JSON file"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
-        (b'{"areas": ' + b"[" * 40 + b"]" * 40 + b', "locations": [], "services": []}', "nested"),
-        (b'{"areas": [], "locations": [], "services": [' + b"9" * 5000 + b"]}", "not JSON"),
-        (b"[]", "must be an object"),
-        (b'"directory"', "must be an object"),
-        (b"null", "must be an object"),
-        (b"42", "must be an object"),
-        (b'{"areas": "camden", "locations": [], "services": []}', "areas"),
-        (b'{"locations": [], "services": []}', "areas"),
+        (b'{"contents": ' + b"[" * 40 + b"]" * 40 + b"}", "nested"),
+        (b'{"contents": [' + b"9" * 5000 + b"]}", "not JSON"),
+        (b'"directory"', "must hold Open Referral UK services"),
+        (b"null", "must hold Open Referral UK services"),
+        (b"42", "must hold Open Referral UK services"),
+        (b'{"contents": "desmond"}', "contents"),
+        (b'{"services": []}', "contents"),
+        (b"[{}]", "contents[0].id"),
     ],
     ids=[
-        "not-json", "not-utf8", "empty", "deep", "nested", "huge-literal", "list", "string",
-        "null", "number", "areas-not-a-list", "areas-missing",
+        "not-json", "not-utf8", "empty", "deep", "nested", "huge-literal", "string",
+        "null", "number", "contents-not-a-list", "contents-missing", "service-without-id",
     ],
 )  # fmt: skip
 def test_a_file_that_is_not_a_directory_is_reported(commissioner, raw, words):
@@ -102,33 +112,35 @@ Change = Callable[[dict[str, Any]], str]  # changes an export; returns where the
 
 
 def _area_name_nul(data):
-    data["areas"][0]["name"] = "North\u0000side"
-    return f"areas[{data['areas'][0]['id']}].name"
+    desmond(data)["service_areas"][0]["name"] = "North\u0000side"
+    return "contents[desmond].service_areas[camden].name"
 
 
 def _places(value):
     def change(data):
-        run = first_run(data)
-        run["x-finder"]["places_left"] = value
-        return f"services[desmond].service_at_locations[{run['id']}].x-finder.places_left"
+        capacity = desmond(data)["capacities"][0]
+        capacity["available"] = value
+        return f"contents[desmond].capacities[{capacity['id']}].available"
 
     return change
 
 
 def _session_hours(data):
     desmond(data)["x-finder"]["session_hours"] = 1e308 * 10  # json.dumps writes Infinity
-    return "services[desmond].x-finder.session_hours"
+    return "contents[desmond].x-finder.session_hours"
 
 
 def _run_language(data):
     run = first_run(data)
-    run["languages"][0]["language"] = "xx"
-    return f"services[desmond].service_at_locations[{run['id']}].languages[0].language"
+    run["languages"][0]["code"] = "xx"
+    where = f"contents[desmond].service_at_locations[{run['x-finder']['key']}]"
+    return f"{where}.languages[{run['languages'][0]['id']}].code"
 
 
 def _eligibility(data):
-    desmond(data)["eligibility"][0]["eligibility"] = "diabetes:type9"
-    return "services[desmond].eligibility[0].eligibility"
+    service = desmond(data)
+    service["attributes"] = [a for a in service["attributes"] if a["link_type"] != "eligibility"]
+    return "contents[desmond].attributes"
 
 
 def _long(path: str, length: int, value: Callable[[int], str] = lambda n: "a" * n) -> Change:
@@ -144,7 +156,9 @@ def _long(path: str, length: int, value: Callable[[int], str] = lambda n: "a" * 
             node = node[name]
             if index:
                 node = node[int(index.rstrip("]"))]
-                named.append(f"{name}[{node.get('id', index.rstrip(']'))}]")
+                ours = node.get("x-finder", {})
+                label = ours.get("slug") or ours.get("key") or node.get("id", index.rstrip("]"))
+                named.append(f"{name}[{label}]")
             else:
                 named.append(name)
         node[last] = value(length + 1)
@@ -155,17 +169,21 @@ def _long(path: str, length: int, value: Callable[[int], str] = lambda n: "a" * 
 
 # Column lengths read off finder/models.py by hand (Text columns: over every cap).
 TOO_LONG_CASES = {
-    "area-name": _long("areas[0].name", 120),
-    "venue-name": _long("locations[0].name", 200),
-    "venue-address": _long("locations[0].address[0].address_1", 300),
-    "venue-postcode": _long("locations[0].address[0].postal_code", 10),
-    "provider-name": _long("services[0].organization.name", 200),
-    "provider-website": _long(
-        "services[0].organization.website", 500, lambda n: "https://e.org/" + "a" * n
+    "area-name": _long("contents[0].service_areas[0].name", 120),
+    "venue-name": _long("contents[0].service_at_locations[0].location.name", 200),
+    "venue-address": _long(
+        "contents[0].service_at_locations[0].location.addresses[0].address_1", 300
     ),
-    "join-url": _long("services[0].url", 500, lambda n: "https://e.org/" + "a" * n),
-    "text-name": _long("services[0].x-finder.texts.en.name", 200),
-    "text-summary": _long("services[0].x-finder.texts.en.summary", 10_000),
+    "venue-postcode": _long(
+        "contents[0].service_at_locations[0].location.addresses[0].postal_code", 10
+    ),
+    "provider-name": _long("contents[0].organization.name", 200),
+    "provider-website": _long(
+        "contents[0].organization.website", 500, lambda n: "https://e.org/" + "a" * n
+    ),
+    "join-url": _long("contents[1].url", 500, lambda n: "https://e.org/" + "a" * n),
+    "text-name": _long("contents[0].x-finder.texts.en.name", 200),
+    "text-summary": _long("contents[0].x-finder.texts.en.summary", 10_000),
 }
 
 
@@ -197,13 +215,13 @@ def test_each_bad_field_is_reported_by_record_and_field(commissioner, change):
 
 def test_the_list_of_problems_is_capped(commissioner):
     data = export(commissioner)
-    data["areas"] += [{"id": f"Bad Area {n}", "name": "x"} for n in range(50)]
+    desmond(data)["service_areas"] += [{"id": f"Bad Area {n}", "name": "x"} for n in range(50)]
 
     problems = refused(commissioner, encode(data))
 
     # 50 bad areas: the first 20 are listed, then one line for the other 30.
     assert len(problems) == 21, problems
-    assert all(p.startswith("areas[Bad Area ") for p in problems[:20])
+    assert all(p.startswith("contents[desmond].service_areas[Bad Area ") for p in problems[:20])
     assert "30 more" in problems[20]
 
 
@@ -240,23 +258,25 @@ def test_a_run_with_referrals_cannot_be_removed_or_changed_by_an_import(commissi
     data = export(commissioner)
     removed = copy.deepcopy(data)
     runs = desmond(removed)["service_at_locations"]
-    runs[:] = [r for r in runs if r["id"] != referred_run]
+    runs[:] = [r for r in runs if r["x-finder"]["key"] != referred_run]
     problems = refused(commissioner, encode(removed))
     assert any(referred_run in p and "referrals" in p for p in problems), problems
 
     moved = copy.deepcopy(data)
-    booked = next(r for r in desmond(moved)["service_at_locations"] if r["id"] == referred_run)
+    booked = next(
+        r for r in desmond(moved)["service_at_locations"] if r["x-finder"]["key"] == referred_run
+    )
     booked["schedules"][0]["dtstart"] = (clock.today() + dt.timedelta(days=40)).isoformat()
     problems = refused(commissioner, encode(moved))
     assert any(
-        p.startswith(f"services[desmond].service_at_locations[{referred_run}]") and "referrals" in p
+        p.startswith(f"contents[desmond].service_at_locations[{referred_run}]") and "referrals" in p
         for p in problems
     ), problems
 
 
 def test_the_pasted_file_is_shown_again_with_the_problems(commissioner):
-    data = export(commissioner)
-    data["areas"][0]["name"] = ""
+    data = exported(commissioner)
+    desmond(data)["service_areas"][0]["name"] = ""
     text = json.dumps(data)
 
     response = commissioner.post(

@@ -105,7 +105,11 @@ def test_a_run_with_referrals_is_retired_not_deleted(
         assert audited[-1] == "directory.run_retired"
     assert not any(seen_by_patients(client).values()), seen_by_patients(client)
     exported = commissioner.get("/en/staff/directory/export.json").get_json()
-    keys = [r["id"] for s in exported["services"] for r in s["service_at_locations"]]
+    keys = [
+        r["x-finder"]["key"]
+        for s in exported["contents"]
+        for r in s.get("service_at_locations", [])
+    ]
     assert key not in keys
     # The practice still sees the course its referral was booked on.
     clinician = signed_in("clinician")

@@ -176,6 +176,7 @@ def test_s9_get_routes_do_not_mutate(app, make_referral):
     for path in (
         f"/en/staff/referrals/{ref}",
         f"/en/staff/referrals/{ref}/fhir",
+        f"/en/staff/referrals/{ref}/task",
         f"/bn/staff/handout?ref={ref}",
         "/en/staff/referrals.csv",
         "/en/staff/follow-up",

@@ -20,6 +20,7 @@ SAMPLE_VALUES = {
     "slug": "desmond",
     "name": "diabetes",
     "filename": "finder.css",
+    "id": "not-a-record",  # the Open Referral UK API's records (404 is an answer)
 }
 
 
