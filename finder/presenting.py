@@ -6,7 +6,7 @@ from flask import g
 from flask_babel import format_decimal, gettext, ngettext
 
 from finder import directory
-from finder.messages import format_list, language_name, text
+from finder.messages import format_list, language_name, text, when
 from finder.models import Programme, ProgrammeText
 
 
@@ -50,4 +50,5 @@ GLOBALS = {
     "format_list_of_languages": format_list_of_languages,
     "language_name": language_name,
     "message_text": text,
+    "run_when": when,
 }

@@ -1,0 +1,275 @@
+"""Personas from the study's barriers, through the real app: the results page's order, fits and
+the run each card shows, against orders written by hand.
+
+The expected orders were worked out by hand from the seed directory (seeds/, whose facts come
+from shared/reference/programmes.md) and the ranking rule in finder/matching.py, not computed by
+the code. The app is seeded and asked on a fixed day, Tuesday 1 December 2026, so the runs fall
+on known dates:
+
+- X-PERT, Islington, evening: every Tuesday for 6 weeks, 18:00 to 20:30, from 15 December (14 days)
+- DESMOND, Camden, weekday: one day, Wednesday 16 December, 09:30 to 16:00 (15 days)
+- DESMOND, Islington, in Bengali: 2 half days, from Thursday 24 December, 10:00 to 13:00 (23 days)
+- X-PERT, Camden, weekday: every Monday for 6 weeks, 13:30 to 16:00, from 5 January (35 days)
+- DESMOND, Camden, Saturday: one day, Saturday 9 January, 10:00 to 16:30 (39 days)
+- DSMP, Haringey, weekday: every Thursday for 7 weeks, from 21 January (51 days: a long wait)
+- DSMP, Islington, evening: every Wednesday for 7 weeks, from 3 February (64 days)
+
+Directory facts used: Healthy Living (help-diabetes) is online, English only, type 2, a relative
+or carer can sign up (verified). DESMOND is type 2, has a Newly Diagnosed module, a partner or
+friend may come (verified). X-PERT is type 2; bringing someone and other long-term conditions
+come from an unverified source (the study's Table 1). DSMP says type 1 and type 2, the type 1
+part unverified; nothing is known about bringing someone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+from flask import Flask
+
+from tests.conftest import check_page, migrated_app, own_database
+
+DAY = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)  # a Tuesday
+
+
+@pytest.fixture(scope="module")
+def persona_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    with time_machine.travel(DAY, tick=False):
+        yield migrated_app(own_database("personas", tmp_path_factory))
+
+
+def results(app: Flask, query: str, lang: str = "en"):
+    with time_machine.travel(DAY, tick=False):
+        response = app.test_client().get(f"/{lang}/results?{query}")
+    assert response.status_code == 200
+    return check_page(response.get_data(as_text=True))
+
+
+def cards(soup) -> list[tuple[str, str]]:
+    return [(li["data-programme"], li["data-fit"]) for li in soup.select("li.app-option")]
+
+
+def card(soup, slug: str):
+    return soup.select_one(f'li.app-option[data-programme="{slug}"]')
+
+
+def codes(soup, slug: str, kind: str) -> list[str]:
+    return [li["data-code"] for li in card(soup, slug).select(f".app-{kind} li")]
+
+
+# (persona, query, expected [(programme, fit)] in page order, why).
+PERSONAS = [
+    (
+        "type 2, nothing else said",
+        "diabetes=type2",
+        [("x-pert", "good"), ("desmond", "good"), ("help-diabetes", "good"), ("dsmp", "possible")],
+        "NICE NG28 1.2.4: group education first; X-PERT starts sooner than DESMOND; DSMP's "
+        "first date is 51 days away (a long wait)",
+    ),
+    (
+        "newly diagnosed",
+        "diabetes=type2&diagnosed=recent",
+        [("desmond", "good"), ("x-pert", "good"), ("help-diabetes", "good"), ("dsmp", "possible")],
+        "DESMOND has a Newly Diagnosed module (knowdiabetes): first for the newly diagnosed",
+    ),
+    (
+        "works weekdays, free evenings and weekends",
+        "diabetes=type2&daytime=no",
+        [("x-pert", "good"), ("desmond", "good"), ("help-diabetes", "good"), ("dsmp", "possible")],
+        "all three meet the times (X-PERT's Tuesday evenings, DESMOND's Saturday, online any "
+        "time); group first, sooner first; DSMP's evening course is 64 days away",
+    ),
+    (
+        "wants to learn in a group",
+        "diabetes=type2&learning=group&computer=confident",
+        [
+            ("x-pert", "good"),
+            ("desmond", "good"),
+            ("dsmp", "possible"),
+            ("help-diabetes", "possible"),
+        ],
+        "a stated wish for a group puts every group course above the online one, even DSMP "
+        "with its long wait",
+    ),
+    (
+        "anxious in groups, likes own pace",
+        "diabetes=type2&learning=own_pace&group_worry=yes&computer=confident",
+        [
+            ("help-diabetes", "good"),
+            ("x-pert", "possible"),
+            ("desmond", "possible"),
+            ("dsmp", "possible"),
+        ],
+        "online meets both wishes; the groups each carry two cautions, DSMP a third (long wait)",
+    ),
+    (
+        "full-time carer, any free time, wants to bring the person they care for",
+        "diabetes=type2&daytime=no&evenings=no&weekends=no&companion=yes",
+        [
+            ("help-diabetes", "good"),
+            ("desmond", "unlikely"),
+            ("x-pert", "unlikely"),
+            ("dsmp", "unlikely"),
+        ],
+        "online fits any time and a carer can sign up; no group course is at a time they can "
+        "come; DESMOND welcomes a companion (verified), X-PERT's is unverified",
+    ),
+    (
+        "full-time carer without a computer: nothing fits",
+        "diabetes=type2&daytime=no&evenings=no&weekends=no&companion=yes&computer=no",
+        [
+            ("help-diabetes", "unlikely"),
+            ("desmond", "unlikely"),
+            ("x-pert", "unlikely"),
+            ("dsmp", "unlikely"),
+        ],
+        "nothing fits: online still meets their times and companion (with a relative's help)",
+    ),
+    (
+        "Bengali-speaking carer, free in the day only",
+        "diabetes=type2&language=bn&evenings=no&weekends=no&companion=yes",
+        [
+            ("desmond", "good"),
+            ("help-diabetes", "possible"),
+            ("x-pert", "possible"),
+            ("dsmp", "possible"),
+        ],
+        "DESMOND has a Bengali course on a weekday, and a companion is welcome: all three wishes",
+    ),
+    (
+        "Bengali speaker who works weekdays",
+        "diabetes=type2&language=bn&daytime=no",
+        [
+            ("desmond", "possible"),
+            ("x-pert", "possible"),
+            ("help-diabetes", "possible"),
+            ("dsmp", "possible"),
+        ],
+        "DESMOND has a Bengali course (language) and a Saturday one (times); its card shows the "
+        "Bengali one and names the Saturday one; the rest are English only",
+    ),
+    (
+        "prefers listening, no computer",
+        "diabetes=type2&reading=spoken&computer=no",
+        [
+            ("x-pert", "good"),
+            ("desmond", "good"),
+            ("dsmp", "possible"),
+            ("help-diabetes", "unlikely"),
+        ],
+        "the online course needs a device and is mostly reading",
+    ),
+    (
+        "other long-term conditions",
+        "diabetes=type2&conditions=yes",
+        [("x-pert", "good"), ("desmond", "good"), ("help-diabetes", "good"), ("dsmp", "possible")],
+        "X-PERT's 'long-term conditions' is unverified: shown as to be confirmed, ranks nothing",
+    ),
+    (
+        "wants to bring someone",
+        "diabetes=type2&companion=yes",
+        [("desmond", "good"), ("help-diabetes", "good"), ("x-pert", "good"), ("dsmp", "possible")],
+        "DESMOND and Healthy Living welcome someone (verified); X-PERT's is unverified",
+    ),
+    (
+        "internet only with help",
+        "diabetes=type2&computer=with_help",
+        [
+            ("x-pert", "good"),
+            ("desmond", "good"),
+            ("dsmp", "possible"),
+            ("help-diabetes", "possible"),
+        ],
+        "two courses that could suit: group before online",
+    ),
+    (
+        "type 1",
+        "diabetes=type1",
+        [
+            ("dsmp", "unlikely"),
+            ("x-pert", "not_eligible"),
+            ("desmond", "not_eligible"),
+            ("help-diabetes", "not_eligible"),
+        ],
+        "only DSMP may take type 1, and that is unverified: never better than unlikely",
+    ),
+    (
+        "not sure which type",
+        "diabetes=unsure",
+        [
+            ("x-pert", "possible"),
+            ("desmond", "possible"),
+            ("help-diabetes", "possible"),
+            ("dsmp", "possible"),
+        ],
+        "not sure is never better than possible: a blood test comes first",
+    ),
+    (
+        "lives in Haringey",
+        "diabetes=type2&area=haringey",
+        [("help-diabetes", "good"), ("dsmp", "possible")],
+        "X-PERT and DESMOND are only for Camden and Islington: counted, not listed",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("persona", "query", "expected", "why"), PERSONAS, ids=[p[0] for p in PERSONAS]
+)
+def test_each_persona_gets_the_order_worked_out_by_hand(persona_app, persona, query, expected, why):
+    assert cards(results(persona_app, query)) == expected, why
+
+
+def test_the_bengali_carer_sees_the_bengali_course_its_day_time_and_place(persona_app):
+    soup = results(persona_app, "diabetes=type2&language=bn&evenings=no&weekends=no&companion=yes")
+    desmond = card(soup, "desmond")
+    run = desmond.select_one(".app-run")
+    assert run["data-run"] == "desmond-islington-bengali"
+    assert (
+        run.select_one(".app-run__when")
+        .get_text(" ", strip=True)
+        .startswith("When: 2 half days, from Thursday 24 December, 10:00 to 13:00.")
+    )
+    where = run.select_one(".app-run__where").get_text(" ", strip=True)
+    assert where.startswith("Where: Canal Health Centre (demo), Islington, ZZ1 2BB.")
+    assert "Language: Bengali." in run.get_text(" ", strip=True)
+    assert "course_in_language" in codes(soup, "desmond", "reasons")
+
+
+def test_a_caution_about_another_run_names_it(persona_app):
+    soup = results(persona_app, "diabetes=type2&language=bn&daytime=no")
+    desmond = card(soup, "desmond")
+    assert desmond.select_one(".app-run")["data-run"] == "desmond-islington-bengali"
+    caution = desmond.select_one('.app-cautions li[data-code="language_run_other_time"]')
+    assert caution.get_text(" ", strip=True) == (
+        "This course in Bengali is at a time you said you cannot come. There is another course "
+        "at a time you can: one day, Saturday 9 January, 10:00 to 16:30."
+    )
+
+
+def test_a_weekly_course_says_its_day_and_weeks_never_a_fixed_phrase(persona_app):
+    soup = results(persona_app, "diabetes=type2&daytime=no")
+    when = card(soup, "x-pert").select_one(".app-run__when").get_text(" ", strip=True)
+    assert when.startswith("When: every Tuesday for 6 weeks, 18:00 to 20:30, from 15 December.")
+    saturday = card(soup, "desmond").select_one(".app-run__when").get_text(" ", strip=True)
+    assert saturday.startswith("When: one day, Saturday 9 January, 10:00 to 16:30.")
+    assert not [r for r in soup.select(".app-run") if "once a week" in r.get_text()]
+
+
+def test_unverified_facts_are_to_be_confirmed_and_rank_nothing(persona_app):
+    soup = results(persona_app, "diabetes=type2&conditions=yes&companion=yes")
+    assert "other_conditions" not in codes(soup, "x-pert", "reasons")
+    assert "other_conditions_unconfirmed" in codes(soup, "x-pert", "cautions")
+    assert "companion_unconfirmed" in codes(soup, "x-pert", "cautions")
+    text = card(soup, "x-pert").get_text(" ", strip=True)
+    assert "This is to be confirmed." in text
+
+
+def test_the_card_is_in_bengali_with_babel_dates(persona_app):
+    soup = results(persona_app, "diabetes=type2&language=bn&evenings=no&weekends=no", lang="bn")
+    when = card(soup, "desmond").select_one(".app-run__when").get_text(" ", strip=True)
+    assert "২৪" in when or "24" in when  # the day of the month, in the page's numbering
+    assert "বৃহস্পতিবার" in when  # Thursday in Bengali (CLDR)
