@@ -48,6 +48,7 @@ GLOBALS = {
     "duration_text": duration_text,
     "course_languages": course_languages,
     "format_list_of_languages": format_list_of_languages,
+    "format_list": format_list,
     "language_name": language_name,
     "message_text": text,
     "run_when": when,

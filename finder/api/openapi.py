@@ -156,7 +156,8 @@ SPEC: dict[str, Any] = {
                     "see_also": {
                         **_NULLABLE_STRING,
                         "description": "A programme outside the directory to point to, "
-                        "such as the NHS Diabetes Prevention Programme for prediabetes.",
+                        "such as the NHS Diabetes Prevention Programme for prediabetes "
+                        "(nhs-diabetes-prevention-programme) or type 1 education (type1-education).",
                     },
                 },
             },

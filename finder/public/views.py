@@ -57,6 +57,8 @@ def _ask(
         render_template(
             "public/question.jinja",
             question=questions.QUESTIONS[name],
+            number=PARAMETERS.index(name) + 1,
+            total=len(PARAMETERS),
             items=questions.radio_items(name, areas, getattr(person, name)),
             carried={k: v for k, v in person.answered().items() if k != name},
             error=questions.ERRORS[name] if error else None,
@@ -114,7 +116,7 @@ def check_answers() -> ResponseReturnValue:
             questions.label(name, value, areas) if value else None,
         )
         for name, value in ((n, getattr(person, n)) for n in PARAMETERS)
-        if person.diabetes != "prediabetes" or name == "diabetes"
+        if person.diabetes not in questions.STOPS_EARLY or name == "diabetes"
     ]
     return render_template("public/check.jinja", rows=rows, answers=person.answered())
 
@@ -136,6 +138,7 @@ def results() -> ResponseReturnValue:
         programmes=by_slug,
         answers=person.answered(),
         eligible=[o for o in found.options if o.fit != "not_eligible"],
+        nothing_fits=not any(o.fit in ("good", "possible") for o in found.options),
         not_eligible=[o for o in found.options if o.fit == "not_eligible"],
         elsewhere=directory.shown_elsewhere(person.area) if person.area else 0,
     )

@@ -273,3 +273,63 @@ def test_the_card_is_in_bengali_with_babel_dates(persona_app):
     when = card(soup, "desmond").select_one(".app-run__when").get_text(" ", strip=True)
     assert "২৪" in when or "24" in when  # the day of the month, in the page's numbering
     assert "বৃহস্পতিবার" in when  # Thursday in Bengali (CLDR)
+
+
+def test_type_1_stops_after_the_first_question_and_leads_to_type_1_education(persona_app):
+    with time_machine.travel(DAY, tick=False):
+        response = persona_app.test_client().get("/en/find/diabetes?diabetes=type1&continue=1")
+    assert response.status_code == 302
+    assert response.location.startswith("/en/find/check?")
+    soup = results(persona_app, "diabetes=type1")
+    box = soup.select_one(".app-type1")
+    text = box.get_text(" ", strip=True)
+    assert "DAFNE (Dose Adjustment For Normal Eating)" in text
+    assert "BERTIE Online" in text
+    assert "diabetes team" in text
+    assert box.find("a", href=lambda h: h and "bertie" in h)
+    assert not soup.select(".app-nothing-fits")
+
+
+def test_not_sure_leads_with_the_blood_test_and_offers_no_sign_up(persona_app):
+    soup = results(persona_app, "diabetes=unsure")
+    first = soup.select_one("#maincontent h1").find_next(class_="nhsuk-inset-text")
+    assert "Ask your GP practice for a blood test." in first.get_text(" ", strip=True)
+    assert {fit for _, fit in cards(soup)} == {"possible"}
+    assert not soup.find("a", string=lambda s: s and s.startswith("Sign up for"))
+
+
+def test_when_nothing_fits_the_page_says_so_and_offers_what_helps(persona_app):
+    soup = results(
+        persona_app, "diabetes=type2&daytime=no&evenings=no&weekends=no&companion=yes&computer=no"
+    )
+    box = soup.select_one(".app-nothing-fits")
+    assert box.h2.get_text(strip=True) == "No course fits all your answers"
+    items = [li.get_text(" ", strip=True) for li in box.select("li")]
+    assert any("relative or friend could help you" in i for i in items)
+    assert any("sitting service" in i for i in items)
+    assert any("bring the person you care for" in i for i in items)
+    # Someone with a course that fits is not told that nothing does.
+    assert not results(persona_app, "diabetes=type2&daytime=no").select(".app-nothing-fits")
+
+
+def test_the_results_page_has_a_key_to_the_fit_labels(persona_app):
+    key = results(persona_app, "diabetes=type2").select_one(".app-fit-key")
+    labels = [dt.get_text(strip=True) for dt in key.select("dt")]
+    assert labels == ["Good fit", "Could suit you", "May be hard for you", "Not for you"]
+
+
+def test_courses_for_some_areas_say_so_when_no_area_was_given(persona_app):
+    soup = results(persona_app, "diabetes=type2")
+    note = card(soup, "desmond").select_one(".app-areas").get_text(strip=True)
+    assert note == "Only for people who live in Camden and Islington."
+    assert not card(soup, "help-diabetes").select(".app-areas")
+    assert not card(results(persona_app, "diabetes=type2&area=camden"), "desmond").select(
+        ".app-areas"
+    )
+
+
+def test_question_pages_say_which_question_of_how_many(persona_app):
+    with time_machine.travel(DAY, tick=False):
+        response = persona_app.test_client().get("/en/find/daytime?diabetes=type2")
+    soup = check_page(response.get_data(as_text=True))
+    assert soup.select_one(".app-question-number").get_text(strip=True) == "Question 3 of 13"
