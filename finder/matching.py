@@ -189,6 +189,8 @@ def _assess(person: Circumstances, prog: Programme, today: dt.date, long_wait: i
             cautions.append(Message("other_conditions_unconfirmed"))
         else:
             reasons.append(Message("other_conditions"))
+    if "availability" in prog.unverified:
+        cautions.append(Message("availability_unconfirmed"))
     if person.diagnosed == "recent" and prog.newly_diagnosed_module:
         reasons.append(Message("newly_diagnosed_module"))
     worst = max((c.severity for c in cautions), default=Severity.NOTE)

@@ -91,6 +91,9 @@ TEXTS: dict[str, str] = {
     "bring_someone_group": N_("You can bring a relative, friend or carer."),
     "bring_someone_online": N_("A relative or carer can sign up too."),
     "no_companion": N_("You cannot bring someone with you to this course."),
+    "availability_unconfirmed": N_(
+        "It is not confirmed that this course is still running. Ask your GP practice."
+    ),
     "companion_unconfirmed": N_(
         "You may be able to bring someone with you. This is to be confirmed."
     ),

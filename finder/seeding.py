@@ -58,7 +58,12 @@ SessionHours = Annotated[float, Field(gt=0, le=24)]
 PlacesLeft = Annotated[int, Field(ge=0, le=PLACES_MAX)]
 Pattern = Literal[PATTERNS]  # type: ignore[valid-type]
 SourcedField = Literal[
-    "diabetes_types", "stages", "companion_welcome", "covers_other_conditions", "self_referral"
+    "availability",
+    "diabetes_types",
+    "stages",
+    "companion_welcome",
+    "covers_other_conditions",
+    "self_referral",
 ]
 WaitDays = Annotated[int, Field(ge=0, le=WAIT_DAYS_MAX)]
 

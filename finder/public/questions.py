@@ -13,7 +13,6 @@ from finder.circumstances import CHOICES, PARAMETERS, Circumstances
 from finder.i18n import native_name
 from finder.policy import COURSE_LANGUAGES
 
-
 # Answers after which no more questions are asked: the results point to other education.
 STOPS_EARLY = ("prediabetes", "type1")
 

@@ -20,11 +20,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from finder import clock, directory, guide, menu, pagecache, ratelimit
+from finder import clock, dates, directory, guide, matching, menu, pagecache, ratelimit
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.extensions import db
-from finder.models import Practice
+from finder.messages import language_name, when
+from finder.models import Practice, Programme
 from finder.public import questions
 from finder.public.forms import FeedbackForm, SelfReferralForm
 from finder.referrals import operations
@@ -201,6 +202,29 @@ def explainer(slug: str) -> ResponseReturnValue:
     )
 
 
+def _upcoming(programme: Programme) -> list[matching.Run]:
+    """The programme's runs a person can still choose, as matching sees them."""
+    today = clock.today()
+    runs = directory.for_matching(programme).runs
+    return [r for r in runs if r.start_date >= today and r.places_left > 0]
+
+
+def _run_words(run: matching.Run) -> str:
+    """One run in a sentence or three: when, where, and in which language."""
+    words = [_("When: %(when)s.", when=when(run))]
+    if run.venue:
+        words.append(
+            _(
+                "Where: %(venue)s, %(borough)s, %(postcode)s.",
+                venue=run.venue,
+                borough=run.borough,
+                postcode=run.postcode,
+            )
+        )
+    words.append(_("Language: %(language)s.", language=language_name(run.language)))
+    return " ".join(words)
+
+
 @public
 def self_refer(slug: str) -> ResponseReturnValue:
     programme = directory.programme(slug)
@@ -209,6 +233,9 @@ def self_refer(slug: str) -> ResponseReturnValue:
     person, _bad = parse(request.args, directory.area_names())
     form = SelfReferralForm()
     form.set_practices(directory.practices())
+    upcoming = _upcoming(programme) if programme.delivery == "group" else []
+    best = matching.best_run(person, upcoming).key if upcoming else None
+    form.set_runs([(r.key, _run_words(r)) for r in upcoming], best)
     if request.method == "GET":
         form.preferred_language.data = g.lang
     else:
@@ -222,13 +249,21 @@ def self_refer(slug: str) -> ResponseReturnValue:
                 details = operations.PatientDetails.from_form(
                     form, contact_method="email" if only_email else "phone", diagnosis_date=None
                 )
+                chosen = form.course_run.data if upcoming else None
+                run = next((r for r in programme.runs if r.key == chosen), None)
 
                 def refer() -> str:
                     referral, _created = operations.create_referral(
-                        practice, programme, details, person.answered(), self_referral=True
+                        practice,
+                        programme,
+                        details,
+                        person.answered(),
+                        course_run=run,
+                        self_referral=True,
                     )
                     # The reference is shown from this browser's session only.
                     session["self_referral"] = referral.reference
+                    session["self_referral_run"] = run.key if run else None
                     return url_for(".self_refer_done", slug=slug)
 
                 return redirect_once(form.submission.data, refer)
@@ -248,7 +283,20 @@ def self_refer_done(slug: str) -> ResponseReturnValue:
     reference = session.get("self_referral")
     if programme is None or not reference:
         return redirect(url_for(".self_refer", slug=slug))
-    return render_template("public/self_refer_done.jinja", programme=programme, reference=reference)
+    key = session.get("self_referral_run")
+    run = next((r for r in directory.for_matching(programme).runs if r.key == key), None)
+    return render_template(
+        "public/self_refer_done.jinja",
+        programme=programme,
+        reference=reference,
+        run=run,
+        run_words=_run_words(run) if run else "",
+        call_by=dates.call_by(
+            clock.today(),
+            run.start_date if run else None,
+            current_app.config["FINDER_NOT_BOOKED_DAYS"],
+        ),
+    )
 
 
 @public

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from finder import audit, clock, csvfile, directory, fhir, guide, links, menu, nhs_number
+from finder import audit, clock, csvfile, dates, directory, fhir, guide, links, menu, nhs_number
 from finder.access import staff
 from finder.circumstances import parse
 from finder.forms import choices, required
@@ -322,6 +322,13 @@ def handout() -> ResponseReturnValue:
         referral=item,
         programme=programme,
         runs=directory.upcoming_runs(programme, clock.today())[:3],
+        call_by=dates.call_by(
+            item.created_at.astimezone(clock.LONDON).date(),
+            item.course_run.start_date if item.course_run else None,
+            current_app.config["FINDER_NOT_BOOKED_DAYS"],
+        )
+        if item
+        else None,
         qr_svg=qr_svg,
         qr_target=target,
     )

@@ -9,7 +9,7 @@ on known dates:
 - X-PERT, Islington, evening: every Tuesday for 6 weeks, 18:00 to 20:30, from 15 December (14 days)
 - DESMOND, Camden, weekday: one day, Wednesday 16 December, 09:30 to 16:00 (15 days)
 - DESMOND, Islington, in Bengali: 2 half days, from Thursday 24 December, 10:00 to 13:00 (23 days)
-- X-PERT, Camden, weekday: every Monday for 6 weeks, 13:30 to 16:00, from 5 January (35 days)
+- X-PERT, Camden, weekday: every Monday for 6 weeks, 13:30 to 16:00, from 11 January (41 days)
 - DESMOND, Camden, Saturday: one day, Saturday 9 January, 10:00 to 16:30 (39 days)
 - DSMP, Haringey, weekday: every Thursday for 7 weeks, from 21 January (51 days: a long wait)
 - DSMP, Islington, evening: every Wednesday for 7 weeks, from 3 February (64 days)
@@ -29,7 +29,10 @@ from collections.abc import Iterator
 import pytest
 import time_machine
 from flask import Flask
+from sqlalchemy import select
 
+from finder.extensions import db
+from finder.models import CourseRun, Referral
 from tests.conftest import check_page, migrated_app, own_database
 
 DAY = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)  # a Tuesday
@@ -333,3 +336,114 @@ def test_question_pages_say_which_question_of_how_many(persona_app):
         response = persona_app.test_client().get("/en/find/daytime?diabetes=type2")
     soup = check_page(response.get_data(as_text=True))
     assert soup.select_one(".app-question-number").get_text(strip=True) == "Question 3 of 13"
+
+
+def _form(client, path):
+    soup = check_page(client.get(path).get_data(as_text=True))
+    hidden = {i["name"]: i.get("value", "") for i in soup.select("form input[type=hidden]")}
+    return soup, hidden
+
+
+def _checked_run(soup) -> str:
+    return soup.select_one("input[name=course_run][checked]")["value"]
+
+
+def test_self_referral_offers_each_run_with_the_one_that_fits_chosen(persona_app):
+    client = persona_app.test_client()
+    with time_machine.travel(DAY, tick=False):
+        soup, _ = _form(client, "/en/self-refer/x-pert?diabetes=type2&daytime=no")
+        values = [i["value"] for i in soup.select("input[name=course_run]")]
+        assert values == ["x-pert-islington-evening", "x-pert-camden-weekday", "any"]
+        assert _checked_run(soup) == "x-pert-islington-evening"
+        soup, _ = _form(client, "/en/self-refer/x-pert?diabetes=type2&evenings=no")
+        assert _checked_run(soup) == "x-pert-camden-weekday"
+        text = soup.get_text(" ", strip=True)
+    assert "every Monday for 6 weeks, 13:30 to 16:00, from 11 January" in text
+    assert "course team can see them" not in text
+    assert "Your GP practice will get your details and contact you about the course." in text
+
+
+@pytest.mark.parametrize(
+    ("run", "call_by"),
+    [
+        # The evening course starts on 15 December: call a week before it, not in 2 weeks.
+        ("x-pert-islington-evening", "Tuesday 8 December"),
+        # The Monday course starts on 11 January: the worklist's 14 days come first.
+        ("x-pert-camden-weekday", "Tuesday 15 December"),
+        ("any", "Tuesday 15 December"),
+    ],
+)
+def test_self_referral_stores_the_chosen_run_and_promises_only_what_happens(
+    persona_app, run, call_by
+):
+    client = persona_app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"198.51.100.{len(run)}"
+    path = "/en/self-refer/x-pert?diabetes=type2"
+    with time_machine.travel(DAY, tick=False):
+        _, hidden = _form(client, path)
+        data = {
+            **hidden,
+            "name": "Sam Sample",
+            "date_of_birth": "01/01/1960",
+            "phone": "020 7946 0111",
+            "practice": "DEMO02",
+            "preferred_language": "en",
+            "course_run": run,
+            "consent": "y",
+        }
+        response = client.post(path, data=data)
+        assert response.status_code == 302
+        done = check_page(client.get(response.location).get_data(as_text=True))
+    text = done.get_text(" ", strip=True)
+    with persona_app.app_context():
+        referral = db.session.scalars(select(Referral).order_by(Referral.id.desc())).first()
+        chosen = (
+            db.session.get(CourseRun, referral.course_run_id) if referral.course_run_id else None
+        )
+        assert (chosen.key if chosen else "any") == run
+    assert f"If you have not heard from them by {call_by}, call your GP practice." in text
+    assert "2 weeks" not in text
+    assert "team will get your details" not in text
+    if run == "any":
+        assert not done.select(".app-chosen-run")
+    else:
+        assert "Your place is not booked yet." in text
+        assert done.select_one(".app-chosen-run").get_text(strip=True).startswith("When: every")
+
+
+def _page(app: Flask, path: str):
+    with time_machine.travel(DAY, tick=False):
+        response = app.test_client().get(path)
+    assert response.status_code == 200
+    return check_page(response.get_data(as_text=True))
+
+
+def test_last_checked_is_only_said_of_checked_facts(persona_app):
+    # Healthy Living's availability after March 2024 is unverified (reference/programmes.md).
+    help_page = _page(persona_app, "/en/programmes/help-diabetes")
+    box = help_page.select_one(".app-to-confirm")
+    assert [li.get_text(strip=True) for li in box.select("li")] == [
+        "Whether the course is still running."
+    ]
+    text = help_page.get_text(" ", strip=True)
+    assert "We last checked these details" not in text
+    assert "We last checked the other details on 20 November 2026." in text
+    desmond = _page(persona_app, "/en/programmes/desmond")
+    assert not desmond.select(".app-to-confirm")
+    assert "We last checked these details on 20 November 2026." in desmond.get_text(" ", strip=True)
+    card_text = card(results(persona_app, "diabetes=type2"), "help-diabetes").get_text(" ")
+    assert "It is not confirmed that this course is still running." in card_text
+
+
+def test_the_start_page_states_the_studys_association_as_an_association(persona_app):
+    text = _page(persona_app, "/en/").get_text(" ", strip=True)
+    assert "Research has found that people who have no diabetes education are 4 times" in text
+    assert "you are 4 times more likely" not in text
+
+
+def test_the_results_page_can_be_printed(persona_app):
+    soup = results(persona_app, "diabetes=type1")
+    button = soup.select_one('button[data-module="app-print"]')
+    assert button.get_text(strip=True) == "Print this page"
+    assert button.has_attr("hidden")  # shown by JavaScript, which can print
+    assert "app-print-open" in soup.find("details", class_="app-print-open")["class"]

@@ -410,3 +410,15 @@ def test_an_invalid_phone_number_is_refused(app, signed_in, typed):
     summary = check_page(response.get_data(as_text=True)).find(class_="nhsuk-error-summary")
     assert "Enter a phone number, like 020 7946 0000" in summary.get_text()
     assert count_referrals(app) == before
+
+
+def test_the_handout_promises_only_what_happens(signed_in, make_referral):
+    ref = make_referral()
+    text = page(signed_in("clinician").get(f"/en/staff/handout?ref={ref}")).get_text(" ")
+    text = " ".join(text.split())
+    # Nothing sends the referral to the course team yet: the practice contacts the person.
+    assert "The course team will contact you" not in text
+    assert "Someone from the practice will contact you to book a place." in text
+    call_by = clock.today() + dt.timedelta(days=14)  # no course chosen: the worklist's 14 days
+    expected = f"{call_by:%A} {call_by.day} {call_by:%B}"
+    assert f"If you have not heard from them by {expected}, call your GP practice." in text
