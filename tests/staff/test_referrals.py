@@ -46,14 +46,30 @@ def test_consult_shows_the_menu_with_a_conversation_guide(signed_in):
     ranked = [o["data-programme"] for o in soup.select("[data-programme][data-fit]")]
     assert len(ranked) == 4
     guide = soup.select_one("[data-guide-for=desmond]").get_text(" ", strip=True)
-    assert "Groups are small, nobody has to speak" in guide
+    assert "Groups give support from other people with diabetes." in guide
     assert "They do not need a computer or the internet." in guide
     online = soup.select_one("[data-guide-for=help-diabetes]").get_text(" ", strip=True)
-    assert "Reception can help them sign up" in online
+    assert "A relative or carer can sign up too and help." in online
     assert "4 times the risk of complications" in soup.get_text()
     refer = soup.select_one("[data-guide-for=desmond] a[href*='/referrals/new']")["href"]
     assert "programme=desmond" in refer
     assert "group_worry=yes" in refer
+
+
+def test_the_guide_always_has_something_to_say_and_agrees_with_the_card(signed_in):
+    client = signed_in("clinician")
+    soup = page(client.get("/en/staff/consult?diabetes=type2"))
+    for slug in ("desmond", "x-pert", "help-diabetes"):
+        assert soup.select(f"[data-guide-for={slug}] li"), slug
+    desmond = soup.select_one("[data-guide-for=desmond]").get_text(" ", strip=True)
+    assert "NICE recommends group education as the first choice (NG28 1.2.4)." in desmond
+    soup = page(client.get("/en/staff/consult?diabetes=type2&language=bn&companion=yes"))
+    desmond = soup.select_one("[data-guide-for=desmond]").get_text(" ", strip=True)
+    assert "It is in their language" in desmond  # the card: "There is a course in Bengali."
+    assert "A relative, friend or carer is welcome." in desmond
+    xpert = soup.select_one("[data-guide-for=x-pert]").get_text(" ", strip=True)
+    assert "There is no course in their language" in xpert
+    assert "It is not confirmed whether they can bring someone" in xpert  # unverified source
 
 
 def test_every_question_is_on_the_consult_page(signed_in):
