@@ -157,7 +157,7 @@ def test_not_eligible_options_are_last_and_collapsed_with_the_reason(fetch):
     page = fetch("/en/results?diabetes=type1")
     ranked = options(page)
     assert ranked[0] == ("dsmp", "unlikely")  # its type 1 eligibility is unverified
-    collapsed = page.find("details")
+    collapsed = page.find("details", class_="app-not-for-you")
     hidden = [(o["data-programme"], o["data-fit"]) for o in collapsed.select("[data-programme]")]
     assert sorted(hidden) == [
         ("desmond", "not_eligible"),

@@ -437,7 +437,7 @@ def test_last_checked_is_only_said_of_checked_facts(persona_app):
 
 def test_the_start_page_states_the_studys_association_as_an_association(persona_app):
     text = _page(persona_app, "/en/").get_text(" ", strip=True)
-    assert "Research has found that people who have no diabetes education are 4 times" in text
+    assert "A study found a link. People who did not go on a diabetes course were 4 times" in text
     assert "you are 4 times more likely" not in text
 
 
