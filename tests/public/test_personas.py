@@ -41,7 +41,10 @@ DAY = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)  # a Tuesday
 @pytest.fixture(scope="module")
 def persona_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with time_machine.travel(DAY, tick=False):
-        yield migrated_app(own_database("personas", tmp_path_factory))
+        app = migrated_app(own_database("personas", tmp_path_factory))
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # its connections are closed here, not by the garbage collector
 
 
 def results(app: Flask, query: str, lang: str = "en"):
