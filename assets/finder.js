@@ -48,3 +48,10 @@ document.querySelectorAll('[data-module="app-print"]').forEach((button) => {
   button.hidden = false;
   button.addEventListener("click", () => window.print());
 });
+
+// A printed page shows what folded sections hold (e.g. the courses that are not for you).
+window.addEventListener("beforeprint", () => {
+  document.querySelectorAll("details.app-print-open").forEach((details) => {
+    details.open = true;
+  });
+});

@@ -158,6 +158,15 @@ def text_for(programme: Programme, locale: str) -> tuple[ProgrammeText, bool]:
     return by_locale["en"], locale != "en"
 
 
+def unverified(programme: Programme) -> frozenset[str]:
+    """The programme's fields that only unverified sources support (seeds: ``about``)."""
+    checked: set[str] = set()
+    unchecked: set[str] = set()
+    for source in programme.sources:
+        (unchecked if source.get("unverified") else checked).update(source.get("about", ()))
+    return frozenset(unchecked - checked)
+
+
 def for_matching(programme: Programme) -> matching.Programme:
     return matching.Programme(
         slug=programme.slug,
@@ -169,6 +178,8 @@ def for_matching(programme: Programme) -> matching.Programme:
         covers_other_conditions=programme.covers_other_conditions,
         content_languages=frozenset(programme.content_languages),
         areas=tuple((a.slug, a.name) for a in programme.areas),
+        newly_diagnosed_module=programme.newly_diagnosed_module,
+        unverified=unverified(programme),
         runs=tuple(
             matching.Run(
                 key=r.key,
@@ -179,6 +190,12 @@ def for_matching(programme: Programme) -> matching.Programme:
                 places_left=r.places_left,
                 venue=r.venue.name if r.venue else None,
                 step_free=r.venue.step_free if r.venue else None,
+                start_time=r.start_time,
+                end_time=r.end_time,
+                sessions=r.sessions,
+                pattern=r.pattern,
+                borough=r.venue.area.name if r.venue else None,
+                postcode=r.venue.postcode if r.venue else None,
             )
             for r in programme.runs
         ),

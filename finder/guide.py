@@ -1,7 +1,9 @@
 """The conversation guide: talking points that answer the concerns a patient gave.
 
 For clinicians in a consultation (study: HCPs "tick a box" instead of "selling it"). Each point
-is keyed by a concern read from the circumstances and by how the programme is delivered.
+is keyed by a concern read from the circumstances and by how the programme is delivered, says
+what the card beside it says (the preferences the option meets), and rests on a source named
+beside it; with no concern given, it says why NICE recommends the option.
 """
 
 from __future__ import annotations
@@ -20,27 +22,33 @@ BENEFIT = _l(
 )
 
 POINTS: dict[tuple[str, str], LazyString] = {
+    # Study: online DSME "most beneficial for those who would have difficulty in attending
+    # group-based DSME due to other commitments (work, caring responsibilities)".
     ("work", "online"): _l("It is open day and night, so it fits around work or caring."),
-    ("work", "group"): _l("Point out the evening and weekend dates, if there are any."),
+    ("work", "group"): _l("Point out the evening and weekend dates on the card, if there are any."),
+    # Healthy Living: a carer or relative can sign up (reference/programmes.md 1.1).
     ("computer", "online"): _l(
-        "Reception can help them sign up, and a relative can help them use it."
+        "It needs a phone, tablet or computer. A relative or carer can sign up too and help."
     ),
     ("computer", "group"): _l("They do not need a computer or the internet."),
+    # Study: online suits "those who disliked groups" and who "preferred to learn at their
+    # own pace".
     ("groups", "online"): _l("They learn alone, at home, at their own pace."),
+    # Study: group education's strength is "the social and peer support".
     ("groups", "group"): _l(
-        "Groups are small, nobody has to speak, and they can bring someone with them."
-    ),
-    ("language", "online"): _l(
-        "It is only in English: a relative can help, or they can use a translation tool."
-    ),
-    ("language", "group"): _l(
-        "Check for a course in their language; if there is none, offer an interpreter or "
-        "a relative to help."
+        "Groups give support from other people with diabetes. Check the card for whether they "
+        "can bring someone with them."
     ),
     ("reading", "online"): _l("Most of it is reading on a screen, so a group may suit better."),
-    ("reading", "group"): _l("It is mostly talking and listening, not reading."),
-    ("companion", "online"): _l("A relative or carer can sign up and use it too."),
-    ("companion", "group"): _l("Ask the provider whether a relative or carer can come too."),
+    ("reading", "group"): _l("It is face to face, so they can listen and ask questions."),
+}
+# NICE NG28 1.2.4 (reference/programmes.md 3.1): said when no concern was entered.
+DEFAULT: dict[str, LazyString] = {
+    "group": _l("NICE recommends group education as the first choice (NG28 1.2.4)."),
+    "online": _l(
+        "NICE says to offer an alternative to group education for people who cannot or "
+        "prefer not to join a group (NG28 1.2.4)."
+    ),
 }
 
 
@@ -61,12 +69,39 @@ def concerns(person: Circumstances) -> list[str]:
     return found
 
 
+def _language(option: Option) -> LazyString:
+    """What the card says about their language, never the opposite."""
+    if "language" in option.met:
+        return _l("It is in their language: the card shows when and where.")
+    if option.programme.delivery == "online":
+        return _l("It is only in English: a relative can help, or they can use a translation tool.")
+    # NICE NG28 1.2.5: programmes should meet people's linguistic needs.
+    return _l("There is no course in their language: offer an interpreter or a relative to help.")
+
+
+def _companion(option: Option) -> LazyString:
+    if "companion" in option.met:
+        return _l("A relative, friend or carer is welcome.")
+    if option.programme.companion_welcome is False:
+        return _l("They cannot bring someone to this course.")
+    return _l("It is not confirmed whether they can bring someone: ask the provider.")
+
+
 def talking_points(person: Circumstances, option: Option) -> list[LazyString]:
+    """What to say about an option: an answer to each concern the patient gave, in the same
+    terms as the card beside it; with no concern given, why NICE recommends it."""
     delivery = option.programme.delivery
-    points = [POINTS[(concern, delivery)] for concern in concerns(person)]
-    if "companion" in concerns(person) and option.programme.companion_welcome:
-        points[concerns(person).index("companion")] = _l("A relative, friend or carer is welcome.")
-    return points
+    points = []
+    for concern in concerns(person):
+        if concern == "language":
+            points.append(_language(option))
+        elif concern == "companion":
+            points.append(_companion(option))
+        else:
+            points.append(POINTS[(concern, delivery)])
+    if person.diagnosed == "recent" and option.programme.newly_diagnosed_module:
+        points.append(_l("It has a module for people diagnosed in the last 12 months."))
+    return points or [DEFAULT[delivery]]
 
 
 def suits(delivery: str) -> list[LazyString]:

@@ -7,12 +7,13 @@ in the language of the page. Each is one whole sentence with named placeholders.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
 from babel import Locale
 from babel.lists import format_list as babel_format_list
-from flask_babel import format_date, get_locale, gettext, ngettext
+from flask_babel import format_date, format_time, get_locale, gettext, ngettext
 
-from finder.matching import Message
+from finder.matching import Message, Run
 
 
 def N_(text: str) -> str:
@@ -27,8 +28,15 @@ TEXTS: dict[str, str] = {
     ),
     "only_type2": N_("This course is only for people with type 2 diabetes."),
     "only_type1": N_("This course is only for people with type 1 diabetes."),
-    "check_type_type2": N_("This course is for type 2 diabetes. Ask your GP which type you have."),
-    "check_type_type1": N_("This course is for type 1 diabetes. Ask your GP which type you have."),
+    "check_type": N_(
+        "First ask your GP practice for a blood test to find out which type of diabetes you have."
+    ),
+    "type_unconfirmed_type1": N_(
+        "It is not confirmed that this course is for type 1 diabetes. Ask your diabetes team."
+    ),
+    "type_unconfirmed_type2": N_(
+        "It is not confirmed that this course is for type 2 diabetes. Ask your GP practice."
+    ),
     "only_established": N_("This course is for people who have had diabetes for more than a year."),
     "only_recent": N_("This course is for people who found out they have diabetes this year."),
     # Translators: %(areas)s is a list of place names, such as "Camden and Islington".
@@ -45,6 +53,13 @@ TEXTS: dict[str, str] = {
     "online_not_group": N_("You like learning with others, but you do this course on your own."),
     "online_no_group": N_("You do not have to join a group."),
     "online_reading": N_("Most of this course is reading on a screen."),
+    "online_reading_help": N_(
+        "Most of this course is reading on a screen. Someone could read it with you."
+    ),
+    # Translators: %(language)s is the name of a language, such as "Bengali".
+    "online_not_in_language": N_("It is not in %(language)s."),
+    # Translators: %(language)s is the name of a language, such as "Bengali".
+    "no_course_in_language": N_("There is no course in %(language)s."),
     # Translators: %(language)s is the name of a language, such as "Bengali".
     "in_your_language": N_("It is in %(language)s."),
     "online_english_only": N_(
@@ -58,9 +73,11 @@ TEXTS: dict[str, str] = {
     "no_dates": N_("No dates are planned yet. Ask your GP practice when the next course is."),
     # Translators: %(language)s is the name of a language, such as "Bengali".
     "course_in_language": N_("There is a course in %(language)s."),
-    # Translators: %(language)s is the name of a language, such as "Bengali".
-    "language_course_other_time": N_(
-        "There is a course in %(language)s, but not at a time you said you can come."
+    # Translators: %(language)s is a language, such as "Bengali"; %(run)s says when another
+    # course meets, such as "every Tuesday for 6 weeks, 18:00 to 20:30, from 15 December".
+    "language_run_other_time": N_(
+        "This course in %(language)s is at a time you said you cannot come. "
+        "There is another course at a time you can: %(run)s."
     ),
     "group_english_only": N_("The courses are in English."),
     "group_english_only_bring": N_(
@@ -74,7 +91,20 @@ TEXTS: dict[str, str] = {
     "bring_someone_group": N_("You can bring a relative, friend or carer."),
     "bring_someone_online": N_("A relative or carer can sign up too."),
     "no_companion": N_("You cannot bring someone with you to this course."),
+    "availability_unconfirmed": N_(
+        "It is not confirmed that this course is still running. Ask your GP practice."
+    ),
+    "companion_unconfirmed": N_(
+        "You may be able to bring someone with you. This is to be confirmed."
+    ),
+    "companion_unknown": N_("Ask the course team if you can bring someone with you."),
     "other_conditions": N_("It also helps you live with other long-term conditions."),
+    "other_conditions_unconfirmed": N_(
+        "It may also help with other long-term conditions. This is to be confirmed."
+    ),
+    "newly_diagnosed_module": N_(
+        "It has a course for people who found out they have diabetes in the last 12 months."
+    ),
 }
 
 
@@ -96,7 +126,67 @@ def language_name(tag: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def _clock(time: dt.time | None) -> str:
+    return str(format_time(time, "HH:mm")) if time else ""
+
+
+class Meeting(Protocol):
+    """A course run as matching or the directory holds it."""
+
+    @property
+    def start_date(self) -> dt.date: ...
+    @property
+    def start_time(self) -> dt.time | None: ...
+    @property
+    def end_time(self) -> dt.time | None: ...
+    @property
+    def sessions(self) -> int: ...
+    @property
+    def pattern(self) -> str: ...
+
+
+def when(run: Meeting) -> str:
+    """How a run meets, from its real pattern: "every Tuesday for 6 weeks, 18:00 to 20:30,
+    from 15 December", "one day, Saturday 9 January, 10:00 to 16:30" or "2 half days, from
+    Thursday 17 December, 10:00 to 13:00"."""
+    start, end = _clock(run.start_time), _clock(run.end_time)
+    if run.pattern == "one_day":
+        date = format_date(run.start_date, "EEEE d MMMM")
+        # Translators: %(date)s is a day, such as "Saturday 9 January"; times like "10:00".
+        return str(
+            gettext("one day, %(date)s, %(start)s to %(end)s", date=date, start=start, end=end)
+        )
+    if run.pattern == "half_days":
+        date = format_date(run.start_date, "EEEE d MMMM")
+        return str(
+            ngettext(
+                # Translators: %(date)s is a day, such as "Thursday 17 December".
+                "%(num)d half day, from %(date)s, %(start)s to %(end)s",
+                "%(num)d half days, from %(date)s, %(start)s to %(end)s",
+                run.sessions,
+                date=date,
+                start=start,
+                end=end,
+            )
+        )
+    return str(
+        ngettext(
+            # Translators: %(weekday)s is a day of the week, such as "Tuesday"; %(date)s a
+            # date, such as "15 December".
+            "every %(weekday)s for %(num)d week, %(start)s to %(end)s, from %(date)s",
+            "every %(weekday)s for %(num)d weeks, %(start)s to %(end)s, from %(date)s",
+            run.sessions,
+            weekday=format_date(run.start_date, "EEEE"),
+            date=format_date(run.start_date, "d MMMM"),
+            start=start,
+            end=end,
+        )
+    )
+
+
 def _format(value: object) -> object:
+    if isinstance(value, Run):
+        return when(value)
     if isinstance(value, dt.date):
         return format_date(value, "EEEE d MMMM")
     if isinstance(value, list):

@@ -107,6 +107,8 @@ class Programme(db.Model):  # type: ignore[name-defined,misc]
     content_languages: Mapped[list[str]] = mapped_column(JSON)
     sessions: Mapped[int | None]
     session_hours: Mapped[float | None]
+    # Has a version designed for people diagnosed in the last 12 months (DESMOND's module).
+    newly_diagnosed_module: Mapped[bool] = mapped_column(default=False, server_default=false())
     join_url: Mapped[str | None] = mapped_column(String(500))
     sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     last_verified: Mapped[dt.date] = mapped_column(Date)
@@ -159,7 +161,9 @@ class Venue(db.Model):  # type: ignore[name-defined,misc]
 
 
 class CourseRun(db.Model):  # type: ignore[name-defined,misc]
-    """One run of a group course: it starts on a date and meets weekly at the same time."""
+    """One run of a group course: it starts on a date and meets ``sessions`` times at the same
+    time of day, as its ``pattern`` says (matching.PATTERNS): on the same weekday each week, on
+    one day, or over a few half days."""
 
     __tablename__ = "course_run"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,6 +177,8 @@ class CourseRun(db.Model):  # type: ignore[name-defined,misc]
     start_time: Mapped[dt.time] = mapped_column(Time)
     end_time: Mapped[dt.time] = mapped_column(Time)
     language: Mapped[str] = mapped_column(String(10))
+    sessions: Mapped[int] = mapped_column(default=1, server_default="1")
+    pattern: Mapped[str] = mapped_column(String(20), default="weekly", server_default="weekly")
     places_left: Mapped[int]
     # When the course is full and keeps a waiting list: the expected wait for a place.
     expected_wait_days: Mapped[int | None]

@@ -30,6 +30,7 @@ from finder import passwords
 from finder.circumstances import CHOICES, valid_language
 from finder.extensions import db
 from finder.limits import PLACES_MAX, TEXT_MAX, WAIT_DAYS_MAX, max_length
+from finder.matching import PATTERNS
 from finder.models import (
     Area,
     CourseRun,
@@ -55,6 +56,15 @@ Delivery = Literal["online", "group"]
 Sessions = Annotated[int, Field(ge=1, le=100)]
 SessionHours = Annotated[float, Field(gt=0, le=24)]
 PlacesLeft = Annotated[int, Field(ge=0, le=PLACES_MAX)]
+Pattern = Literal[PATTERNS]  # type: ignore[valid-type]
+SourcedField = Literal[
+    "availability",
+    "diabetes_types",
+    "stages",
+    "companion_welcome",
+    "covers_other_conditions",
+    "self_referral",
+]
 WaitDays = Annotated[int, Field(ge=0, le=WAIT_DAYS_MAX)]
 
 
@@ -138,6 +148,8 @@ class SourceSeed(Strict):
     fact: str = Field(min_length=1, max_length=TEXT_MAX)
     url: WebLink
     unverified: bool = False
+    # The programme fields this source supports: an unverified one is never a ranking reason.
+    about: list[SourcedField] = []
 
 
 class TextSeed(Strict):
@@ -157,6 +169,7 @@ class ProgrammeSeed(Strict):
     self_referral: bool
     companion_welcome: bool | None
     covers_other_conditions: bool
+    newly_diagnosed_module: bool = False
     content_languages: list[Language] = Field(min_length=1)
     sessions: Sessions | None = None
     session_hours: SessionHours | None = None
@@ -184,6 +197,8 @@ class RunSeed(Strict):
     start: dt.time
     end: dt.time
     language: Language
+    sessions: Sessions
+    pattern: Pattern
     places_left: PlacesLeft
 
     @field_validator("end")
@@ -369,6 +384,7 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
                 "self_referral": p.self_referral,
                 "companion_welcome": p.companion_welcome,
                 "covers_other_conditions": p.covers_other_conditions,
+                "newly_diagnosed_module": p.newly_diagnosed_module,
                 "content_languages": p.content_languages,
                 "sessions": p.sessions,
                 "session_hours": p.session_hours,
@@ -411,6 +427,8 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
                 "start_time": r.start,
                 "end_time": r.end,
                 "language": r.language,
+                "sessions": r.sessions,
+                "pattern": r.pattern,
                 "places_left": r.places_left,
             },
         )

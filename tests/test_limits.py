@@ -276,7 +276,7 @@ NOT_FROM_FORMS = {
     "area.slug", "area.name", "provider.slug", "provider.name", "provider.website",
     "programme.slug", "programme.delivery", "programme.join_url", "programme_text.locale",
     "venue.slug", "venue.name", "venue.address", "venue.postcode",
-    "course_run.key",
+    "course_run.key", "course_run.pattern",
     "area.uuid", "provider.uuid", "programme.uuid", "venue.uuid", "course_run.uuid",
     "practice.code", "practice.name",
     "staff_user.email", "staff_user.name", "staff_user.role", "staff_user.password_hash",

@@ -155,8 +155,9 @@ SPEC: dict[str, Any] = {
                     },
                     "see_also": {
                         **_NULLABLE_STRING,
-                        "description": "A programme outside the directory to point to, "
-                        "such as the NHS Diabetes Prevention Programme for prediabetes.",
+                        "description": "Education outside the directory to point to first: "
+                        "nhs-diabetes-prevention-programme (prediabetes) or "
+                        "type1-education (DAFNE, BERTIE Online; type 1).",
                     },
                 },
             },

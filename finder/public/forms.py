@@ -24,6 +24,8 @@ from finder.i18n import native_name
 from finder.models import Patient
 from finder.policy import COURSE_LANGUAGES
 
+ANY_RUN = "any"
+
 
 class SelfReferralForm(ContactRequired, OnceForm):
     name = NHSStringField(
@@ -58,6 +60,9 @@ class SelfReferralForm(ContactRequired, OnceForm):
         _l("Which language should we use when we contact you?"),
         choices=choices((tag, native_name(tag)) for tag in COURSE_LANGUAGES),
     )
+    # Group programmes with dates: the run the person chooses ("any" when they leave it to the
+    # practice); the view sets the choices, and removes the field when there are none.
+    course_run = NHSRadioField(_l("Which course would you like to go to?"), default=ANY_RUN)
     interpreter_needed = NHSBooleanField(_l("I would like an interpreter"))
     companion_coming = NHSBooleanField(_l("A relative, friend or carer will come with me"))
     consent = NHSBooleanField(
@@ -67,6 +72,16 @@ class SelfReferralForm(ContactRequired, OnceForm):
 
     def set_practices(self, practices: list[tuple[str, str]]) -> None:
         self.practice.choices = choices([("", _l("Choose your GP practice")), *practices])
+
+    def set_runs(self, runs: list[tuple[str, str]], best: str | None) -> None:
+        """The runs to choose from as (key, words), the one that fits best chosen at first."""
+        if not runs:
+            del self.course_run
+            return
+        any_date = _l("Any of these: my GP practice can help me choose")
+        self.course_run.choices = choices([*runs, (ANY_RUN, any_date)])
+        if self.course_run.data == ANY_RUN and best and not self.is_submitted():
+            self.course_run.data = best
 
 
 class FeedbackForm(OnceForm):

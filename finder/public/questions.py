@@ -13,6 +13,9 @@ from finder.circumstances import CHOICES, PARAMETERS, Circumstances
 from finder.i18n import native_name
 from finder.policy import COURSE_LANGUAGES
 
+# Answers after which no more questions are asked: the results point to other education.
+STOPS_EARLY = ("prediabetes", "type1")
+
 
 @dataclass(frozen=True)
 class Question:
@@ -32,7 +35,7 @@ QUESTIONS: dict[str, Question] = {
             {
                 "type2": _l("Type 2 diabetes"),
                 "type1": _l("Type 1 diabetes"),
-                "unsure": _l("I'm not sure"),
+                "unsure": _l("I'm not sure which type I have"),
                 "prediabetes": _l("I have been told I'm at risk of diabetes (prediabetes)"),
             },
         ),
@@ -154,8 +157,8 @@ def label(name: str, value: str, areas: dict[str, str]) -> str:
 
 def next_question(name: str, person: Circumstances) -> str | None:
     """The question after ``name``, or None when it is time to check the answers."""
-    if person.diabetes == "prediabetes":
-        return None  # no course applies; the results point elsewhere
+    if person.diabetes in STOPS_EARLY:
+        return None  # no course here applies; the results point elsewhere first
     index = PARAMETERS.index(name) + 1
     return PARAMETERS[index] if index < len(PARAMETERS) else None
 

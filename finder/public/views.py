@@ -20,12 +20,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from finder import clock, directory, guide, menu, pagecache, ratelimit
+from finder import clock, dates, directory, guide, matching, menu, pagecache, ratelimit
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.database import writes
 from finder.extensions import db
-from finder.models import Practice
+from finder.messages import language_name, when
+from finder.models import Practice, Programme
 from finder.outbox import patients
 from finder.public import questions
 from finder.public.forms import FeedbackForm, SelfReferralForm
@@ -59,6 +60,8 @@ def _ask(
         render_template(
             "public/question.jinja",
             question=questions.QUESTIONS[name],
+            number=PARAMETERS.index(name) + 1,
+            total=len(PARAMETERS),
             items=questions.radio_items(name, areas, getattr(person, name)),
             carried={k: v for k, v in person.answered().items() if k != name},
             error=questions.ERRORS[name] if error else None,
@@ -116,7 +119,7 @@ def check_answers() -> ResponseReturnValue:
             questions.label(name, value, areas) if value else None,
         )
         for name, value in ((n, getattr(person, n)) for n in PARAMETERS)
-        if person.diabetes != "prediabetes" or name == "diabetes"
+        if person.diabetes not in questions.STOPS_EARLY or name == "diabetes"
     ]
     return render_template("public/check.jinja", rows=rows, answers=person.answered())
 
@@ -138,6 +141,7 @@ def results() -> ResponseReturnValue:
         programmes=by_slug,
         answers=person.answered(),
         eligible=[o for o in found.options if o.fit != "not_eligible"],
+        nothing_fits=not any(o.fit in ("good", "possible") for o in found.options),
         not_eligible=[o for o in found.options if o.fit == "not_eligible"],
         elsewhere=directory.shown_elsewhere(person.area) if person.area else 0,
     )
@@ -200,6 +204,29 @@ def explainer(slug: str) -> ResponseReturnValue:
     )
 
 
+def _upcoming(programme: Programme) -> list[matching.Run]:
+    """The programme's runs a person can still choose, as matching sees them."""
+    today = clock.today()
+    runs = directory.for_matching(programme).runs
+    return [r for r in runs if r.start_date >= today and r.places_left > 0]
+
+
+def _run_words(run: matching.Run) -> str:
+    """One run in a sentence or three: when, where, and in which language."""
+    words = [_("When: %(when)s.", when=when(run))]
+    if run.venue:
+        words.append(
+            _(
+                "Where: %(venue)s, %(borough)s, %(postcode)s.",
+                venue=run.venue,
+                borough=run.borough,
+                postcode=run.postcode,
+            )
+        )
+    words.append(_("Language: %(language)s.", language=language_name(run.language)))
+    return " ".join(words)
+
+
 @public
 def self_refer(slug: str) -> ResponseReturnValue:
     programme = directory.programme(slug)
@@ -208,6 +235,9 @@ def self_refer(slug: str) -> ResponseReturnValue:
     person, _bad = parse(request.args, directory.area_names())
     form = SelfReferralForm()
     form.set_practices(directory.practices())
+    upcoming = _upcoming(programme) if programme.delivery == "group" else []
+    best = matching.best_run(person, upcoming).key if upcoming else None
+    form.set_runs([(r.key, _run_words(r)) for r in upcoming], best)
     if request.method == "GET":
         form.preferred_language.data = g.lang
     else:
@@ -221,16 +251,24 @@ def self_refer(slug: str) -> ResponseReturnValue:
                 details = operations.PatientDetails.from_form(
                     form, contact_method="email" if only_email else "phone", diagnosis_date=None
                 )
+                chosen = form.course_run.data if upcoming else None
+                run = next((r for r in programme.runs if r.key == chosen), None)
 
                 def refer() -> str:
                     with writes():  # the referral and its confirmation, or neither
                         referral, _created = operations.create_referral(
-                            practice, programme, details, person.answered(), self_referral=True
+                            practice,
+                            programme,
+                            details,
+                            person.answered(),
+                            course_run=run,
+                            self_referral=True,
                         )
                         confirmation = patients.confirm_self_referral(referral)
                     # The reference is shown from this browser's session only.
                     session["self_referral"] = referral.reference
                     session["self_referral_message"] = patients.queued(confirmation)
+                    session["self_referral_run"] = run.key if run else None
                     return url_for(".self_refer_done", slug=slug)
 
                 return redirect_once(form.submission.data, refer)
@@ -250,11 +288,20 @@ def self_refer_done(slug: str) -> ResponseReturnValue:
     reference = session.get("self_referral")
     if programme is None or not reference:
         return redirect(url_for(".self_refer", slug=slug))
+    key = session.get("self_referral_run")
+    run = next((r for r in directory.for_matching(programme).runs if r.key == key), None)
     return render_template(
         "public/self_refer_done.jinja",
         programme=programme,
         reference=reference,
         message_channel=session.get("self_referral_message"),
+        run=run,
+        run_words=_run_words(run) if run else "",
+        call_by=dates.call_by(
+            clock.today(),
+            run.start_date if run else None,
+            current_app.config["FINDER_NOT_BOOKED_DAYS"],
+        ),
     )
 
 

@@ -248,9 +248,13 @@ def log_contact(referral: Referral, channel: str, outcome: str) -> None:
 
 
 def offer_another_format(
-    original: Referral, programme: Programme, seen_version: int | None = None
+    original: Referral,
+    programme: Programme,
+    seen_version: int | None = None,
+    course_run: CourseRun | None = None,
 ) -> Referral:
-    """Withdraw a referral that did not work and refer the same patient to another programme."""
+    """Withdraw a referral that did not work and refer the same patient to another programme,
+    or to another run (date and time) of a group programme."""
     with writes():
         current = _locked(original, seen_version)
         linked = _new_referral(
@@ -258,6 +262,7 @@ def offer_another_format(
             programme,
             current.circumstances,
             reason=f"another format, after {current.reference}",
+            course_run=course_run,
             linked_from_id=current.id,
         )
         _change(current, "withdrawn", f"offered another format: {linked.reference}")

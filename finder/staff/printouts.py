@@ -5,6 +5,7 @@ from __future__ import annotations
 import segno
 from flask import (
     abort,
+    current_app,
     g,
     render_template,
     request,
@@ -12,7 +13,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from finder import audit, clock, directory, links
+from finder import audit, clock, dates, directory, links
 from finder.access import staff
 from finder.policy import PRACTICE_ROLES
 from finder.staff.referrals import practice_referral
@@ -37,6 +38,13 @@ def handout() -> ResponseReturnValue:
         referral=item,
         programme=programme,
         runs=directory.upcoming_runs(programme, clock.today())[:3],
+        call_by=dates.call_by(
+            item.created_at.astimezone(clock.LONDON).date(),
+            item.course_run.start_date if item.course_run else None,
+            current_app.config["FINDER_NOT_BOOKED_DAYS"],
+        )
+        if item
+        else None,
         qr_svg=qr_svg,
         qr_target=target,
     )

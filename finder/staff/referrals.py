@@ -296,20 +296,38 @@ def _csv_row(r: Referral) -> list[csvfile.Cell]:
 
 @staff(*PRACTICE_ROLES)
 def another_format(ref: str) -> ResponseReturnValue:
-    """Re-run the match on the stored answers, leaving out the format that did not work."""
+    """Re-run the match on the stored answers: the formats other than the one that did not
+    work, and the other dates and times of the group courses the patient could go to."""
     item = practice_referral(ref)
-    rows = [p for p in directory.all_programmes() if p.delivery != item.programme.delivery]
+    everything = directory.all_programmes()
+    rows = [p for p in everything if p.delivery != item.programme.delivery]
     person, _bad = parse(item.circumstances, directory.area_names())
     options = [o for o in menu.for_person(person, rows).options if o.fit != "not_eligible"]
+    same = [p for p in everything if p.delivery == "group" == item.programme.delivery]
+    matched = menu.for_person(person, same).options
+    could_go = {o.programme.slug for o in matched if o.fit != "not_eligible"}
+    runs = [
+        (p, r)
+        for p in same
+        if p.slug in could_go
+        for r in directory.upcoming_runs(p, clock.today())
+        if r.id != item.course_run_id
+    ]
     if request.method == "POST":
-        chosen = next((p for p in rows if p.slug == request.form.get("programme")), None)
+        key = request.form.get("run")
+        run = next((r for _p, r in runs if r.key == key), None) if key else None
+        chosen = (
+            next((p for p, r in runs if r is run), None)
+            if run
+            else next((p for p in rows if p.slug == request.form.get("programme")), None)
+        )
         if chosen is None:
             flash(_("Choose one of the options shown."), "error")
             return redirect(url_for(".another_format", ref=item.reference))
 
         def offer() -> str:
             linked = operations.offer_another_format(
-                item, chosen, seen_version(request.form.get("version"))
+                item, chosen, seen_version(request.form.get("version")), course_run=run
             )
             flash(_("Referral %(reference)s created.", reference=linked.reference))
             return url_for(".referral", ref=linked.reference)
@@ -323,6 +341,7 @@ def another_format(ref: str) -> ResponseReturnValue:
         "staff/another_format.jinja",
         referral=item,
         options=options,
+        runs=runs,
         programmes={p.slug: p for p in rows},
         answers={},
         submission=new_key(),

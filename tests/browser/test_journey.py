@@ -52,10 +52,13 @@ def test_start_questions_results_programme(open_page, words, lang, javascript):
     page.get_by_role("button", name=_("See your options")).click()
 
     expect(heading).to_have_text(_("Your options"))
+    # Group education first (NICE NG28 1.2.4): X-PERT's evening course fits their times.
     first = page.locator("[data-programme][data-fit]").first
-    expect(first).to_have_attribute("data-programme", "help-diabetes")
+    expect(first).to_have_attribute("data-programme", "x-pert")
     expect(first).to_have_attribute("data-fit", "good")
-    first.get_by_role("link").first.click()
+    online = page.locator("[data-programme=help-diabetes]")
+    expect(online).to_have_attribute("data-fit", "good")
+    online.get_by_role("link").first.click()
 
     expect(page).to_have_url(re.compile(rf"/{lang}/programmes/help-diabetes$"))
     expect(page.locator("[data-programme=help-diabetes] h1")).to_be_visible()
@@ -73,12 +76,12 @@ def test_keyboard_only_answering(open_page):
     page = open_page("/en/find/diabetes")
     page.keyboard.press("Tab")  # the skip link comes first
     expect(page.locator(".nhsuk-skip-link")).to_be_focused()
-    page.get_by_label("Type 1 diabetes").focus()
+    page.get_by_label("Type 2 diabetes").focus()
     page.keyboard.press("Space")
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Continue")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/en/find/diagnosed\?diabetes=type1$"))
+    expect(page).to_have_url(re.compile(r"/en/find/diagnosed\?diabetes=type2$"))
 
 
 def test_a_bad_answer_in_a_link_is_asked_again_with_the_error_summary_focused(open_page):

@@ -207,3 +207,27 @@ def test_attendance_for_a_whole_course_run(app, signed_in, make_referral):
     completed = referral(app, refs[1]).events
     assert [e.to_status for e in completed][-2:] == ["attended", "completed"]
     assert completed[-1].snomed_code == "755491000000100"
+
+
+def test_offer_another_format_also_offers_other_dates_and_times(app, signed_in, make_referral):
+    ref = make_referral(by="clinician2", programme="desmond")
+    client = signed_in("clinician2")
+    page = check_page(
+        client.get(f"/en/staff/referrals/{ref}/another-format").get_data(as_text=True)
+    )
+    offered = {li["data-run"] for li in page.select(".app-other-runs [data-run]")}
+    # DESMOND's own other runs and the other group courses' runs (seeds/course_runs.yaml).
+    assert {"desmond-camden-saturday", "desmond-islington-bengali", "x-pert-islington-evening"} <= (
+        offered
+    )
+    saturday = page.select_one('[data-run="desmond-camden-saturday"]').get_text(" ", strip=True)
+    assert "When: one day, Saturday" in saturday
+    response = post(
+        client, f"/en/staff/referrals/{ref}/another-format", run="desmond-camden-saturday"
+    )
+    new_ref = response.location.rsplit("/", 1)[1]
+    with app.app_context():
+        new = db.session.scalar(select(Referral).filter_by(reference=new_ref))
+        assert new.programme.slug == "desmond"
+        assert new.course_run.key == "desmond-camden-saturday"
+        assert db.session.scalar(select(Referral).filter_by(reference=ref)).status == "withdrawn"

@@ -46,14 +46,30 @@ def test_consult_shows_the_menu_with_a_conversation_guide(signed_in):
     ranked = [o["data-programme"] for o in soup.select("[data-programme][data-fit]")]
     assert len(ranked) == 4
     guide = soup.select_one("[data-guide-for=desmond]").get_text(" ", strip=True)
-    assert "Groups are small, nobody has to speak" in guide
+    assert "Groups give support from other people with diabetes." in guide
     assert "They do not need a computer or the internet." in guide
     online = soup.select_one("[data-guide-for=help-diabetes]").get_text(" ", strip=True)
-    assert "Reception can help them sign up" in online
+    assert "A relative or carer can sign up too and help." in online
     assert "4 times the risk of complications" in soup.get_text()
     refer = soup.select_one("[data-guide-for=desmond] a[href*='/referrals/new']")["href"]
     assert "programme=desmond" in refer
     assert "group_worry=yes" in refer
+
+
+def test_the_guide_always_has_something_to_say_and_agrees_with_the_card(signed_in):
+    client = signed_in("clinician")
+    soup = page(client.get("/en/staff/consult?diabetes=type2"))
+    for slug in ("desmond", "x-pert", "help-diabetes"):
+        assert soup.select(f"[data-guide-for={slug}] li"), slug
+    desmond = soup.select_one("[data-guide-for=desmond]").get_text(" ", strip=True)
+    assert "NICE recommends group education as the first choice (NG28 1.2.4)." in desmond
+    soup = page(client.get("/en/staff/consult?diabetes=type2&language=bn&companion=yes"))
+    desmond = soup.select_one("[data-guide-for=desmond]").get_text(" ", strip=True)
+    assert "It is in their language" in desmond  # the card: "There is a course in Bengali."
+    assert "A relative, friend or carer is welcome." in desmond
+    xpert = soup.select_one("[data-guide-for=x-pert]").get_text(" ", strip=True)
+    assert "There is no course in their language" in xpert
+    assert "It is not confirmed whether they can bring someone" in xpert  # unverified source
 
 
 def test_every_question_is_on_the_consult_page(signed_in):
@@ -410,3 +426,15 @@ def test_an_invalid_phone_number_is_refused(app, signed_in, typed):
     summary = check_page(response.get_data(as_text=True)).find(class_="nhsuk-error-summary")
     assert "Enter a phone number, like 020 7946 0000" in summary.get_text()
     assert count_referrals(app) == before
+
+
+def test_the_handout_promises_only_what_happens(signed_in, make_referral):
+    ref = make_referral()
+    text = page(signed_in("clinician").get(f"/en/staff/handout?ref={ref}")).get_text(" ")
+    text = " ".join(text.split())
+    # Nothing sends the referral to the course team yet: the practice contacts the person.
+    assert "The course team will contact you" not in text
+    assert "Someone from the practice will contact you to book a place." in text
+    call_by = clock.today() + dt.timedelta(days=14)  # no course chosen: the worklist's 14 days
+    expected = f"{call_by:%A} {call_by.day} {call_by:%B}"
+    assert f"If you have not heard from them by {expected}, call your GP practice." in text
