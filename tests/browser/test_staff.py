@@ -42,7 +42,7 @@ def test_consultation_refer_and_print_a_handout(open_page, javascript):
     form.get_by_role("button", name="Show options").click()
 
     guide = page.locator("[data-guide-for=desmond]")
-    expect(guide).to_contain_text("Groups are small, nobody has to speak")
+    expect(guide).to_contain_text("Groups give support from other people with diabetes")
     page.screenshot(path=str(SHOTS / "staff-consult.png"), full_page=True)
     guide.get_by_role("link", name=re.compile("^Refer to DESMOND")).click()
 
