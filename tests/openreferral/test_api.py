@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from finder.extensions import db
 from tests.conftest import ROOT, migrated_app, own_database
 
 STANDARDS = ROOT / "tests" / "standards"
@@ -64,7 +65,10 @@ PAGE = Draft202012Validator(
 @pytest.fixture(scope="module")
 def oruk_app(tmp_path_factory):
     """An app of its own on the seeds alone (the filters' expected results are the seeds')."""
-    return migrated_app(own_database("openreferral", tmp_path_factory))
+    app = migrated_app(own_database("openreferral", tmp_path_factory))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture

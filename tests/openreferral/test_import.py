@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from finder.extensions import db
 from tests.conftest import check_page, migrated_app, own_database
 from tests.openreferral.test_api import nulls, schema_errors
 from tests.staff.conftest import csrf_token, sign_in
@@ -20,7 +21,10 @@ IMPORT = "/en/staff/directory/import"
 
 @pytest.fixture(scope="module")
 def import_app(tmp_path_factory):
-    return migrated_app(own_database("oruk_import", tmp_path_factory))
+    app = migrated_app(own_database("oruk_import", tmp_path_factory))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from finder.extensions import db
 from tests.conftest import ROOT, migrated_app, own_database
 
 STANDARDS = ROOT / "tests" / "standards"
@@ -60,7 +61,10 @@ def offline(description: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def fuzzed_app(tmp_path_factory):
-    return migrated_app(own_database("schemathesis", tmp_path_factory))
+    app = migrated_app(own_database("schemathesis", tmp_path_factory))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 def operations(app) -> list[Any]:

@@ -118,7 +118,7 @@ def booked_on_the_bengali_desmond(app, make_referral):
     """A DESMOND referral (with an interpreter) whose chosen course run is the Bengali one."""
     ref = make_referral(
         programme="desmond",
-        nhs_number="6541003238",
+        nhs_number="9990001014",  # no other test's: a known patient keeps their details
         interpreter_needed=True,
         preferred_language="bn",
         email="pat@example.org",
