@@ -8,9 +8,11 @@ from flask import Flask, session
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from finder import components
+from finder import (
+    components,
+    database,  # noqa: F401 - the engine hooks
+)
 from finder import config as configuration
-from finder import database  # noqa: F401 - the engine hooks
 from finder.extensions import babel, compress, csrf, db, login_manager, migrate
 
 
