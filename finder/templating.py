@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +17,25 @@ from finder.i18n import native_name, site_language, supported, text_direction
 from finder.links import with_query
 from finder.staff.navigation import staff_navigation
 
+# Babel's names and directions, worked out once per language.
+_native_name, _text_direction = cache(native_name), cache(text_direction)
+# Stands in for the language in the one URL the switcher builds; no language tag is like it.
+_LANG_SLOT = "LANG.SLOT"
+
 
 def _language_links(lang: str) -> list[tuple[str, str, str]]:
+    """(code, name in itself, this page in that language) for every site language.
+
+    One ``url_for`` with a stand-in for the language, which is the URL's first segment, then
+    each language put in its place: ten ``url_for`` calls were a tenth of a page's time."""
     if request.url_rule is None or "lang" not in request.url_rule.arguments:
         endpoint, values = "public.start", {}
     else:
         endpoint, values = request.endpoint or "public.start", dict(request.view_args or {})
-    return [
-        (
-            code,
-            native_name(code),
-            with_query(url_for(endpoint, **{**values, "lang": code}), request.args),
-        )
-        for code in supported()
-    ]
+    before, after = with_query(
+        url_for(endpoint, **{**values, "lang": _LANG_SLOT}), request.args
+    ).split(_LANG_SLOT, 1)
+    return [(code, _native_name(code), before + code + after) for code in supported()]
 
 
 def indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> Any:
@@ -80,7 +86,7 @@ def init_app(app: Flask) -> None:
         lang = g.get("lang") or app.config["BABEL_DEFAULT_LOCALE"]
         return {
             "page_lang": lang,
-            "page_dir": text_direction(lang),
+            "page_dir": _text_direction(lang),
             "languages": _language_links(lang),
             "asset_url": asset_url,
         }
