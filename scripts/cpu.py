@@ -109,8 +109,8 @@ def main() -> None:
         "start": page(client, PAGES["start"]),
         "consultation": page(staff, PAGES["consultation"]),
     }
-    if args.national:
-        figures["national results with area"] = page(client, NATIONAL)
+    if args.national:  # the other pages would list all 5,000 programmes
+        figures = {"national results with area": page(client, NATIONAL)}
     for name, get in figures.items():
         renders = (
             args.renders // 4
