@@ -64,6 +64,27 @@ def signed_in(app, email: str):  # type: ignore[no-untyped-def]
     return client
 
 
+def pending_raises(app) -> str:  # type: ignore[no-untyped-def]
+    """Whether a feedback waiting for moderation raises the directory version (it must not:
+    every worker would read the directory again and forget its kept pages)."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from finder.extensions import db
+    from finder.models import DirectoryVersion, Feedback, Programme
+
+    with app.app_context():
+        before = db.session.scalar(select(DirectoryVersion.version))
+        programme = db.session.scalar(select(Programme.id).limit(1))
+        db.session.add(
+            Feedback(programme_id=programme, rating=4, comment="bench", language="en",
+                     created_at=dt.datetime.now(dt.UTC))
+        )  # fmt: skip
+        db.session.commit()
+        return "yes" if db.session.scalar(select(DirectoryVersion.version)) != before else "no"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--national", action="store_true")
@@ -111,6 +132,8 @@ def main() -> None:
     }
     if args.national:  # the other pages would list all 5,000 programmes
         figures = {"national results with area": page(client, NATIONAL)}
+    if not args.national:
+        print(f"a pending feedback raises the directory version: {pending_raises(app)}")
     for name, get in figures.items():
         renders = (
             args.renders // 4

@@ -410,3 +410,33 @@ def test_an_invalid_phone_number_is_refused(app, signed_in, typed):
     summary = check_page(response.get_data(as_text=True)).find(class_="nhsuk-error-summary")
     assert "Enter a phone number, like 020 7946 0000" in summary.get_text()
     assert count_referrals(app) == before
+
+
+def test_the_consult_page_renders_while_another_writer_holds_the_lock(app, signed_in):
+    """The consultation page writes nothing, so staff pages do not queue behind a writer."""
+    client = signed_in("clinician")
+    with app.app_context():
+        engine = db.engine
+    with engine.connect() as writer:
+        if engine.dialect.name == "sqlite":
+            writer.exec_driver_sql("BEGIN IMMEDIATE")  # SQLite's one write lock
+        else:
+            writer.exec_driver_sql("BEGIN")
+            writer.exec_driver_sql("LOCK TABLE audit_event, referral IN EXCLUSIVE MODE")
+        try:
+            soup = page(client.get("/en/staff/consult?diabetes=type2&daytime=no&language=bn"))
+        finally:
+            writer.rollback()
+    assert soup.select_one("input[name=daytime][value=no]").has_attr("checked")
+
+
+def test_consult_questions_follow_the_answers_and_the_language(signed_in):
+    """The questions' HTML is kept per worker (finder/forms.py): never another answer's."""
+    client = signed_in("clinician")
+    for answer, other in (("yes", "no"), ("no", "yes"), ("yes", "no")):
+        soup = page(client.get(f"/en/staff/consult?diabetes=type2&evenings={answer}"))
+        assert soup.select_one(f"input[name=evenings][value={answer}]").has_attr("checked")
+        assert not soup.select_one(f"input[name=evenings][value={other}]").has_attr("checked")
+    bad = page(client.get("/en/staff/consult?evenings=maybe"))
+    assert bad.select_one("#evenings-error")
+    assert not page(client.get("/en/staff/consult?evenings=no")).select_one("#evenings-error")
