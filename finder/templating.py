@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_translations
+from jinja2 import pass_context
 from jinja2.filters import do_indent
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from finder import policy, presenting
@@ -60,6 +62,34 @@ def indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = Fals
     return Markup(text) if isinstance(s, Markup) else text  # noqa: S704 - safe in, spaces added
 
 
+def _bound(translations: Any) -> dict[str, Any]:
+    """The templates' gettext and ngettext, bound to this request's catalogue.
+
+    Flask-Babel gives Jinja callables that look the catalogue up through ``g`` on every call
+    (about 54 a page, a sixth of its time). These do what Jinja's "newstyle" callables do
+    (``_`` and ``trans`` resolve ``gettext`` from the context) on the catalogue looked up once,
+    however it was loaded (``flask_babel.get_translations``)."""
+
+    @pass_context
+    def gettext(context: Context, string: str, /, **variables: Any) -> str:
+        text = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - escaped by % below, as Jinja's own does
+        return text % variables  # type: ignore[no-any-return]
+
+    @pass_context
+    def ngettext(
+        context: Context, singular: str, plural: str, num: int, /, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - escaped by % below, as Jinja's own does
+        return text % variables  # type: ignore[no-any-return]
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
 def load_assets(app: Flask) -> dict[str, str]:
     """Plain asset names to fingerprinted ones, read once at start-up."""
     manifest = Path(app.config["FINDER_ASSETS_DIR"]) / "assets-manifest.json"
@@ -89,4 +119,5 @@ def init_app(app: Flask) -> None:
             "page_dir": _text_direction(lang),
             "languages": _language_links(lang),
             "asset_url": asset_url,
+            **_bound(get_translations()),
         }

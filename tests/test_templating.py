@@ -34,3 +34,38 @@ def test_indent_is_jinjas_indent(text, width, first, blank):
 
 def test_the_app_uses_it(app):
     assert app.jinja_env.filters["indent"] is indent
+
+
+def test_gettext_bound_per_request_gives_flask_babels_pages_in_every_language(app):
+    """Templates' gettext bound once per request (finder/templating.py) against Flask-Babel's
+    own callables (what a template gets without the binding): the same bytes."""
+    from finder.extensions import db
+    from finder.i18n import supported
+    from tests.conftest import make_app
+    from tests.public.test_components import PATHS, VARYING
+
+    babels = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    def unbound(processor):
+        def context():
+            found = processor()
+            found.pop("gettext", None)
+            found.pop("ngettext", None)
+            return found
+
+        return context
+
+    processors = babels.template_context_processors[None]
+    processors[:] = [unbound(p) if p.__name__ == "page_context" else p for p in processors]
+    try:
+        with app.app_context():
+            languages = supported()
+        for lang in languages:
+            ours, theirs = app.test_client(), babels.test_client()
+            for path in PATHS[:12]:
+                url = f"/{lang}{path}"
+                mine, flask_babels = ours.get(url).get_data(), theirs.get(url).get_data()
+                assert VARYING.sub(rb"\1", mine) == VARYING.sub(rb"\1", flask_babels), url
+    finally:
+        with babels.app_context():
+            db.engine.dispose()

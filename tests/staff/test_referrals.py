@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import sqlite3
 
 import pytest
 import time_machine
@@ -417,16 +418,17 @@ def test_the_consult_page_renders_while_another_writer_holds_the_lock(app, signe
     client = signed_in("clinician")
     with app.app_context():
         engine = db.engine
-    with engine.connect() as writer:
-        if engine.dialect.name == "sqlite":
-            writer.exec_driver_sql("BEGIN IMMEDIATE")  # SQLite's one write lock
-        else:
-            writer.exec_driver_sql("BEGIN")
-            writer.exec_driver_sql("LOCK TABLE audit_event, referral IN EXCLUSIVE MODE")
-        try:
-            soup = page(client.get("/en/staff/consult?diabetes=type2&daytime=no&language=bn"))
-        finally:
-            writer.rollback()
+    if engine.dialect.name == "sqlite":
+        writer = sqlite3.connect(engine.url.database, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # SQLite's one write lock
+    else:
+        writer = engine.raw_connection()
+        writer.cursor().execute("LOCK TABLE audit_event, referral IN EXCLUSIVE MODE")
+    try:
+        soup = page(client.get("/en/staff/consult?diabetes=type2&daytime=no&language=bn"))
+    finally:
+        writer.rollback()
+        writer.close()
     assert soup.select_one("input[name=daytime][value=no]").has_attr("checked")
 
 
