@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, session
-from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from finder import (
+    components,
+    database,  # noqa: F401 - the engine hooks
+)
 from finder import config as configuration
-from finder import database  # noqa: F401 - the engine hooks
 from finder.extensions import babel, compress, csrf, db, login_manager, migrate
 
 
@@ -27,7 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_options = {
         "undefined": ChainableUndefined,
         "loader": ChoiceLoader(
-            [FileSystemLoader(str(root / "templates")), PackageLoader("nhsuk_frontend_jinja")]
+            [FileSystemLoader(str(root / "templates")), components.ComponentLoader()]
         ),
         "autoescape": True,
         "extensions": ["jinja2.ext.do"],

@@ -6,12 +6,13 @@ import datetime as dt
 import math
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from finder import matching
@@ -40,25 +41,61 @@ def _programmes() -> Select[Any]:
     )
 
 
+@dataclass(frozen=True)
+class Quote:
+    comment: str
+    language: str
+
+
+@dataclass(frozen=True)
+class Reviews:
+    count: int
+    average: float | None
+    quotes: tuple[Quote, ...]  # the latest with a comment, newest first
+
+
+NO_REVIEWS = Reviews(0, None, ())
+QUOTES = 3  # the most a page shows
+
+
+def _empty() -> Mapping[Any, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The directory as patients see it, read at one version and never changed afterwards.
+
+    Every index a public page needs is worked out once when the snapshot is read (a national
+    directory has 5,000 programmes), so a page reads no database at all. A new version is read
+    into a new snapshot and swapped in with one assignment: a thread sees the old one or the
+    new one, never half of each. The programmes are detached from any session: never attach
+    them to one (views that write read the database instead)."""
+
+    version: int = -1
+    programmes: tuple[Programme, ...] = ()
+    by_slug: Mapping[str, Programme] = field(default_factory=_empty)
+    everywhere: tuple[Programme, ...] = ()  # offered in every area (no areas listed)
+    by_area: Mapping[str, tuple[Programme, ...]] = field(default_factory=_empty)  # and those
+    area_names: Mapping[str, str] = field(default_factory=_empty)  # slug to name, by name
+    matching_inputs: Mapping[str, matching.Programme] = field(default_factory=_empty)  # by slug
+    reviews: Mapping[int, Reviews] = field(default_factory=_empty)  # approved only, by programme id
+
+
 @dataclass
 class Copy:
-    """The whole directory as objects detached from any session, shared by a worker's threads.
+    """A worker's current snapshot, and when it last asked the database for the version.
 
-    Pages that only show the directory read it (no query: a third of a results page's time);
-    it is read again when the directory version changes (raised by triggers on every change,
-    migration 0008), which each worker checks at most every FINDER_DIRECTORY_CHECK_SECONDS.
-    Never attach these objects to a session: views that write read the database instead."""
+    Triggers raise the directory version on every change patients can see (migrations 0008 and
+    0016: a feedback only once it is approved); each worker checks it at most every
+    FINDER_DIRECTORY_CHECK_SECONDS and reads a new snapshot when it changed."""
 
     check_seconds: float
     # The clock the check interval is measured on; tests move their own instead of sleeping.
     clock: Callable[[], float] = time.monotonic
-    version: int = -1
     checked_at: float = -math.inf
     seen: int = -1  # the version last read from the database
-    programmes: tuple[Programme, ...] = ()
-    by_slug: dict[str, Programme] = field(default_factory=dict)
-    everywhere: tuple[Programme, ...] = ()  # offered in every area (no areas listed)
-    by_area: dict[str, tuple[Programme, ...]] = field(default_factory=dict)  # and those
+    snapshot: Snapshot = field(default_factory=Snapshot)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -76,53 +113,83 @@ def version() -> int:
     return copy.seen
 
 
-def _copy() -> Copy:
+def snapshot() -> Snapshot:
+    """The worker's snapshot at the version last seen (read anew when that changed)."""
     copy: Copy = current_app.extensions["finder_directory"]
     wanted = version()
-    if copy.version != wanted:
-        with copy.lock:  # one thread reads; the others wait for its copy
-            if copy.version != wanted:
+    if copy.snapshot.version != wanted:
+        with copy.lock:  # one thread reads; the others wait for its snapshot
+            if copy.snapshot.version != wanted:
                 with Session(db.engine.execution_options(**{READS_ONLY: True})) as session:
-                    rows = tuple(session.scalars(_programmes().order_by(Programme.slug)))
-                    session.expunge_all()
-                _index(copy, rows)
-                copy.version = wanted
-    return copy
+                    copy.snapshot = _read(session, wanted)
+    return copy.snapshot
 
 
-def _index(copy: Copy, rows: tuple[Programme, ...]) -> None:
-    """Who is offered what, worked out once per copy (a national directory has 5,000)."""
+def _read(session: Session, version: int) -> Snapshot:
+    """Who is offered what, worked out once per snapshot."""
+    rows = tuple(session.scalars(_programmes().order_by(Programme.slug)))
+    areas = session.execute(select(Area.slug, Area.name).order_by(Area.name)).all()
+    approved = session.execute(
+        select(Feedback.programme_id, Feedback.rating, Feedback.comment, Feedback.language)
+        .where(Feedback.status == "approved")
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+    ).all()
+    session.expunge_all()
     everywhere = tuple(p for p in rows if not p.areas)
     listed: dict[str, list[Programme]] = {}
     for programme in rows:
         for area in programme.areas:
             listed.setdefault(area.slug, []).append(programme)
-    copy.programmes, copy.by_slug = rows, {p.slug: p for p in rows}
-    copy.everywhere = everywhere
-    copy.by_area = {
-        slug: tuple(sorted((*everywhere, *own), key=lambda p: p.slug))
-        for slug, own in listed.items()
-    }
+    ratings: dict[int, list[int]] = {}
+    quotes: dict[int, list[Quote]] = {}
+    for programme_id, rating, comment, language in approved:
+        ratings.setdefault(programme_id, []).append(rating)
+        if comment and len(quotes.setdefault(programme_id, [])) < QUOTES:
+            quotes[programme_id].append(Quote(comment, language))
+    return Snapshot(
+        version=version,
+        programmes=rows,
+        by_slug=MappingProxyType({p.slug: p for p in rows}),
+        everywhere=everywhere,
+        by_area=MappingProxyType(
+            {
+                slug: tuple(sorted((*everywhere, *own), key=lambda p: p.slug))
+                for slug, own in listed.items()
+            }
+        ),
+        area_names=MappingProxyType(dict(areas)),
+        matching_inputs=MappingProxyType({p.slug: for_matching(p) for p in rows}),
+        reviews=MappingProxyType(
+            {
+                programme_id: Reviews(
+                    len(given),
+                    round(sum(given) / len(given), 1),
+                    tuple(quotes.get(programme_id, ())),
+                )
+                for programme_id, given in ratings.items()
+            }
+        ),
+    )
 
 
 def shown_programmes(area: str | None = None) -> list[Programme]:
     """Every programme, or those offered to people living in ``area`` (listed for it, or for
-    everywhere), by slug, from the worker's read-only copy."""
-    copy = _copy()
+    everywhere), by slug, from the worker's snapshot."""
+    current = snapshot()
     if not area:
-        return list(copy.programmes)
-    return list(copy.by_area.get(area, copy.everywhere))
+        return list(current.programmes)
+    return list(current.by_area.get(area, current.everywhere))
 
 
 def shown_programme(slug: str) -> Programme | None:
-    """The programme, from the worker's read-only copy (see Copy)."""
-    return _copy().by_slug.get(slug)
+    """The programme, from the worker's snapshot."""
+    return snapshot().by_slug.get(slug)
 
 
 def shown_elsewhere(area: str) -> int:
     """How many programmes are only for people who live in other areas."""
-    copy = _copy()
-    return len(copy.programmes) - len(copy.by_area.get(area, copy.everywhere))
+    current = snapshot()
+    return len(current.programmes) - len(current.by_area.get(area, current.everywhere))
 
 
 def all_programmes() -> list[Programme]:
@@ -145,9 +212,9 @@ def practices() -> list[tuple[str, str]]:
     return [(code, name) for code, name in rows]
 
 
-def area_names() -> dict[str, str]:
-    rows = db.session.execute(select(Area.slug, Area.name).order_by(Area.name))
-    return {slug: name for slug, name in rows}
+def area_names() -> Mapping[str, str]:
+    """Area slugs and names, by name, from the worker's snapshot."""
+    return snapshot().area_names
 
 
 def text_for(programme: Programme, locale: str) -> tuple[ProgrammeText, bool]:
@@ -165,6 +232,14 @@ def unverified(programme: Programme) -> frozenset[str]:
     for source in programme.sources:
         (unchecked if source.get("unverified") else checked).update(source.get("about", ()))
     return frozenset(unchecked - checked)
+
+
+def matching_input(programme: Programme) -> matching.Programme:
+    """What matching needs of a programme: worked out once per snapshot for its own rows."""
+    current = snapshot()
+    if current.by_slug.get(programme.slug) is programme:
+        return current.matching_inputs[programme.slug]
+    return for_matching(programme)
 
 
 def for_matching(programme: Programme) -> matching.Programme:
@@ -202,24 +277,11 @@ def for_matching(programme: Programme) -> matching.Programme:
     )
 
 
-@dataclass(frozen=True)
-class Reviews:
-    count: int
-    average: float | None
-    quotes: list[Feedback]
-
-
-def reviews(programme: Programme, quotes: int = 3) -> Reviews:
-    """Approved graduate feedback: how many, the average rating, the latest comments."""
-    approved = select(Feedback).where(
-        Feedback.programme_id == programme.id, Feedback.status == "approved"
-    )
-    rated = approved.subquery()
-    count, average = db.session.execute(select(func.count(), func.avg(rated.c.rating))).one()
-    latest = db.session.scalars(
-        approved.where(Feedback.comment != "").order_by(Feedback.created_at.desc()).limit(quotes)
-    ).all()
-    return Reviews(int(count), round(float(average), 1) if average else None, list(latest))
+def reviews(programme: Programme, quotes: int = QUOTES) -> Reviews:
+    """Approved graduate feedback: how many, the average rating, the latest comments (from the
+    worker's snapshot: a feedback waiting for moderation changes nothing patients see)."""
+    found = snapshot().reviews.get(programme.id, NO_REVIEWS)
+    return replace(found, quotes=found.quotes[:quotes])
 
 
 def stale_before(today: dt.date) -> dt.date:

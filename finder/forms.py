@@ -7,10 +7,13 @@ so the server's translated messages are the ones people see.
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from typing import Any, TypeVar
 
 import phonenumbers
+from cachetools import LRUCache
 from flask import current_app
 from flask_babel import format_number, ngettext
 from flask_babel import lazy_gettext as _l
@@ -216,10 +219,34 @@ class NHSField:
             **overrides,
         }
 
+    # A field whose params hold no free text (only its fixed choices, which are chosen, and
+    # our own error message) is rendered once per worker for each params: see _rendered.
+    kept = False
+
     def __call__(self, **overrides: Any) -> Markup:
+        params = self.params(**overrides)
+        if self.kept:
+            return _rendered(self.component, self.macro, params)
         # The macro escapes every value it is given; its output is safe HTML.
-        html = _macro(self.component, self.macro)(self.params(**overrides))
-        return Markup(html)  # noqa: S704  # nosec B704
+        return Markup(_macro(self.component, self.macro)(params))  # noqa: S704  # nosec B704
+
+
+_KEPT_FIELDS: LRUCache[tuple[str, str, str], Markup] = LRUCache(maxsize=4096)
+_KEPT_LOCK = threading.Lock()
+
+
+def _rendered(component: str, macro: str, params: dict[str, Any]) -> Markup:
+    """A component's HTML for these params, kept: the components' macros read nothing but
+    their params (the texts in them are already in the page's language), so equal params give
+    equal HTML. The consultation page's thirteen questions were most of its time."""
+    key = (component, macro, json.dumps(params, sort_keys=True))
+    with _KEPT_LOCK:
+        found = _KEPT_FIELDS.get(key)
+    if found is None:
+        found = Markup(_macro(component, macro)(params))  # noqa: S704  # nosec B704
+        with _KEPT_LOCK:
+            _KEPT_FIELDS[key] = found
+    return found  # type: ignore[no-any-return]  # cachetools' get is untyped
 
 
 class NHSStringField(NHSField, StringField):
@@ -261,6 +288,7 @@ class NHSDateField(NHSField, DateField):
 class NHSRadioField(NHSField, RadioField):
     component = "radios"
     macro = "radios"
+    kept = True
 
     def params(self, **overrides: Any) -> dict[str, Any]:
         params = self.common()
@@ -280,6 +308,7 @@ class NHSRadioField(NHSField, RadioField):
 class NHSSelectField(NHSField, SelectField):
     component = "select"
     macro = "select"
+    kept = True
 
     def params(self, **overrides: Any) -> dict[str, Any]:
         return {

@@ -14,7 +14,7 @@ from finder.models import Programme
 
 def for_person(person: Circumstances, rows: list[Programme]) -> matching.Menu:
     """Match ``person`` against the directory rows read for them."""
-    programmes = [directory.for_matching(p) for p in rows]
+    programmes = [directory.matching_input(p) for p in rows]
     return matching.match(
         person, programmes, clock.today(), current_app.config["FINDER_LONG_WAIT_DAYS"]
     )

@@ -56,7 +56,7 @@ class Server:
             cwd=ROOT, env=env(database), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         self.base = f"http://127.0.0.1:{self.port}"
-        for _ in range(100):
+        for _ in range(600):  # the master warms the app before it forks (gunicorn.conf.py)
             try:
                 urllib.request.urlopen(self.base + "/", timeout=1)
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import g, jsonify, request
@@ -92,7 +93,7 @@ def match() -> ResponseReturnValue:
         return jsonify(menu.as_json(menu.for_person(person, rows), elsewhere))
 
 
-def _allowed(name: str, areas: dict[str, str]) -> list[str] | str:
+def _allowed(name: str, areas: Mapping[str, str]) -> list[str] | str:
     if name == "language":
         return "a language tag, such as en, bn or tr"
     if name == "area":

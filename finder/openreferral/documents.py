@@ -278,7 +278,8 @@ def _extension(p: Programme) -> dict[str, Any]:
             "covers_other_conditions": p.covers_other_conditions,
             "sessions": p.sessions,
             "session_hours": p.session_hours,
-            "sources": p.sources,
+            # A source's empty fields (e.g. no "about") are left out, as the profile asks.
+            "sources": [{k: v for k, v in s.items() if v not in (None, [], "")} for s in p.sources],
             "texts": {
                 t.locale: {
                     "name": t.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,7 +130,7 @@ assert tuple(QUESTIONS) == PARAMETERS  # noqa: S101 - one question per parameter
 assert all(set(QUESTIONS[n].labels) == set(v) for n, v in CHOICES.items())  # noqa: S101
 
 
-def options(name: str, areas: dict[str, str]) -> list[tuple[str, str]]:
+def options(name: str, areas: Mapping[str, str]) -> list[tuple[str, str]]:
     """The (value, label) answers to one question."""
     if name == "language":
         return [(tag, native_name(tag)) for tag in COURSE_LANGUAGES]
@@ -138,7 +139,7 @@ def options(name: str, areas: dict[str, str]) -> list[tuple[str, str]]:
     return [(value, str(QUESTIONS[name].labels[value])) for value in CHOICES[name]]
 
 
-def radio_items(name: str, areas: dict[str, str], current: str | None) -> list[dict[str, Any]]:
+def radio_items(name: str, areas: Mapping[str, str], current: str | None) -> list[dict[str, Any]]:
     """The answers as NHS.UK radio items; language names are marked with their language."""
     items: list[dict[str, Any]] = []
     for value, text in options(name, areas):
@@ -151,7 +152,7 @@ def radio_items(name: str, areas: dict[str, str], current: str | None) -> list[d
     return items
 
 
-def label(name: str, value: str, areas: dict[str, str]) -> str:
+def label(name: str, value: str, areas: Mapping[str, str]) -> str:
     return dict(options(name, areas)).get(value, value)
 
 

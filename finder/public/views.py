@@ -39,14 +39,14 @@ def _url(endpoint: str, answers: Mapping[str, str], **values: Any) -> str:
     return url_for(endpoint, **{**answers, **values})
 
 
-def _answers() -> tuple[Circumstances, dict[str, str], dict[str, str]]:
+def _answers() -> tuple[Circumstances, dict[str, str], Mapping[str, str]]:
     areas = directory.area_names()
     person, errors = parse(request.args, areas)
     return person, errors, areas
 
 
 def _ask(
-    name: str, person: Circumstances, areas: dict[str, str], error: bool, status: int = 200
+    name: str, person: Circumstances, areas: Mapping[str, str], error: bool, status: int = 200
 ) -> tuple[str, int]:
     previous = questions.previous_question(name)
     back = (
@@ -100,7 +100,7 @@ def question(name: str) -> ResponseReturnValue:
 
 
 def _reask_first_error(
-    errors: dict[str, str], person: Circumstances, areas: dict[str, str]
+    errors: dict[str, str], person: Circumstances, areas: Mapping[str, str]
 ) -> tuple[str, int]:
     first = next(name for name in PARAMETERS if name in errors)
     return _ask(first, person, areas, error=True, status=400)

@@ -30,7 +30,7 @@ def consult() -> ResponseReturnValue:
     person, errors = parse(request.args, areas)
     for name in errors:
         getattr(form, name).errors = [_("Select an answer from the list")]
-    rows = directory.all_programmes()
+    rows = directory.shown_programmes()  # the worker's snapshot: this page writes nothing
     found = menu.for_person(person, rows) if request.args and not errors else None
     return render_template(
         "staff/consult.jinja",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -54,7 +55,7 @@ class CodeForm(BaseForm):
     )
 
 
-def consult_form(areas: dict[str, str], formdata: Any) -> BaseForm:
+def consult_form(areas: Mapping[str, str], formdata: Any) -> BaseForm:
     """All the finder's questions on one page, built from the one vocabulary (a GET form)."""
 
     class ConsultForm(BaseForm):

@@ -87,7 +87,11 @@ def test_every_directory_table_raises_the_version_on_insert_update_and_delete(ap
     with app.app_context():
         desmond = db.session.scalar(select(Programme.id).filter_by(slug="desmond"))
         feedback = Feedback(
-            programme_id=desmond, rating=5, language="en", created_at=dt.datetime.now(dt.UTC)
+            programme_id=desmond,
+            rating=5,
+            language="en",
+            created_at=dt.datetime.now(dt.UTC),
+            status="approved",  # a pending one changes nothing shown: see the next test
         )
         db.session.add(feedback)
         db.session.commit()
@@ -104,6 +108,42 @@ def test_every_directory_table_raises_the_version_on_insert_update_and_delete(ap
         db.session.delete(feedback)
         db.session.commit()
         assert directory.version() > before, "a delete left the version"
+
+
+def test_a_pending_feedback_costs_workers_nothing_until_it_is_approved(app, client):
+    """Migration 0016: a feedback waiting for moderation (given, edited, rejected, removed)
+    leaves the directory version, so kept pages stay kept; approving it shows it at once."""
+    url = "/en/programmes/dsmp"
+    comment = "Pending feedback changes nothing 0016"
+    with app.app_context():
+        pages = pagecache.pages()
+        dsmp = db.session.scalar(select(Programme.id).filter_by(slug="dsmp"))
+        client.get(url)
+        before, hits = directory.version(), pages.hits
+        feedback = Feedback(
+            programme_id=dsmp, rating=2, comment=comment, language="en",
+            created_at=dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+        db.session.add(feedback)
+        db.session.commit()
+        feedback.comment += "!"
+        db.session.commit()
+        assert directory.version() == before
+        assert comment not in client.get(url).get_data(as_text=True)
+        assert pages.hits == hits + 1  # served as kept
+        feedback.status = "approved"
+        db.session.commit()
+        assert directory.version() > before
+        assert comment in client.get(url).get_data(as_text=True)
+        approved = directory.version()
+        feedback.status = "rejected"
+        db.session.commit()
+        assert directory.version() > approved  # taken down: shown no more
+        assert comment not in client.get(url).get_data(as_text=True)
+        taken_down = directory.version()
+        db.session.delete(feedback)
+        db.session.commit()
+        assert directory.version() == taken_down
 
 
 def test_signed_in_staff_are_never_served_a_kept_page_nor_keep_one(app, signed_in):

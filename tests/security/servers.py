@@ -42,7 +42,7 @@ def free_port() -> int:
             s.close()
 
 
-def wait_until_up(base: str, seconds: float = 10) -> None:
+def wait_until_up(base: str, seconds: float = 60) -> None:
     """Wait for a server to answer its health check (any answer will do)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import sqlite3
 
 import pytest
 import time_machine
@@ -438,3 +439,34 @@ def test_the_handout_promises_only_what_happens(signed_in, make_referral):
     call_by = clock.today() + dt.timedelta(days=14)  # no course chosen: the worklist's 14 days
     expected = f"{call_by:%A} {call_by.day} {call_by:%B}"
     assert f"If you have not heard from them by {expected}, call your GP practice." in text
+
+
+def test_the_consult_page_renders_while_another_writer_holds_the_lock(app, signed_in):
+    """The consultation page writes nothing, so staff pages do not queue behind a writer."""
+    client = signed_in("clinician")
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        writer = sqlite3.connect(engine.url.database, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # SQLite's one write lock
+    else:
+        writer = engine.raw_connection()
+        writer.cursor().execute("LOCK TABLE audit_event, referral IN EXCLUSIVE MODE")
+    try:
+        soup = page(client.get("/en/staff/consult?diabetes=type2&daytime=no&language=bn"))
+    finally:
+        writer.rollback()
+        writer.close()
+    assert soup.select_one("input[name=daytime][value=no]").has_attr("checked")
+
+
+def test_consult_questions_follow_the_answers_and_the_language(signed_in):
+    """The questions' HTML is kept per worker (finder/forms.py): never another answer's."""
+    client = signed_in("clinician")
+    for answer, other in (("yes", "no"), ("no", "yes"), ("yes", "no")):
+        soup = page(client.get(f"/en/staff/consult?diabetes=type2&evenings={answer}"))
+        assert soup.select_one(f"input[name=evenings][value={answer}]").has_attr("checked")
+        assert not soup.select_one(f"input[name=evenings][value={other}]").has_attr("checked")
+    bad = page(client.get("/en/staff/consult?evenings=maybe"))
+    assert bad.select_one("#evenings-error")
+    assert not page(client.get("/en/staff/consult?evenings=no")).select_one("#evenings-error")

@@ -1,0 +1,123 @@
+"""The NHS.UK components as finder.components loads them give the same pages, byte for byte, as
+the upstream package's own files (nhsuk-frontend-jinja, pinned)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from werkzeug.exceptions import NotFound
+
+from finder.components import ComponentLoader
+from finder.extensions import db
+from tests.conftest import make_app
+from tests.staff.conftest import sign_in
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ANSWERS = "diabetes=type2&diagnosed=recent&daytime=no&evenings=yes&weekends=no&learning=group"
+# Every public page (a test below checks that each public endpoint has one), in three
+# languages: English, a right-to-left one and one with three plural forms.
+PATHS = [
+    "/",
+    "/find/diabetes",
+    *(f"/find/{name}?{ANSWERS}" for name in ("area", "computer", "language", "reading")),
+    f"/find/group_worry?{ANSWERS}&group_worry=maybe",  # an error message
+    f"/find/check?{ANSWERS}&computer=with_help&language=bn&companion=yes",
+    "/find/check?diabetes=prediabetes",
+    "/results",
+    f"/results?{ANSWERS}&computer=confident&language=bn&reading=spoken&conditions=yes",
+    "/results?diabetes=prediabetes",
+    "/results?diabetes=type1&language=bn&daytime=no",
+    "/programmes",
+    "/programmes/desmond",
+    "/programmes/help-diabetes",
+    "/programmes/dsmp",
+    "/explainer",
+    "/programmes/desmond/explainer",
+    "/accessibility",
+    "/privacy",
+    "/self-refer/desmond",
+    "/feedback/desmond",
+    "/feedback/desmond/done",
+    "/staff/login",
+    "/no-such-page",
+]
+LANGUAGES = ("en", "ar", "pl")
+# What differs between two renders of the same page anyway: the CSP nonce, form tokens.
+VARYING = re.compile(rb'(nonce="|name="csrf_token" value="|name="submission" value=")[^"]*"')
+
+
+@pytest.fixture(scope="module")
+def upstream(app: Flask) -> Iterator[Flask]:
+    """Another app on the same database whose components come straight from the package."""
+    other = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    other.jinja_env.loader = ChoiceLoader(
+        [FileSystemLoader(str(ROOT / "templates")), PackageLoader("nhsuk_frontend_jinja")]
+    )
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+def same_page(ours: FlaskClient, theirs: FlaskClient, url: str) -> None:
+    mine, upstream = ours.get(url), theirs.get(url)
+    assert mine.status_code == upstream.status_code, url
+    assert VARYING.sub(rb"\1", mine.get_data()) == VARYING.sub(rb"\1", upstream.get_data()), url
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_public_page_is_the_same_byte_for_byte(app, upstream, lang):
+    ours, theirs = app.test_client(), upstream.test_client()
+    for path in PATHS:
+        same_page(ours, theirs, f"/{lang}{path}")
+
+
+def test_staff_pages_are_the_same_byte_for_byte(app, upstream):
+    ours, theirs = (
+        sign_in(app.test_client(), "clinician"),
+        sign_in(upstream.test_client(), "clinician"),
+    )
+    for url in (
+        "/en/staff/",
+        "/en/staff/consult?diabetes=type2&daytime=no&group_worry=yes&language=bn",
+        "/en/staff/referrals",
+    ):
+        same_page(ours, theirs, url)
+
+
+def test_the_pages_compared_cover_every_public_page(app):
+    covered = set()
+    adapter = app.url_map.bind("localhost")
+    for path in PATHS:
+        try:
+            rule, _args = adapter.match(f"/en{path.split('?')[0]}", return_rule=True)
+        except NotFound:
+            continue
+        covered.add(rule.endpoint)
+    pages = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ())
+        and getattr(app.view_functions[rule.endpoint], "access", None) == ("public",)
+        and rule.endpoint.startswith("public.")
+        and rule.endpoint not in ("public.find", "public.self_refer_done")  # redirects
+    }
+    assert pages <= covered, pages - covered
+
+
+def test_every_component_of_the_package_is_written_in():
+    """A new upstream version with another shape would quietly lose the gain: it fails here."""
+    package = PackageLoader("nhsuk_frontend_jinja")
+    env = Environment(loader=package, autoescape=True)
+    macros = [
+        n for n in package.list_templates() if re.fullmatch(r"nhsuk/components/.+/macro\.jinja", n)
+    ]
+    assert len(macros) > 40
+    for name in macros:
+        source = ComponentLoader().get_source(env, name)[0]
+        assert not re.search(r"\{%-?\s*include", source), name
