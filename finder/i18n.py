@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from babel import Locale
-from flask import Blueprint, Flask, abort, current_app, g, request
+from babel import Locale, support
+from flask import Blueprint, Flask, abort, current_app, g, has_app_context, request
+from flask_babel import Domain, get_locale
 
 
 def supported() -> tuple[str, ...]:
@@ -27,8 +28,9 @@ def best_from_accept_language() -> str:
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-# The Babel locale for a site language where they differ: our English is British English.
-BABEL_LOCALES = {"en": "en_GB"}
+# The Babel locale for a site language where they differ: our English is British English and
+# our Portuguese European Portuguese ("noutras zonas", "carácter"), which counts 0 as plural.
+BABEL_LOCALES = {"en": "en_GB", "pt": "pt_PT"}
 
 
 def select_locale() -> str:
@@ -43,6 +45,33 @@ def text_direction(lang: str) -> str:
 def native_name(lang: str) -> str:
     name = Locale.parse(lang).get_display_name(lang) or lang
     return name[:1].upper() + name[1:]
+
+
+class Catalogues(Domain):  # type: ignore[misc]  # Flask-Babel is untyped
+    """The app's gettext domains ("messages;staff"), each catalogue with its own plural rule.
+
+    Flask-Babel merges the domains into one catalogue and then copies each one's ``plural``
+    onto it, the last one winning: a language with no ``staff`` catalogue got Babel's empty
+    stand-in, whose rule is English's ``n != 1``, for every message. Here the catalogues are
+    chained instead: a message is looked up in the first domain, then the next, then shown in
+    English, and each catalogue chooses its forms by its own ``Plural-Forms``.
+    """
+
+    def get_translations(self) -> support.NullTranslations:
+        if not has_app_context():
+            return support.NullTranslations()
+        locale = get_locale()
+        key = (str(locale), ";".join(self.domain))
+        if key not in self.cache:
+            chain: support.NullTranslations | None = None
+            for folder, domain in zip(self.translation_directories, self.domain, strict=True):
+                catalogue = support.Translations.load(folder, [locale], domain)
+                if chain is None:
+                    chain = catalogue
+                else:
+                    chain.add_fallback(catalogue)
+            self.cache[key] = chain
+        return self.cache[key]  # type: ignore[no-any-return]
 
 
 def check_catalogues(app: Flask) -> None:
