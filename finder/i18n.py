@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel import Locale, support
 from flask import Blueprint, Flask, abort, current_app, g, has_app_context, request
 from flask_babel import Domain, get_locale
+from markupsafe import Markup, escape
 
 
 def supported() -> tuple[str, ...]:
@@ -72,6 +74,44 @@ class Catalogues(Domain):  # type: ignore[misc]  # Flask-Babel is untyped
                     chain.add_fallback(catalogue)
             self.cache[key] = chain
         return self.cache[key]  # type: ignore[no-any-return]
+
+
+# A run of Latin-script words ("Healthy Living - HeLP-Diabetes", "1 Example Row, London"), with
+# the brackets around it if it has them (\u2019 is the apostrophe, \u2013 the en dash).
+_LATIN_RUN = re.compile(
+    r"\(?[A-Za-z0-9][\w'\u2019.&+]*(?:[\s,\u2013:/-]+[A-Za-z0-9][\w'\u2019.&+]*)*\)?"
+    r"|[A-Za-z][\w'\u2019.&+-]*"
+)
+_OTHER_SCRIPT = re.compile(r"[^\W\d_A-Za-z\u00C0-\u024F]")
+
+
+def _whole_brackets(run: str) -> str:
+    """Leave a bracket that is not part of a pair outside the run."""
+    if run.startswith("(") and not run.endswith(")"):
+        return run[1:]
+    if run.endswith(")") and not run.startswith("("):
+        return run[:-1]
+    return run
+
+
+def bdi(value: object) -> Markup:
+    """``value`` isolated from the text around it, as a name, reference or address may be in
+    another script than the page: ``<bdi>``, and inside it each Latin phrase of a name that
+    mixes scripts ("العيش الصحي (Healthy Living)") in its own ``<bdi>`` too."""
+    text = str(value)
+    if not _OTHER_SCRIPT.search(text):
+        return Markup("<bdi>{}</bdi>").format(text)
+    parts: list[str] = []
+    end = 0
+    for found in _LATIN_RUN.finditer(text):
+        run = _whole_brackets(found.group())
+        start = found.start() + found.group().index(run)
+        if not re.search("[A-Za-z]", run):
+            continue  # digits alone take the direction of the text around them
+        parts.append(escape(text[end:start]) + Markup("<bdi>{}</bdi>").format(run))
+        end = start + len(run)
+    parts.append(escape(text[end:]))
+    return Markup("<bdi>{}</bdi>").format(Markup("").join(parts))
 
 
 def check_catalogues(app: Flask) -> None:

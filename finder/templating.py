@@ -10,7 +10,7 @@ from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_decimal
 
 from finder import policy, presenting
-from finder.i18n import native_name, site_language, supported, text_direction
+from finder.i18n import bdi, native_name, site_language, supported, text_direction
 from finder.links import with_query
 from finder.staff.navigation import staff_navigation
 
@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         policy=policy,  # the rules (finder/policy.py), for pages that state one
     )
     app.jinja_env.filters["format_number"] = format_decimal  # 2,000 in English, per locale
+    app.jinja_env.filters["bdi"] = bdi  # names, references, addresses: isolated from the page
 
     @app.context_processor
     def page_context() -> dict[str, Any]:
