@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from functools import cache
 from pathlib import Path
 
 from babel import Locale, support
 from flask import Blueprint, Flask, abort, current_app, g, has_app_context, request
 from flask_babel import Domain, get_locale
 from markupsafe import Markup, escape
+
+from finder.config import ROOT
 
 
 def supported() -> tuple[str, ...]:
@@ -44,8 +48,30 @@ def text_direction(lang: str) -> str:
     return Locale.parse(lang).text_direction
 
 
+NAMES_FILE = ROOT / "translations" / "language-names.toml"
+
+
+@cache
+def name_overrides() -> dict[str, dict[str, str]]:
+    """The reviewed table of language names that CLDR gets wrong: page language, then the
+    language named, to the name (translations/language-names.toml gives a reason for each)."""
+    table = tomllib.loads(NAMES_FILE.read_text(encoding="utf-8"))
+    return {
+        page: {tag: entry["name"] for tag, entry in named.items()} for page, named in table.items()
+    }
+
+
+def language_name(tag: str, in_lang: str) -> str:
+    """The name of language ``tag`` in language ``in_lang``, cased as in a sentence (Polish
+    "bengalski", English "Bengali")."""
+    page = Locale.parse(in_lang).language
+    override = name_overrides().get(page, {}).get(tag)
+    return override or Locale.parse(tag).get_display_name(in_lang) or tag
+
+
 def native_name(lang: str) -> str:
-    name = Locale.parse(lang).get_display_name(lang) or lang
+    """A language's name in itself, capitalised as a menu item ("Polski", "Español")."""
+    name = language_name(lang, lang)
     return name[:1].upper() + name[1:]
 
 

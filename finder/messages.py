@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel import Locale
 from babel.lists import format_list as babel_format_list
 from flask_babel import format_date, get_locale, gettext, ngettext
 
+from finder import i18n
 from finder.matching import Message
 
 
@@ -83,17 +83,9 @@ def format_list(items: list[str]) -> str:
     return babel_format_list(items, locale=get_locale())
 
 
-# Where the NHS in England names a language differently from Unicode's CLDR ("Bangla").
-ENGLISH_NAMES = {"bn": "Bengali"}
-
-
 def language_name(tag: str) -> str:
-    """A language's name in the language of the page, e.g. "Bengali" or "বাংলা"."""
-    locale = get_locale()
-    if locale is not None and locale.language == "en" and tag in ENGLISH_NAMES:
-        return ENGLISH_NAMES[tag]
-    name = Locale.parse(tag).get_display_name(locale) or tag
-    return name[:1].upper() + name[1:]
+    """A language's name in the language of the page, e.g. "Bengali", "বাংলা" or "bengalski"."""
+    return i18n.language_name(tag, str(get_locale() or "en"))
 
 
 def _format(value: object) -> object:
