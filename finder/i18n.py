@@ -1,18 +1,23 @@
-"""Locale negotiation, in one place: the URL prefix, then Accept-Language, then English."""
+"""Languages, in one place: locale negotiation (the URL prefix, then Accept-Language, then
+English), the gettext catalogues, language names, bidi isolation and review status."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import yaml
 from babel import Locale, support
 from flask import Blueprint, Flask, abort, current_app, g, has_app_context, request
 from flask_babel import Domain, get_locale
 from markupsafe import Markup, escape
 
 from finder.config import ROOT
+from finder.policy import LANGUAGES
 
 
 def supported() -> tuple[str, ...]:
@@ -140,6 +145,41 @@ def bdi(value: object) -> Markup:
     return Markup("<bdi>{}</bdi>").format(Markup("").join(parts))
 
 
+STATUS_FILE = ROOT / "translations" / "status.yml"
+
+
+@dataclass(frozen=True)
+class Review:
+    """Where a language's translation stands: a draft, or reviewed by someone on a date."""
+
+    status: str  # "draft" or "reviewed"
+    reviewer: str | None = None
+    date: dt.date | None = None
+
+
+@cache
+def review_status() -> dict[str, Review]:
+    """Each translated language's review status, from translations/status.yml (checked)."""
+    data = yaml.safe_load(STATUS_FILE.read_text(encoding="utf-8"))
+    reviews: dict[str, Review] = {}
+    for lang in LANGUAGES[1:]:
+        entry = dict(data.get(lang) or {})
+        review = Review(
+            entry.pop("status", None), entry.pop("reviewer", None), entry.pop("date", None)
+        )
+        complete = review.reviewer and isinstance(review.date, dt.date)
+        if entry or not (
+            (review.status == "draft" and review.reviewer is None and review.date is None)
+            or (review.status == "reviewed" and complete)
+        ):
+            raise ValueError(
+                f"{STATUS_FILE.name}: {lang} must be {{status: draft}} or "
+                "{status: reviewed, reviewer: NAME, date: YYYY-MM-DD}"
+            )
+        reviews[lang] = review
+    return reviews
+
+
 def check_catalogues(app: Flask) -> None:
     """Refuse to start if a configured language has no compiled catalogue."""
     folder = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0])
@@ -152,6 +192,7 @@ def check_catalogues(app: Flask) -> None:
         raise RuntimeError(
             f"No compiled catalogue for {', '.join(missing)}: run 'make translations'."
         )
+    review_status()  # a mistake in translations/status.yml stops the start, not a page
 
 
 def language_prefixed(bp: Blueprint) -> Blueprint:
