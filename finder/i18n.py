@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 from babel import Locale, support
+from babel.dates import format_date, match_skeleton
 from flask import Blueprint, Flask, abort, current_app, g, has_app_context, request
 from flask_babel import Domain, get_locale
 from markupsafe import Markup, escape
@@ -72,6 +73,21 @@ def language_name(tag: str, in_lang: str) -> str:
     page = Locale.parse(in_lang).language
     override = name_overrides().get(page, {}).get(tag)
     return override or Locale.parse(tag).get_display_name(in_lang) or tag
+
+
+@cache
+def _day_and_month_pattern(locale: str) -> str:
+    """CLDR's pattern for weekday, day and month in ``locale`` ("EEEE d MMMM", "d MMMM E",
+    "E, d 'de' MMMM"), with the weekday written in full, as ICU's pattern generator does."""
+    skeletons = Locale.parse(locale).datetime_skeletons
+    pattern = str(skeletons[match_skeleton("MMMMEEEEd", skeletons) or "MMMMEd"])
+    return re.sub(r"(?<![Ec])(?:E{1,3}|c{1,3})(?![Ec])", "EEEE", pattern)
+
+
+def day_and_month(value: dt.date) -> str:
+    """ "Wednesday 16 December", "miércoles, 16 de diciembre": as the page's language writes it."""
+    locale = get_locale() or Locale.parse("en_GB")
+    return format_date(value, _day_and_month_pattern(str(locale)), locale=locale)
 
 
 def native_name(lang: str) -> str:
@@ -178,6 +194,15 @@ def review_status() -> dict[str, Review]:
             )
         reviews[lang] = review
     return reviews
+
+
+def words_language(lang: str, domain: str) -> str:
+    """The language a domain's words are in on a ``lang`` page: ``lang`` if it has that
+    catalogue, else English (staff words fall back to English)."""
+    folder = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0])
+    if lang == "en" or (folder / lang / "LC_MESSAGES" / f"{domain}.mo").exists():
+        return lang
+    return "en"
 
 
 def check_catalogues(app: Flask) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from babel.lists import format_list as babel_format_list
-from flask_babel import format_date, get_locale, gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 
 from finder import i18n
 from finder.matching import Message
@@ -90,7 +90,7 @@ def language_name(tag: str) -> str:
 
 def _format(value: object) -> object:
     if isinstance(value, dt.date):
-        return format_date(value, "EEEE d MMMM")
+        return i18n.day_and_month(value)
     if isinstance(value, list):
         return format_list([str(v) for v in value])
     return value
