@@ -57,6 +57,20 @@ update-catalogues: extract ## Merge new strings from messages.pot into every lan
 	@for po in translations/*/LC_MESSAGES/staff.po; do [ -f "$$po" ] || continue; \
 	  $(BIN)/pybabel update -D staff -i translations/staff.pot -d translations --no-fuzzy-matching --ignore-obsolete; break; done
 
+.PHONY: translation-pack
+translation-pack: $(TEST_DEPS) ## One CSV per language for a qualified translator's review (build/translation-pack/)
+	$(BIN)/python scripts/translations.py pack
+
+.PHONY: translation-merge
+translation-merge: $(TEST_DEPS) ## Read a reviewed CSV back into its .po file: make translation-merge FILE=bn.csv
+	@[ -n "$(FILE)" ] || { echo "usage: make translation-merge FILE=path/to/<lang>.csv"; exit 2; }
+	$(BIN)/python scripts/translations.py merge $(FILE)
+	$(BIN)/pybabel compile -d translations --statistics
+
+.PHONY: translation-status
+translation-status: $(TEST_DEPS) ## Copy translations/status.yml (each language's review) into README.md
+	$(BIN)/python scripts/translations.py status
+
 .PHONY: check-strings
 check-strings: $(TEST_DEPS) ## Fail if translations/messages.pot or staff.pot is stale
 	@tmp=$$(mktemp -d) && \

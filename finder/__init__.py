@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
+    babel.domain_instance = i18n.Catalogues(domain=app.config["BABEL_DOMAIN"])
     csrf.init_app(app)
     login_manager.init_app(app)
     compress.init_app(app)

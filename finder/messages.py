@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from babel import Locale
 from babel.lists import format_list as babel_format_list
 from flask_babel import format_date, format_time, get_locale, gettext, ngettext
 
+from finder import i18n
 from finder.matching import Message, Run
 
 
@@ -113,17 +113,9 @@ def format_list(items: list[str]) -> str:
     return babel_format_list(items, locale=get_locale())
 
 
-# Where the NHS in England names a language differently from Unicode's CLDR ("Bangla").
-ENGLISH_NAMES = {"bn": "Bengali"}
-
-
 def language_name(tag: str) -> str:
-    """A language's name in the language of the page, e.g. "Bengali" or "বাংলা"."""
-    locale = get_locale()
-    if locale is not None and locale.language == "en" and tag in ENGLISH_NAMES:
-        return ENGLISH_NAMES[tag]
-    name = Locale.parse(tag).get_display_name(locale) or tag
-    return name[:1].upper() + name[1:]
+    """A language's name in the language of the page, e.g. "Bengali", "বাংলা" or "bengalski"."""
+    return i18n.language_name(tag, str(get_locale() or "en"))
 
 
 def _clock(time: dt.time | None) -> str:
@@ -151,13 +143,13 @@ def when(run: Meeting) -> str:
     Thursday 17 December, 10:00 to 13:00"."""
     start, end = _clock(run.start_time), _clock(run.end_time)
     if run.pattern == "one_day":
-        date = format_date(run.start_date, "EEEE d MMMM")
+        date = i18n.day_and_month(run.start_date)
         # Translators: %(date)s is a day, such as "Saturday 9 January"; times like "10:00".
         return str(
             gettext("one day, %(date)s, %(start)s to %(end)s", date=date, start=start, end=end)
         )
     if run.pattern == "half_days":
-        date = format_date(run.start_date, "EEEE d MMMM")
+        date = i18n.day_and_month(run.start_date)
         return str(
             ngettext(
                 # Translators: %(date)s is a day, such as "Thursday 17 December".
@@ -177,7 +169,7 @@ def when(run: Meeting) -> str:
             "every %(weekday)s for %(num)d weeks, %(start)s to %(end)s, from %(date)s",
             run.sessions,
             weekday=format_date(run.start_date, "EEEE"),
-            date=format_date(run.start_date, "d MMMM"),
+            date=i18n.day_month(run.start_date),
             start=start,
             end=end,
         )
@@ -188,7 +180,7 @@ def _format(value: object) -> object:
     if isinstance(value, Run):
         return when(value)
     if isinstance(value, dt.date):
-        return format_date(value, "EEEE d MMMM")
+        return i18n.day_and_month(value)
     if isinstance(value, list):
         return format_list([str(v) for v in value])
     return value

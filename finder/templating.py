@@ -15,7 +15,15 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from finder import policy, presenting
-from finder.i18n import native_name, site_language, supported, text_direction
+from finder.i18n import (
+    bdi,
+    day_and_month,
+    native_name,
+    site_language,
+    supported,
+    text_direction,
+    words_language,
+)
 from finder.links import with_query
 from finder.staff.navigation import staff_navigation
 
@@ -110,13 +118,19 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["indent"] = indent
     app.jinja_env.filters["format_number"] = format_decimal  # 2,000 in English, per locale
+    app.jinja_env.filters["day_and_month"] = day_and_month  # "Wednesday 16 December", per locale
+    app.jinja_env.filters["bdi"] = bdi  # names, references, addresses: isolated from the page
 
     @app.context_processor
     def page_context() -> dict[str, Any]:
         lang = g.get("lang") or app.config["BABEL_DEFAULT_LOCALE"]
+        # Staff words (explainers, staff pages) may be English on another language's page.
+        staff_lang = words_language(lang, "staff")
         return {
             "page_lang": lang,
             "page_dir": _text_direction(lang),
+            "staff_lang": staff_lang,
+            "staff_dir": _text_direction(staff_lang),
             "languages": _language_links(lang),
             "asset_url": asset_url,
             **_bound(get_translations()),

@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from finder import clock, dates, directory, guide, matching, menu, pagecache, ratelimit
+from finder import clock, dates, directory, guide, i18n, matching, menu, pagecache, ratelimit
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.database import writes
@@ -171,7 +171,9 @@ def programme(slug: str) -> ResponseReturnValue:
 @public
 @pagecache.kept
 def accessibility() -> ResponseReturnValue:
-    return render_template("public/accessibility.jinja")
+    return render_template(
+        "public/accessibility.jinja", reviews=i18n.review_status(), native_name=i18n.native_name
+    )
 
 
 @public

@@ -144,7 +144,7 @@ def test_each_language_is_named_in_its_own_script(fetch):
     assert [n.lower() for n in names] == [e.lower() for e in expected]
 
 
-@pytest.mark.parametrize("lang", ["bn", "ar", "tr", "pl"])
+@pytest.mark.parametrize("lang", ["bn", "ar", "tr", "pl", "es"])
 def test_dates_and_weekdays_are_in_the_page_language(app, fetch, lang):
     from finder.extensions import db
     from finder.models import CourseRun
@@ -153,7 +153,17 @@ def test_dates_and_weekdays_are_in_the_page_language(app, fetch, lang):
         run = db.session.query(CourseRun).filter_by(key="desmond-camden-weekday").one()
         start = run.start_date
     text = fetch(f"/{lang}/programmes/desmond").get_text(" ")
-    assert format_date(start, "EEEE d MMMM", locale=lang) in text
+    # CLDR's order and words for the language (Spanish "miércoles, 16 de diciembre", Turkish
+    # "16 Aralik Carsamba", roughly): the full weekday, the day and the month's name as a date writes it.
+    weekday = format_date(start, "EEEE", locale=lang)
+    month = format_date(start, "MMMM", locale=lang)  # the "format" form: Polish "grudnia"
+    assert re.search(
+        rf"{re.escape(weekday)}\W+{start.day} {re.escape(month)}|{start.day}\W+(de )?{re.escape(month)}\W+{re.escape(weekday)}"
+        rf"|{re.escape(weekday)}\W+{start.day}\W+de {re.escape(month)}",
+        text,
+    ), (lang, weekday, month)
+    if "'de'" in str(Locale.parse(lang).date_formats["long"]):  # CLDR: "16 de diciembre"
+        assert f"{start.day} de {month}" in text
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

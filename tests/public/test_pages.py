@@ -223,7 +223,7 @@ def test_a_programme_page_shows_runs_languages_and_last_checked(fetch):
 
 def test_the_online_programme_page_has_its_sign_up_link(fetch):
     page = fetch("/en/programmes/help-diabetes")
-    link = page.find("a", string=lambda s: s and s.startswith("Sign up for"))
+    link = page.find(lambda tag: tag.name == "a" and tag.get_text().startswith("Sign up for"))
     assert link["href"] == "/en/self-refer/help-diabetes"
     own_site = page.find("a", string="Go to the course's own website")
     assert own_site["href"] == "https://www.healthyliving.nhs.uk/"
