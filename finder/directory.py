@@ -92,6 +92,7 @@ def _copy() -> Copy:
 
 def _index(copy: Copy, rows: tuple[Programme, ...]) -> None:
     """Who is offered what, worked out once per copy (a national directory has 5,000)."""
+    rows = tuple(p for p in rows if p.state != "retired")  # patients no longer see these
     everywhere = tuple(p for p in rows if not p.areas)
     listed: dict[str, list[Programme]] = {}
     for programme in rows:
@@ -151,9 +152,10 @@ def area_names() -> dict[str, str]:
 
 
 def text_for(programme: Programme, locale: str) -> tuple[ProgrammeText, bool]:
-    """The programme's text in ``locale``, else in English; and whether it fell back."""
+    """The programme's text in ``locale``, else in English; and whether it fell back. A text
+    that needs updating (the English changed since) falls back too."""
     by_locale = {t.locale: t for t in programme.texts}
-    if locale in by_locale:
+    if locale in by_locale and not by_locale[locale].needs_update:
         return by_locale[locale], False
     return by_locale["en"], locale != "en"
 

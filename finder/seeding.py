@@ -35,7 +35,7 @@ from finder.audit import record
 from finder.circumstances import CHOICES, valid_language
 from finder.database import writes
 from finder.extensions import db
-from finder.limits import PLACES_MAX, TEXT_MAX, WAIT_DAYS_MAX, max_length
+from finder.limits import PLACES_MAX, SESSIONS_MAX, TEXT_MAX, WAIT_DAYS_MAX, max_length
 from finder.models import (
     Area,
     CourseRun,
@@ -58,7 +58,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 DiabetesType = Literal["type1", "type2"]
 Stage = Literal["recent", "established"]
 Delivery = Literal["online", "group"]
-Sessions = Annotated[int, Field(ge=1, le=100)]
+Sessions = Annotated[int, Field(ge=1, le=SESSIONS_MAX)]
 SessionHours = Annotated[float, Field(gt=0, le=24)]
 PlacesLeft = Annotated[int, Field(ge=0, le=PLACES_MAX)]
 WaitDays = Annotated[int, Field(ge=0, le=WAIT_DAYS_MAX)]
@@ -167,6 +167,7 @@ class ProgrammeSeed(Strict):
     sessions: Sessions | None = None
     session_hours: SessionHours | None = None
     join_url: WebLink | None = None
+    referral_contact: str | None = Field(None, max_length=max_length(Programme.referral_contact))
     areas: list[Slug]
     last_verified: dt.date
     sources: list[SourceSeed] = Field(min_length=1)
@@ -179,6 +180,7 @@ class VenueSeed(Strict):
     postcode: str = required_text(Venue.postcode)
     area: Slug
     step_free: bool
+    parking: bool | None = None
 
 
 class RunSeed(Strict):
@@ -456,6 +458,7 @@ def _write(seeds: Seeds, w: _Writer, today: dt.date, demo: bool, demo_password: 
                 "sessions": p.sessions,
                 "session_hours": p.session_hours,
                 "join_url": p.join_url,
+                "referral_contact": p.referral_contact,
                 "sources": [s.model_dump(mode="json") for s in p.sources],
                 "last_verified": p.last_verified,
                 "areas": sorted((areas[a] for a in p.areas), key=lambda a: a.slug),
@@ -482,6 +485,7 @@ def _write(seeds: Seeds, w: _Writer, today: dt.date, demo: bool, demo_password: 
                 "postcode": v.postcode,
                 "area": areas[v.area],
                 "step_free": v.step_free,
+                "parking": v.parking,
             },
         )
         for v in data["venues"]

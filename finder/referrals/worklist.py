@@ -2,6 +2,7 @@
 
 Reasons (each clears by itself when its cause does):
 - ``dm014``: an open referral whose QOF DM014 date is within DM014_WARNING_DAYS;
+- ``run_cancelled``: referred or booked onto a course run that was cancelled (to book again);
 - ``did_not_attend``: the patient missed the course;
 - ``not_booked``: referred, and not booked after FINDER_NOT_BOOKED_DAYS;
 - ``awaiting_reply``: the last contact attempt got no answer, and no reply has come since.
@@ -23,7 +24,7 @@ from finder.policy import DM014_WARNING_DAYS, NO_RESPONSE_INVITATIONS, UNANSWERE
 from finder.referrals import statuses
 from finder.referrals.queries import dm014_date
 
-REASONS = ("dm014", "did_not_attend", "not_booked", "awaiting_reply")
+REASONS = ("dm014", "run_cancelled", "did_not_attend", "not_booked", "awaiting_reply")
 DM014_WARNING = dt.timedelta(days=DM014_WARNING_DAYS)
 
 
@@ -61,6 +62,10 @@ def assess(referral: Referral, now: dt.datetime, not_booked_days: int) -> Item |
     if deadline and today <= deadline <= today + DM014_WARNING and referral.status != "booked":
         reasons.append("dm014")
         due.append(deadline - DM014_WARNING)
+    run = referral.course_run
+    if run is not None and run.retired and referral.status in ("referred", "booked"):
+        reasons.append("run_cancelled")
+        due.append((run.cancelled_at or referral.status_changed_at).date())
     if referral.status == "did_not_attend":
         reasons.append("did_not_attend")
         due.append(referral.status_changed_at.date())
@@ -84,9 +89,10 @@ def for_practice(practice_id: int, now: dt.datetime, not_booked_days: int) -> li
         .options(
             joinedload(Referral.patient),
             joinedload(Referral.programme),
+            joinedload(Referral.course_run),
             selectinload(Referral.events),
         )
     ).all()
     items = [i for r in referrals if (i := assess(r, now, not_booked_days))]
-    # DM014 deadlines first, then missed courses, then the longest waiting.
+    # DM014 deadlines first, then cancelled courses, then missed ones, then the longest waiting.
     return sorted(items, key=lambda i: (REASONS.index(i.reasons[0]), i.due, i.referral.id))

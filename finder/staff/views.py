@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import segno
 from flask import (
@@ -51,6 +52,7 @@ CHANGED_MEANWHILE = _l(
 REASON_LABELS = {
     "dm014": _l("DM014 date soon"),
     "did_not_attend": _l("Did not attend"),
+    "run_cancelled": _l("Course cancelled"),
     "not_booked": _l("Not booked yet"),
     "awaiting_reply": _l("Waiting for an answer"),
 }
@@ -68,7 +70,7 @@ def consult() -> ResponseReturnValue:
     person, errors = parse(request.args, areas)
     for name in errors:
         getattr(form, name).errors = [_("Select an answer from the list")]
-    rows = directory.all_programmes()
+    rows = [p for p in directory.all_programmes() if p.state != "retired"]
     found = menu.for_person(person, rows) if request.args and not errors else None
     return render_template(
         "staff/consult.jinja",
@@ -97,6 +99,19 @@ def new_referral() -> ResponseReturnValue:
     programme = directory.programme(request.args.get("programme"))
     if programme is None:
         abort(404)
+    if not programme.takes_referrals(clock.today()):
+        flash(
+            _(
+                "%(name)s takes no new referrals until %(date)s.",
+                name=programme.slug,
+                date=format_date(programme.paused_until, "d MMMM yyyy"),
+            )
+            if programme.paused_on(clock.today())
+            else _("%(name)s is retired: it takes no new referrals.", name=programme.slug),
+            "error",
+        )
+        answers: dict[str, Any] = {k: v for k, v in request.args.items() if k != "programme"}
+        return redirect(url_for(".consult", **answers))
     person, _errors = parse(request.args, directory.area_names())
     form = ReferralForm()
     runs = directory.upcoming_runs(programme, clock.today())
