@@ -129,6 +129,11 @@ def test_every_fact_is_edited_in_the_site_and_reaches_patients(own_app, commissi
         {"fact": "A new fact.", "url": "https://example.org/new", "unverified": True},
     ]  # fmt: skip
 
+    clinician = sign_in(own_app.test_client(), "clinician")
+    referral = page(clinician.get(f"/en/staff/referrals/{refer(own_app, clinician, 'x-pert')}"))
+    contact = referral.select_one(".app-referral-contact").get_text(strip=True)
+    assert contact == "The provider takes referrals at: referrals@x-pert.example"
+
     patient = own_app.test_client()
     shown_to_patients = page(patient.get("/en/programmes/x-pert")).get_text(" ", strip=True)
     assert "4 sessions of 1.5 hours each." in shown_to_patients
@@ -359,25 +364,30 @@ def test_a_venues_address_postcode_access_and_parking_are_edited_and_shown(own_a
     ]  # fmt: skip
 
 
+def refer(app, clinician, slug, run_id=None):
+    """A referral made on the staff form, as a clinician makes one; its reference."""
+    new = f"/en/staff/referrals/new?programme={slug}&diabetes=type2"
+    details = {
+        "name": "Pat Example", "date_of_birth": "01/05/1960", "phone": "020 7946 0123",
+        "preferred_language": "bn", "contact_method": ["phone"],
+        "course_run": str(run_id or ""), "consent": ["y"],
+    }  # fmt: skip
+    made = clinician.post(new, data={**shown_fields(clinician, new), **details})
+    assert made.status_code == 302, page(made).find(class_="nhsuk-error-summary")
+    with app.app_context():
+        return db.session.scalars(
+            select(Referral.reference).join(Programme).where(Programme.slug == slug)
+            .order_by(Referral.id.desc())
+        ).first()  # fmt: skip
+
+
 def test_booking_someone_onto_a_run_takes_a_place(own_app):
     with own_app.app_context():
         run = db.session.scalar(select(CourseRun).filter_by(key="desmond-islington-bengali"))
         run_id, places = run.id, run.places_left
     clinician = sign_in(own_app.test_client(), "clinician")
-    new = "/en/staff/referrals/new?programme=desmond&diabetes=type2"
-    form = shown_fields(clinician, new)
-    details = {
-        "name": "Pat Example", "date_of_birth": "01/05/1960", "phone": "020 7946 0123",
-        "preferred_language": "bn", "contact_method": ["phone"], "course_run": str(run_id),
-        "consent": ["y"],
-    }  # fmt: skip
-    made = clinician.post(new, data={**form, **details})
-    assert made.status_code == 302, page(made).find(class_="nhsuk-error-summary")
+    reference = refer(own_app, clinician, "desmond", run_id)
     with own_app.app_context():
-        referral = db.session.scalar(
-            select(Referral).where(Referral.course_run_id == run_id).order_by(Referral.id.desc())
-        )
-        reference = referral.reference
         assert db.session.get(CourseRun, run_id).places_left == places  # referred, not booked
     path = f"/en/staff/referrals/{reference}"
     status = page(clinician.get(path)).find("form", action=f"{path}/status")

@@ -114,6 +114,7 @@ def test_a_run_with_referrals_is_cancelled_not_deleted(
     clinician = signed_in("clinician")
     detail = clinician.get(f"/en/staff/referrals/{reference}").get_data(as_text=True)
     assert "Not chosen yet" not in detail
+    assert "Course cancelled" in detail
     # ... and has it on its follow-up list, to book the person onto another course.
     worklist = check_page(clinician.get("/en/staff/follow-up").get_data(as_text=True))
     item = worklist.select_one(f"[data-reference={reference}]")
