@@ -86,7 +86,7 @@ def seed_command(demo: bool | None, replace: bool, yes: bool) -> None:
     elif outcome.differ:
         click.echo(
             f"kept {len(outcome.differ)} record(s) that differ from the seed files "
-            "(edited in the directory); `flask seed --replace` overwrites them"
+            "(the directory's version wins); `flask seed --replace` overwrites them"
         )
     if demo:
         made = demo_data.seed_referrals(clock.now())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -69,6 +70,14 @@ class NHSIntegerField(NHSField, IntegerField):
 class NHSDecimalField(NHSField, FloatField):
     def params(self, **overrides: Any) -> dict[str, Any]:
         return super().params(classes="nhsuk-input--width-4", inputmode="decimal", **overrides)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        field: Any = self
+        # "nan" reads as a float that no range refuses, "inf" as one past every range.
+        if field.data is not None and not math.isfinite(field.data):
+            field.data = None
+            raise ValueError(field.gettext("Not a valid float value."))
 
 
 class NHSTimeField(NHSStringField):

@@ -170,6 +170,8 @@ def test_every_fact_is_edited_in_the_site_and_reaches_patients(own_app, commissi
         ({"areas": ["atlantis"]}, "areas", "Choose from the options given"),
         ({"sessions": "0"}, "sessions", "Enter a number from 1 to 100"),
         ({"session_hours": "lots"}, "session_hours", "Not a valid float value."),
+        ({"session_hours": "nan"}, "session_hours", "Not a valid float value."),
+        ({"session_hours": "25"}, "session_hours", "Enter a number of hours from 0.25 to 24"),
         ({"state": ["closed-forever"]}, "state", "Not a valid choice."),
     ],
 )  # fmt: skip
