@@ -15,7 +15,7 @@ from finder.config import ConfigurationError
 from finder.extensions import db
 from finder.models import Practice, User
 from finder.policy import ROLES
-from finder.seeding import SeedError, seed
+from finder.seeding import Outcome, SeedError, seed
 
 
 def init_app(app: Flask) -> None:
@@ -35,26 +35,59 @@ def init_app(app: Flask) -> None:
 @click.option(
     "--demo/--no-demo",
     default=None,
-    help="Also load demo practices' staff accounts (default: FINDER_DEMO).",
+    help="Also load the demo venues, course runs, practices and staff (default: FINDER_DEMO).",
 )
-def seed_command(demo: bool | None) -> None:
-    """Load the directory from seeds/ (idempotent); course dates are set relative to today."""
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Overwrite what is in the directory with the seed files (says what first).",
+)
+@click.option("--yes", is_flag=True, help="With --replace: do not ask before overwriting.")
+def seed_command(demo: bool | None, replace: bool, yes: bool) -> None:
+    """Add what the seed files have and the directory lacks; never change what is there.
+
+    The directory is the source of truth: a commissioner's edits are kept. New demo course
+    runs are dated relative to today."""
     config = current_app.config
     demo = config["FINDER_DEMO"] if demo is None else demo
     if demo and config["FINDER_ENV"] == "production":
         raise click.ClickException("Demo data cannot be loaded in production.")
-    try:
-        counts = seed(
+
+    def run(replacing: bool, dry_run: bool = False) -> Outcome:
+        return seed(
             Path(config["FINDER_SEEDS_DIR"]),
             clock.today(),
             demo=bool(demo),
             demo_password=config["FINDER_DEMO_PASSWORD"],
+            replace=replacing,
+            dry_run=dry_run,
         )
+
+    try:
+        if replace:
+            planned = run(replacing=True, dry_run=True)
+            if not planned.differ:
+                click.echo("nothing in the directory differs from the seed files")
+            else:
+                click.echo(f"--replace will overwrite {len(planned.differ)} record(s):")
+                for line in planned.differ:
+                    click.echo(f"  {line}")
+                if not yes:
+                    click.confirm("Overwrite them?", abort=True)
+        outcome = run(replacing=replace)
     except SeedError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException(f"{len(exc.problems)} problem(s) in the seed files") from exc
-    click.echo(", ".join(f"{n} {name}" for name, n in counts.items()))
+    added = ", ".join(f"{n} {kind}" for kind, n in outcome.added.items()) or "nothing"
+    click.echo(f"added {added}")
+    if outcome.differ and replace:
+        click.echo(f"overwrote {len(outcome.differ)} record(s) from the seed files")
+    elif outcome.differ:
+        click.echo(
+            f"kept {len(outcome.differ)} record(s) that differ from the seed files "
+            "(the directory's version wins); `flask seed --replace` overwrites them"
+        )
     if demo:
         made = demo_data.seed_referrals(clock.now())
         click.echo(f"{made} demo referrals" if made else "demo referrals already present")

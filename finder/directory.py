@@ -127,7 +127,11 @@ def snapshot() -> Snapshot:
 
 def _read(session: Session, version: int) -> Snapshot:
     """Who is offered what, worked out once per snapshot."""
-    rows = tuple(session.scalars(_programmes().order_by(Programme.slug)))
+    rows = tuple(
+        p
+        for p in session.scalars(_programmes().order_by(Programme.slug))
+        if p.state != "retired"  # patients no longer see these
+    )
     areas = session.execute(select(Area.slug, Area.name).order_by(Area.name)).all()
     approved = session.execute(
         select(Feedback.programme_id, Feedback.rating, Feedback.comment, Feedback.language)
@@ -218,9 +222,10 @@ def area_names() -> Mapping[str, str]:
 
 
 def text_for(programme: Programme, locale: str) -> tuple[ProgrammeText, bool]:
-    """The programme's text in ``locale``, else in English; and whether it fell back."""
+    """The programme's text in ``locale``, else in English; and whether it fell back. A text
+    that needs updating (the English changed since) falls back too."""
     by_locale = {t.locale: t for t in programme.texts}
-    if locale in by_locale:
+    if locale in by_locale and not by_locale[locale].needs_update:
         return by_locale[locale], False
     return by_locale["en"], locale != "en"
 

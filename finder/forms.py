@@ -23,10 +23,14 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
@@ -129,18 +133,36 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def _bind_stripped(form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+    """Every field strips the whitespace around what is typed (a list of subforms has no
+    value of its own: its fields do)."""
+    if issubclass(unbound_field.field_class, FieldList | FormField):
+        bound: Field = unbound_field.bind(form=form, **options)
+        return bound
+    filters = [_strip, *unbound_field.kwargs.get("filters", [])]
+    field: Field = unbound_field.bind(form=form, filters=filters, **options)
+    return field
+
+
 class BaseForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
-            filters = [_strip, *unbound_field.kwargs.get("filters", [])]
-            field: Field = unbound_field.bind(form=form, filters=filters, **options)
-            return field
+            return _bind_stripped(form, unbound_field, options)
 
     def error_list(self) -> list[dict[str, str]]:
         """The error summary's links: each field's first error, pointing at the field."""
         return [
             {"text": str(field.errors[0]), "href": f"#{field.id}"} for field in self if field.errors
         ]
+
+
+class SubForm(Form):
+    """A group of fields repeated in a BaseForm (``FieldList(FormField(SubForm))``): stripped
+    alike, with no CSRF token of its own (the form around it has one)."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+            return _bind_stripped(form, unbound_field, options)
 
 
 class OnceForm(BaseForm):
@@ -333,5 +355,32 @@ class NHSBooleanField(NHSField, BooleanField):
             **params,
             "idPrefix": self.id,
             "items": [{"value": "y", "text": str(self.label.text), "checked": bool(self.data)}],
+            **overrides,
+        }
+
+
+class NHSCheckboxesField(NHSField, SelectMultipleField):
+    """Several choices, as NHS.UK checkboxes in a fieldset."""
+
+    component = "checkboxes"
+    macro = "checkboxes"
+
+    def pre_validate(self, form: Any) -> None:
+        field: Any = self
+        known = {c.value for c in self._choice_items()}
+        if any(value not in known for value in field.data or []):
+            raise ValidationError(_l("Choose from the options given"))
+
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        params = self.common()
+        params.pop("id")
+        return {
+            **params,
+            "idPrefix": self.id,
+            "fieldset": {"legend": {"text": str(self.label.text), "size": "s"}},
+            "items": [
+                {"value": c.value, "text": str(c.label), "checked": c.selected}
+                for c in self._choice_items()
+            ],
             **overrides,
         }

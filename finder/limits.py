@@ -15,6 +15,8 @@ INTEGER_MAX = 2**31 - 1
 # A course's places and its expected wait for a place (days).
 PLACES_MAX = 500
 WAIT_DAYS_MAX = 365
+# A programme's number of sessions.
+SESSIONS_MAX = 100
 # A directory import: how deeply its JSON may nest (the export nests 7 deep), and how many of
 # its problems are listed before "and N more".
 IMPORT_DEPTH_MAX = 10
@@ -28,8 +30,8 @@ OPENREFERRAL_SEARCH_MAX = 200
 
 def max_length(column: Any) -> int:
     """The most characters ``column`` (a model attribute, e.g. ``Venue.name``) holds: its
-    String(n) length, or TEXT_MAX for a Text column."""
-    length = column.type.length
+    String(n) length, or TEXT_MAX for a Text or JSON column."""
+    length = getattr(column.type, "length", None)
     return int(length) if length is not None else TEXT_MAX
 
 

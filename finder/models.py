@@ -110,8 +110,16 @@ class Programme(db.Model):  # type: ignore[name-defined,misc]
     # Has a version designed for people diagnosed in the last 12 months (DESMOND's module).
     newly_diagnosed_module: Mapped[bool] = mapped_column(default=False, server_default=false())
     join_url: Mapped[str | None] = mapped_column(String(500))
+    # Each fact and its source: {"fact", "url", "unverified"}; an unverified fact ("to be
+    # confirmed") is shown as not yet verified.
     sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     last_verified: Mapped[dt.date] = mapped_column(Date)
+    # policy.PROGRAMME_STATES: "open"; "paused" (no new referrals until paused_until);
+    # "retired" (patients no longer see it; staff still see its referrals).
+    state: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+    paused_until: Mapped[dt.date | None] = mapped_column(Date)
+    # Where practices send a referral (a team's email or phone): shown to staff.
+    referral_contact: Mapped[str | None] = mapped_column(String(300))
 
     provider: Mapped[Provider] = relationship()
     areas: Mapped[list[Area]] = relationship(secondary=programme_area, order_by="Area.slug")
@@ -125,6 +133,16 @@ class Programme(db.Model):  # type: ignore[name-defined,misc]
         cascade="all, delete-orphan",
         order_by="CourseRun.start_date",
     )
+
+    def paused_on(self, today: dt.date) -> bool:
+        """Whether the programme takes no new referrals on ``today``: paused until a later date
+        (a pause always has an end; from that day the programme is open again by itself)."""
+        return (
+            self.state == "paused" and self.paused_until is not None and today < self.paused_until
+        )
+
+    def takes_referrals(self, today: dt.date) -> bool:
+        return self.state != "retired" and not self.paused_on(today)
 
 
 class ProgrammeText(db.Model):  # type: ignore[name-defined,misc]
@@ -140,6 +158,9 @@ class ProgrammeText(db.Model):  # type: ignore[name-defined,misc]
     what_happens: Mapped[str] = mapped_column(Text)
     who_for: Mapped[str] = mapped_column(Text)
     how_to_join: Mapped[str] = mapped_column(Text)
+    # The English changed after this translation was written: translators update it, and
+    # patients see the English (with the "only in English" note) until they do.
+    needs_update: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     programme: Mapped[Programme] = relationship(back_populates="texts")
 
@@ -156,6 +177,7 @@ class Venue(db.Model):  # type: ignore[name-defined,misc]
     postcode: Mapped[str] = mapped_column(String(10))
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
     step_free: Mapped[bool]
+    parking: Mapped[bool | None]  # None: not known
 
     area: Mapped[Area] = relationship()
 
@@ -182,8 +204,10 @@ class CourseRun(db.Model):  # type: ignore[name-defined,misc]
     places_left: Mapped[int]
     # When the course is full and keeps a waiting list: the expected wait for a place.
     expected_wait_days: Mapped[int | None]
-    # A run that has referrals is retired instead of deleted: patients no longer see it.
+    # A run that has referrals is cancelled (retired) instead of deleted: patients no longer
+    # see it, and its open referrals go on their practice's follow-up list.
     retired: Mapped[bool] = mapped_column(default=False, server_default=false())
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     programme: Mapped[Programme] = relationship(back_populates="runs")
     venue: Mapped[Venue | None] = relationship()

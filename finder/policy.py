@@ -85,6 +85,10 @@ RETENTION_FLOOR_DAYS = 8 * 365 + 2
 # links and in the directory's import files).
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
+# A programme's state: open to referrals; paused (none until a date, when it opens again by
+# itself); retired (patients no longer see it; its referrals stay with their practices).
+PROGRAMME_STATES = ("open", "paused", "retired")
+
 # Phone numbers are checked and stored as numbers of this region (phonenumbers' region code).
 PHONE_REGION = "GB"
 

@@ -1,14 +1,18 @@
-"""``flask seed``: load the directory (and, in demo mode, demo data) from ``seeds/*.yaml``.
+"""``flask seed``: fill the directory (and, in demo mode, demo data) from ``seeds/*.yaml``.
 
 Every file is validated before anything is written; errors name the file, the entry and the
-field. Seeding is idempotent: entries are matched on their slug, code, key or email and updated.
+field. The directory in the database is the source of truth: a seed adds the entries it lacks
+(matched on their slug, code, key or email) and never changes one already there, unless asked
+to replace them on purpose (``flask seed --replace``, which first says what it will overwrite).
+Demo venues, course runs, practices and staff accounts load only in demo mode.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -27,9 +31,11 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 
 from finder import passwords
+from finder.audit import record
 from finder.circumstances import CHOICES, valid_language
+from finder.database import writes
 from finder.extensions import db
-from finder.limits import PLACES_MAX, TEXT_MAX, WAIT_DAYS_MAX, max_length
+from finder.limits import PLACES_MAX, SESSIONS_MAX, TEXT_MAX, WAIT_DAYS_MAX, max_length
 from finder.matching import PATTERNS
 from finder.models import (
     Area,
@@ -53,7 +59,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 DiabetesType = Literal["type1", "type2"]
 Stage = Literal["recent", "established"]
 Delivery = Literal["online", "group"]
-Sessions = Annotated[int, Field(ge=1, le=100)]
+Sessions = Annotated[int, Field(ge=1, le=SESSIONS_MAX)]
 SessionHours = Annotated[float, Field(gt=0, le=24)]
 PlacesLeft = Annotated[int, Field(ge=0, le=PLACES_MAX)]
 Pattern = Literal[PATTERNS]  # type: ignore[valid-type]
@@ -174,6 +180,7 @@ class ProgrammeSeed(Strict):
     sessions: Sessions | None = None
     session_hours: SessionHours | None = None
     join_url: WebLink | None = None
+    referral_contact: str | None = Field(None, max_length=max_length(Programme.referral_contact))
     areas: list[Slug]
     last_verified: dt.date
     sources: list[SourceSeed] = Field(min_length=1)
@@ -186,6 +193,7 @@ class VenueSeed(Strict):
     postcode: str = required_text(Venue.postcode)
     area: Slug
     step_free: bool
+    parking: bool | None = None
 
 
 class RunSeed(Strict):
@@ -349,6 +357,8 @@ def read_seeds(folder: Path, demo: bool) -> Seeds:
 
 
 def upsert(model: type[Any], lookup: dict[str, Any], values: dict[str, Any]) -> Any:
+    """The directory import's write (finder/commissioning/hsds.py): an imported file is the
+    commissioner's own choice, so what it holds replaces what is there."""
     row = db.session.scalar(select(model).filter_by(**lookup))
     if row is None:
         row = model(**lookup)
@@ -358,22 +368,97 @@ def upsert(model: type[Any], lookup: dict[str, Any], values: dict[str, Any]) -> 
     return row
 
 
-def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[str, int]:
-    """Validate every seed file, then write them all in one transaction."""
+class _DryRun(Exception):
+    """Raised at the end of a dry run so its unit of work rolls back."""
+
+
+@dataclass
+class Outcome:
+    """What a seed did (or, in a dry run, would do)."""
+
+    added: Counter[str] = field(default_factory=Counter)  # new records, by kind
+    kept: Counter[str] = field(default_factory=Counter)  # already there, left as they are
+    # Records already there that differ from the seed files: "programme desmond: join_url".
+    # Left as they are, or overwritten with --replace.
+    differ: list[str] = field(default_factory=list)
+
+
+class _Writer:
+    """Adds what the seed files have and the directory lacks; changes what is already there
+    only when replacing on purpose."""
+
+    def __init__(self, replace: bool) -> None:
+        self.replace = replace
+        self.outcome = Outcome()
+
+    def put(
+        self, kind: str, model: type[Any], lookup: dict[str, Any], values: dict[str, Any]
+    ) -> Any:
+        row = db.session.scalar(select(model).filter_by(**lookup))
+        if row is None:
+            row = model(**lookup, **values)
+            db.session.add(row)
+            self.outcome.added[kind] += 1
+            return row
+        self.update(kind, "/".join(str(v) for v in lookup.values()), row, values)
+        return row
+
+    def update(self, kind: str, name: str, row: Any, values: dict[str, Any]) -> bool:
+        """``row`` already exists: kept, or (replacing) overwritten with ``values``."""
+        changed = [k for k, v in values.items() if getattr(row, k) != v]
+        self.outcome.kept[kind] += 1
+        if changed:
+            self.outcome.differ.append(f"{kind} {name}: {', '.join(changed)}")
+            if self.replace:
+                for k in changed:
+                    setattr(row, k, values[k])
+        return bool(changed)
+
+
+def seed(
+    folder: Path,
+    today: dt.date,
+    demo: bool,
+    demo_password: str,
+    replace: bool = False,
+    dry_run: bool = False,
+) -> Outcome:
+    """Validate every seed file, then write them in one unit of work.
+
+    The directory is the source of truth: records already there are left as they are (a
+    commissioner's edit wins) unless ``replace``. Demo venues, course runs, practices and staff
+    accounts load only with ``demo``. ``dry_run`` writes nothing and says what would change."""
     seeds = read_seeds(folder, demo)
+    writer = _Writer(replace)
+    try:
+        with writes():
+            _write(seeds, writer, today, demo, demo_password)
+            record(
+                "directory.seed",
+                None,
+                added=dict(writer.outcome.added),
+                differ=len(writer.outcome.differ),
+                replace=replace,
+            )
+            if dry_run:
+                raise _DryRun()
+    except _DryRun:
+        pass
+    return writer.outcome
+
+
+def _write(seeds: Seeds, w: _Writer, today: dt.date, demo: bool, demo_password: str) -> None:
     data = seeds.entries
-    areas = {a.slug: upsert(Area, {"slug": a.slug}, {"name": a.name}) for a in data["areas"]}
+    areas = {a.slug: w.put("area", Area, {"slug": a.slug}, {"name": a.name}) for a in data["areas"]}
     providers = {
-        p.slug: upsert(
-            Provider,
-            {"slug": p.slug},
-            {"name": p.name, "website": p.website},
+        p.slug: w.put(
+            "provider", Provider, {"slug": p.slug}, {"name": p.name, "website": p.website}
         )
         for p in data["providers"]
     }
-    programmes: dict[str, Programme] = {}
     for p in data["programmes"]:
-        prog = upsert(
+        prog = w.put(
+            "programme",
             Programme,
             {"slug": p.slug},
             {
@@ -389,21 +474,25 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
                 "sessions": p.sessions,
                 "session_hours": p.session_hours,
                 "join_url": p.join_url,
+                "referral_contact": p.referral_contact,
                 "sources": [s.model_dump(mode="json") for s in p.sources],
                 "last_verified": p.last_verified,
-                "areas": [areas[a] for a in p.areas],
+                "areas": sorted((areas[a] for a in p.areas), key=lambda a: a.slug),
             },
         )
         existing = {t.locale: t for t in prog.texts}
-        for locale, text in seeds.texts[p.slug].items():
-            row = existing.get(locale) or ProgrammeText(locale=locale)
-            for name, value in text.model_dump().items():
-                setattr(row, name, value)
-            if locale not in existing:
-                prog.texts.append(row)
-        programmes[p.slug] = prog
+        for locale, text in sorted(seeds.texts[p.slug].items()):
+            values = text.model_dump()
+            if locale in existing:
+                w.update("programme text", f"{p.slug}/{locale}", existing[locale], values)
+            else:
+                prog.texts.append(ProgrammeText(locale=locale, **values))
+                w.outcome.added["programme text"] += 1
+    if not demo:
+        return  # venues, runs, practices and people in the seed files are all fictional
     venues = {
-        v.slug: upsert(
+        v.slug: w.put(
+            "venue",
             Venue,
             {"slug": v.slug},
             {
@@ -412,12 +501,15 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
                 "postcode": v.postcode,
                 "area": areas[v.area],
                 "step_free": v.step_free,
+                "parking": v.parking,
             },
         )
         for v in data["venues"]
     }
+    programmes = {p.slug: p for p in db.session.scalars(select(Programme))}
     for r in data["runs"]:
-        upsert(
+        w.put(
+            "course run",
             CourseRun,
             {"key": r.key},
             {
@@ -433,11 +525,14 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
             },
         )
     practices = {
-        pr.code: upsert(Practice, {"code": pr.code}, {"name": pr.name, "area": areas[pr.area]})
+        pr.code: w.put(
+            "practice", Practice, {"code": pr.code}, {"name": pr.name, "area": areas[pr.area]}
+        )
         for pr in data["practices"]
     }
     for u in data["users"]:
-        user = upsert(
+        user = w.put(
+            "staff account",
             User,
             {"email": u.email},
             {
@@ -447,9 +542,7 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
                 "active": True,
             },
         )
-        if not user.password_hash or not passwords.verify(user.password_hash, demo_password):
+        if not user.password_hash or (
+            w.replace and not passwords.verify(user.password_hash, demo_password)
+        ):
             user.password_hash = passwords.hash_password(demo_password)
-    db.session.commit()
-    counts = {name: len(entries) for name, entries in data.items()}
-    counts["programme texts"] = sum(len(by_language) for by_language in seeds.texts.values())
-    return counts

@@ -39,6 +39,7 @@ LENGTHS = {
     FormSubmission.key: 64,
     ProgrammeText.name: 200,
     Programme.join_url: 500,
+    Programme.referral_contact: 300,
     Venue.slug: 60,
     Venue.name: 200,
     Venue.address: 300,
@@ -108,6 +109,20 @@ PROGRAMME = Form(
     },
     role="commissioner",
 )
+FACTS = Form(
+    "/en/staff/directory/programmes/desmond/facts",
+    {
+        "state": "open",
+        "delivery": "group",
+        "diabetes_types": "type2",
+        "stages": "recent",
+        "companion_welcome": "yes",
+        "content_languages": "en",
+        "sources-0-fact": "A fact.",
+        "sources-0-url": "https://example.org/",
+    },
+    role="commissioner",
+)
 RUN_DAY = clock.today() + dt.timedelta(days=30)
 RUN = Form(
     "/en/staff/directory/runs/new",
@@ -165,7 +180,8 @@ CASES = [
     (ProgrammeText.what_happens, PROGRAMME, "what_happens", "What happens"),
     (ProgrammeText.who_for, PROGRAMME, "who_for", "Who it is for"),
     (ProgrammeText.how_to_join, PROGRAMME, "how_to_join", "How to join"),
-    (Programme.join_url, PROGRAMME, "join_url", "Course website"),
+    (Programme.join_url, FACTS, "join_url", "Course website"),
+    (Programme.referral_contact, FACTS, "referral_contact", "Referral contact"),
     (Venue.slug, VENUE, "slug", "Short name for links"),
     (Venue.name, VENUE, "name", "Name"),
     (Venue.address, VENUE, "address", "Address"),
@@ -274,7 +290,8 @@ def test_values_as_long_as_their_columns_are_saved_and_audited(app):
 # (tests/commissioning/test_import_checks.py), or the application makes their values itself.
 NOT_FROM_FORMS = {
     "area.slug", "area.name", "provider.slug", "provider.name", "provider.website",
-    "programme.slug", "programme.delivery", "programme.join_url", "programme_text.locale",
+    "programme.slug", "programme.delivery", "programme.join_url", "programme.state",
+    "programme_text.locale",
     "venue.slug", "venue.name", "venue.address", "venue.postcode",
     "course_run.key", "course_run.pattern",
     "area.uuid", "provider.uuid", "programme.uuid", "venue.uuid", "course_run.uuid",

@@ -1,4 +1,6 @@
-"""`flask seed`: idempotent, relative to today, and precise about bad files."""
+"""`flask seed`: fills an empty directory, adds what is new, never changes what is there (unless
+--replace, which says first what it will overwrite), loads demo records only in demo mode, dates
+runs relative to today, and is precise about bad files."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from sqlalchemy import func, select
 from finder import clock
 from finder.extensions import db
 from finder.models import Area, CourseRun, Practice, Programme, ProgrammeText, User, Venue
-from finder.seeding import SeedError, read_seeds
-from tests.conftest import ROOT
+from finder.seeding import SeedError, read_seeds, seed
+from tests.conftest import ROOT, migrated_app, own_database
 
 MODELS = (Area, Programme, ProgrammeText, Venue, CourseRun, Practice, User)
 
@@ -27,7 +29,7 @@ def test_seed_command_is_idempotent(app):
         before = counts()
         result = runner.invoke(args=["seed"])
         assert result.exit_code == 0, result.output
-        assert "4 programmes" in result.output
+        assert "added nothing" in result.output
         assert counts() == before
     assert before["Programme"] == 4
     assert before["User"] >= 5
@@ -107,3 +109,99 @@ def test_a_bad_seed_changes_nothing(app, seeds_copy):
             assert counts() == before
     finally:
         app.config["FINDER_SEEDS_DIR"] = str(ROOT / "seeds")
+
+
+@pytest.fixture(scope="module")
+def own_app(tmp_path_factory):
+    """A directory of this module's own: --replace rewrites it."""
+    app = migrated_app(own_database("seeding", tmp_path_factory))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def programme(slug):
+    return db.session.scalar(select(Programme).filter_by(slug=slug))
+
+
+def english(slug):
+    return next(t for t in programme(slug).texts if t.locale == "en")
+
+
+def test_a_directory_edit_survives_seeding_and_replace_says_what_it_overwrites(own_app):
+    runner = own_app.test_cli_runner()
+    with own_app.app_context():
+        seeded_summary = english("desmond").summary
+        seeded_verified = programme("desmond").last_verified
+        english("desmond").summary = "Edited by a commissioner."
+        programme("desmond").last_verified = clock.today()
+        programme("desmond").join_url = "https://example.org/desmond"
+        run = db.session.scalar(select(CourseRun).filter_by(key="x-pert-islington-evening"))
+        run.places_left = 3
+        db.session.commit()
+
+        result = runner.invoke(args=["seed"])
+        assert result.exit_code == 0, result.output
+        assert "kept 3 record(s) that differ from the seed files" in result.output
+        db.session.expire_all()
+        assert english("desmond").summary == "Edited by a commissioner."
+        assert programme("desmond").join_url == "https://example.org/desmond"
+        assert programme("desmond").last_verified == clock.today()
+        assert run.places_left == 3
+
+        # Asked first; answering no changes nothing.
+        result = runner.invoke(args=["seed", "--replace"], input="n\n")
+        assert result.exit_code != 0
+        lines = result.output.splitlines()
+        assert "--replace will overwrite 3 record(s):" in lines
+        assert "  programme desmond: join_url, last_verified" in lines
+        assert "  programme text desmond/en: summary" in lines
+        assert "  course run x-pert-islington-evening: places_left" in lines
+        db.session.expire_all()
+        assert english("desmond").summary == "Edited by a commissioner."
+
+        result = runner.invoke(args=["seed", "--replace"], input="y\n")
+        assert result.exit_code == 0, result.output
+        assert "overwrote 3 record(s) from the seed files" in result.output
+        db.session.expire_all()
+        assert english("desmond").summary == seeded_summary
+        assert programme("desmond").join_url is None
+        assert programme("desmond").last_verified == seeded_verified
+        assert run.places_left == 12  # course_runs.yaml
+
+        result = runner.invoke(args=["seed", "--replace", "--yes"])
+        assert "nothing in the directory differs from the seed files" in result.output
+
+
+def test_new_seed_entries_are_added_and_existing_ones_left(own_app, seeds_copy):
+    edit(seeds_copy / "areas.yaml", lambda e: e.append({"slug": "hackney", "name": "Hackney"}))
+    edit(seeds_copy / "areas.yaml", lambda e: e[0].update(name="Camden (renamed in the seeds)"))
+    with own_app.app_context():
+        before = counts()
+        outcome = seed(seeds_copy, clock.today(), demo=True, demo_password="test-password")
+        assert outcome.added == {"area": 1}
+        assert "area camden: name" in outcome.differ
+        assert counts() == {**before, "Area": before["Area"] + 1}
+        assert db.session.scalar(select(Area.name).filter_by(slug="camden")) == "Camden"
+        assert db.session.scalar(select(Area.name).filter_by(slug="hackney")) == "Hackney"
+
+
+def test_a_production_seed_loads_no_demo_records(tmp_path_factory):
+    app = migrated_app(own_database("seeding_production", tmp_path_factory), FINDER_DEMO=False)
+    try:
+        with app.app_context():
+            # migrated_app seeded in demo mode: start again from an empty directory.
+            for model in (User, CourseRun, Venue, Practice, ProgrammeText, Programme, Area):
+                db.session.query(model).delete()
+            db.session.commit()
+            result = app.test_cli_runner().invoke(args=["seed"])
+            assert result.exit_code == 0, result.output
+            found = counts()
+        assert found["Programme"] == 4
+        assert found["ProgrammeText"] == 40  # 4 programmes in 10 languages
+        assert found["Area"] == 3
+        assert {found[k] for k in ("Venue", "CourseRun", "Practice", "User")} == {0}
+        assert "demo referrals" not in result.output
+    finally:
+        with app.app_context():
+            db.engine.dispose()

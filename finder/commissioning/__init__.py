@@ -16,6 +16,10 @@ bp.add_url_rule(
     methods=GET_POST,
 )  # fmt: skip
 bp.add_url_rule(
+    "/directory/programmes/<slug>/facts", view_func=views.edit_facts, endpoint="facts",
+    methods=GET_POST,
+)  # fmt: skip
+bp.add_url_rule(
     "/directory/runs/new", view_func=views.edit_run, endpoint="new_run", methods=GET_POST
 )
 bp.add_url_rule(

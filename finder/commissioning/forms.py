@@ -3,28 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, ValidationError
+from wtforms import FieldList, FloatField, FormField, IntegerField, ValidationError
 from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
 
+from finder import clock
 from finder.circumstances import valid_language
 from finder.forms import (
     BaseForm,
     Fits,
     NHSBooleanField,
+    NHSCheckboxesField,
     NHSDateField,
     NHSField,
     NHSRadioField,
     NHSSelectField,
     NHSStringField,
     NHSTextAreaField,
+    SubForm,
     choices,
     required,
 )
-from finder.limits import PLACES_MAX, WAIT_DAYS_MAX
+from finder.limits import PLACES_MAX, SESSIONS_MAX, WAIT_DAYS_MAX
 from finder.models import Area, Programme, ProgrammeText, Venue
 from finder.policy import SLUG
 from finder.seeding import is_web_link
@@ -63,6 +67,19 @@ class NHSIntegerField(NHSField, IntegerField):
             field.data = BEYOND_ANY_RANGE if number > 0 else -BEYOND_ANY_RANGE
 
 
+class NHSDecimalField(NHSField, FloatField):
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        return super().params(classes="nhsuk-input--width-4", inputmode="decimal", **overrides)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        field: Any = self
+        # "nan" reads as a float that no range refuses, "inf" as one past every range.
+        if field.data is not None and not math.isfinite(field.data):
+            field.data = None
+            raise ValueError(field.gettext("Not a valid float value."))
+
+
 class NHSTimeField(NHSStringField):
     """A time of day as text like 18:30, a stored time included, so a form posted without it
     keeps the stored time rather than checking a time object as text."""
@@ -94,12 +111,177 @@ class ProgrammeForm(BaseForm):
         _l("How to join"),
         validators=[DataRequired(_l("Say how to join")), Fits(ProgrammeText.how_to_join)],
     )
-    join_url = NHSStringField(
-        _l("Course website (optional)"),
-        validators=[Optional(), Fits(Programme.join_url), safe_link],
+    verified = NHSBooleanField(_l("I have checked these details today"))
+
+
+class SourceForm(SubForm):
+    """One fact and its source, a row of FactsForm.sources."""
+
+    fact = NHSTextAreaField(_l("Fact"), validators=[Optional(), Fits(Programme.sources)])
+    url = NHSStringField(
+        _l("Source (web address)"), validators=[Optional(), Fits(Programme.join_url), safe_link]
+    )
+    unverified = NHSBooleanField(_l("To be confirmed: the source does not confirm it yet"))
+    # Which of the programme's facts this source supports: a fact only unconfirmed sources
+    # support is shown "to be confirmed" and never ranks anything (directory.unverified).
+    about = NHSCheckboxesField(
+        _l("It is the source for"),
+        choices=choices(
+            [
+                ("availability", _l("Whether the programme is running")),
+                ("diabetes_types", _l("Types of diabetes")),
+                ("stages", _l("Stages (newly diagnosed, longer)")),
+                ("companion_welcome", _l("Whether someone can come with them")),
+                ("covers_other_conditions", _l("Other long-term conditions")),
+                ("self_referral", _l("Self-referral")),
+            ]
+        ),
+        validate_choice=True,
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.fact.data and not self.url.data:
+            self.url.errors = [_l("Enter the web address of the source of this fact")]
+            valid = False
+        if self.url.data and not self.fact.data:
+            self.fact.errors = [_l("Enter the fact this source gives")]
+            valid = False
+        return bool(valid)
+
+
+YES_NO_UNKNOWN = (("yes", _l("Yes")), ("no", _l("No")), ("unknown", _l("Not known")))
+
+
+def yes_no_unknown(value: bool | None) -> str:
+    return "unknown" if value is None else "yes" if value else "no"
+
+
+def from_yes_no_unknown(answer: str | None) -> bool | None:
+    return None if answer in (None, "", "unknown") else answer == "yes"
+
+
+def languages(_form: Any, field: Any) -> None:
+    tags = language_list(field.data)
+    if not tags:
+        raise ValidationError(_l("Enter at least one language code, like en"))
+    wrong = [tag for tag in tags if not valid_language(tag)]
+    if wrong:
+        raise ValidationError(_l("%(codes)s: not a language code", codes=", ".join(wrong)))
+
+
+def language_list(text: str | None) -> list[str]:
+    """ "en, bn" as ["en", "bn"]: lower case, each once, in the order given."""
+    return list(dict.fromkeys(t.strip().lower() for t in (text or "").split(",") if t.strip()))
+
+
+class FactsForm(BaseForm):
+    """A programme's facts (the same in every language), its areas and its state."""
+
+    state = NHSRadioField(
+        _l("Referrals"),
+        choices=choices(
+            [
+                ("open", _l("Open: taking referrals")),
+                ("paused", _l("Paused: no new referrals until a date")),
+                ("retired", _l("Retired: patients no longer see it")),
+            ]
+        ),
+        validators=[DataRequired(_l("Say if the programme takes referrals"))],
+    )
+    paused_until = NHSDateField(
+        _l("Paused until (when paused)"),
+        hint=_l("The day it takes referrals again, for example 1/3/2027"),
+        validators=[Optional()],
+    )
+    delivery = NHSRadioField(
+        _l("Format"),
+        choices=choices([("group", _l("Group course")), ("online", _l("Online"))]),
+        validators=[DataRequired(_l("Choose the format"))],
+    )
+    sessions = NHSIntegerField(
+        _l("Number of sessions (optional)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=SESSIONS_MAX,
+                message=_l("Enter a number from 1 to %(max)d", max=SESSIONS_MAX),
+            ),
+        ],
+    )
+    session_hours = NHSDecimalField(
+        _l("Hours per session (optional)"),
+        hint=_l("For example, 2.5"),
+        validators=[
+            Optional(),
+            NumberRange(min=0.25, max=24, message=_l("Enter a number of hours from 0.25 to 24")),
+        ],
+    )
+    diabetes_types = NHSCheckboxesField(
+        _l("Who it is for: type of diabetes"),
+        choices=choices([("type2", _l("Type 2")), ("type1", _l("Type 1"))]),
+        validators=[DataRequired(_l("Choose at least one type of diabetes"))],
+    )
+    stages = NHSCheckboxesField(
+        _l("Who it is for: since diagnosis"),
+        choices=choices(
+            [("recent", _l("Recently diagnosed")), ("established", _l("Diagnosed some time ago"))]
+        ),
+        validators=[DataRequired(_l("Choose at least one"))],
+    )
+    covers_other_conditions = NHSBooleanField(_l("Also for other long-term conditions"))
+    companion_welcome = NHSRadioField(
+        _l("Can people bring a partner, friend or carer?"),
+        choices=choices(YES_NO_UNKNOWN),
+        validators=[DataRequired(_l("Say if people can bring someone"))],
     )
     self_referral = NHSBooleanField(_l("People can refer themselves"))
+    content_languages = NHSStringField(
+        _l("Languages of the course material"),
+        hint=_l(
+            "Language codes, separated by commas, like en, bn. Group runs also have their own."
+        ),
+        validators=[languages, Fits(Programme.content_languages)],
+    )
+    areas = NHSCheckboxesField(
+        _l("Areas it is offered in"), hint=_l("Choose none if it is offered everywhere")
+    )
+    join_url = NHSStringField(
+        _l("Course website, to join (optional)"),
+        validators=[Optional(), Fits(Programme.join_url), safe_link],
+    )
+    referral_contact = NHSStringField(
+        _l("Referral contact (optional)"),
+        hint=_l("Where practices send referrals: a team's email address or phone number"),
+        validators=[Optional(), Fits(Programme.referral_contact)],
+    )
+    sources = FieldList(FormField(SourceForm), min_entries=1)
     verified = NHSBooleanField(_l("I have checked these details today"))
+
+    def error_list(self) -> list[dict[str, str]]:
+        """Each field's first error, a source row's fields one by one."""
+        rows = [sub for row in self.sources for sub in row]
+        fields = [f for f in self if f is not self.sources] + rows
+        return [{"text": str(f.errors[0]), "href": f"#{f.id}"} for f in fields if f.errors]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.state.data == "paused":
+            until = self.paused_until.data
+            if until is None:
+                if not self.paused_until.errors:
+                    self.paused_until.errors = [_l("Enter the day it takes referrals again")]
+                valid = False
+            elif until <= clock.today():
+                self.paused_until.errors = [
+                    _l("The day it takes referrals again must be in the future")
+                ]
+                valid = False
+        if valid and not any(row.fact.data for row in self.sources):
+            self.sources[0].fact.errors = [_l("Give at least one fact and its source")]
+            valid = False
+        return bool(valid)
 
 
 class RunForm(BaseForm):
@@ -171,6 +353,9 @@ class VenueForm(BaseForm):
         _l("Is there step-free access?"),
         choices=choices([("yes", _l("Yes")), ("no", _l("No"))]),
         validators=[DataRequired(_l("Say if there is step-free access"))],
+    )
+    parking = NHSRadioField(
+        _l("Is there parking?"), choices=choices(YES_NO_UNKNOWN), validators=[Optional()]
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -14,11 +15,20 @@ from sqlalchemy import select
 from finder import audit, clock, csvfile, directory, policy
 from finder.access import staff
 from finder.commissioning import hsds, operations, uptake
-from finder.commissioning.forms import AreaForm, ProgrammeForm, RunForm, VenueForm
+from finder.commissioning.forms import (
+    AreaForm,
+    FactsForm,
+    ProgrammeForm,
+    RunForm,
+    VenueForm,
+    from_yes_no_unknown,
+    language_list,
+    yes_no_unknown,
+)
 from finder.extensions import db
 from finder.forms import choices, required
 from finder.i18n import native_name
-from finder.models import Area, CourseRun, Feedback, Venue
+from finder.models import Area, CourseRun, Feedback, Programme, Venue
 from finder.openreferral import documents, tabular
 from finder.staff.forms import listed_problems
 from finder.submissions import new_key, redirect_once
@@ -33,6 +43,7 @@ def directory_home() -> ResponseReturnValue:
         areas=db.session.scalars(select(Area).order_by(Area.name)).all(),
         runs=db.session.scalars(select(CourseRun).order_by(CourseRun.start_date)).all(),
         stale_before=directory.stale_before(clock.today()),
+        today=clock.today(),
         area_form=AreaForm(),
         pending=db.session.query(Feedback).filter_by(status="pending").count(),
     )
@@ -48,15 +59,10 @@ def edit_programme(slug: str) -> ResponseReturnValue:
         abort(404)
     texts = {t.locale: t for t in programme.texts}
     form = ProgrammeForm(obj=texts.get(language))
-    if request.method == "GET":
-        form.join_url.data = programme.join_url
-        form.self_referral.data = programme.self_referral
     if form.validate_on_submit():
         change = operations.ProgrammeChange(
             language=language,
             texts={field: getattr(form, field).data for field in operations.TEXT_FIELDS},
-            join_url=form.join_url.data or None,
-            self_referral=form.self_referral.data,
             verified=form.verified.data,
         )
         text = operations.save_programme(programme, change)
@@ -67,10 +73,83 @@ def edit_programme(slug: str) -> ResponseReturnValue:
         programme=programme,
         form=form,
         language=language,
-        translated={lang: lang in texts for lang in current_app.config["LANGUAGES"]},
+        texts=texts,
+        text_languages=current_app.config["LANGUAGES"],
         native_name=native_name,
         stale=programme.last_verified < directory.stale_before(clock.today()),
+        history=operations.history(programme),
+        today=clock.today(),
         has_error=bool(form.errors),
+    )
+
+
+def _facts(programme: Programme) -> dict[str, Any]:
+    """A programme's facts as FactsForm shows them."""
+    return {
+        **{f: getattr(programme, f) for f in operations.FACTS},
+        "companion_welcome": yes_no_unknown(programme.companion_welcome),
+        "content_languages": ", ".join(programme.content_languages),
+        "areas": [a.slug for a in programme.areas],
+        # The sources, and an empty row to add one.
+        "sources": [
+            *({"about": [], **source} for source in programme.sources),
+            {"fact": "", "url": "", "unverified": False, "about": []},
+        ],
+    }
+
+
+@staff("commissioner")
+def edit_facts(slug: str) -> ResponseReturnValue:
+    programme = directory.programme(slug)
+    if programme is None:
+        abort(404)
+    areas = db.session.scalars(select(Area).order_by(Area.name)).all()
+    form = FactsForm(data=_facts(programme))
+    form.areas.choices = choices((a.slug, a.name) for a in areas)
+    if form.validate_on_submit():
+        paused = form.state.data == "paused"
+        facts = {
+            "state": form.state.data,
+            "paused_until": form.paused_until.data if paused else None,
+            "delivery": form.delivery.data,
+            "sessions": form.sessions.data,
+            "session_hours": form.session_hours.data,
+            "diabetes_types": form.diabetes_types.data,
+            "stages": form.stages.data,
+            "self_referral": form.self_referral.data,
+            "companion_welcome": from_yes_no_unknown(form.companion_welcome.data),
+            "covers_other_conditions": form.covers_other_conditions.data,
+            "content_languages": language_list(form.content_languages.data),
+            "join_url": form.join_url.data or None,
+            "referral_contact": form.referral_contact.data or None,
+            "sources": [
+                {
+                    "fact": row.fact.data,
+                    "url": row.url.data,
+                    "unverified": row.unverified.data,
+                    "about": list(row.about.data or []),
+                }
+                for row in form.sources
+                if row.fact.data
+            ],
+        }
+        change = operations.FactsChange(
+            facts=facts,
+            areas=[a for a in areas if a.slug in (form.areas.data or [])],
+            verified=form.verified.data,
+        )
+        changed = operations.save_facts(programme, change)
+        flash(
+            _("Saved the facts of %(name)s.", name=programme.slug)
+            if changed or form.verified.data
+            else _("Nothing changed.")
+        )
+        return redirect(url_for(".programme", slug=slug))
+    return render_template(
+        "commissioning/facts.jinja",
+        programme=programme,
+        form=form,
+        has_error=bool(form.error_list()),
     )
 
 
@@ -116,8 +195,9 @@ def delete_run(run_id: int) -> ResponseReturnValue:
     if operations.remove_run(run):
         flash(
             _(
-                "This course has referrals, so it was retired instead of deleted: "
-                "patients no longer see it."
+                "This course has referrals, so it was cancelled instead of deleted: patients "
+                "no longer see it, and its open referrals are on their practices' follow-up "
+                "lists."
             )
         )
     else:
@@ -136,6 +216,7 @@ def edit_venue(slug: str | None = None) -> ResponseReturnValue:
     if request.method == "GET" and venue:
         form.area.data = venue.area.slug
         form.step_free.data = "yes" if venue.step_free else "no"
+        form.parking.data = yes_no_unknown(venue.parking)
     if form.validate_on_submit():
         change = operations.VenueChange(
             slug=required(form.slug.data),
@@ -144,6 +225,7 @@ def edit_venue(slug: str | None = None) -> ResponseReturnValue:
             postcode=required(form.postcode.data),
             area=next(a for a in areas if a.slug == form.area.data),
             step_free=form.step_free.data == "yes",
+            parking=from_yes_no_unknown(form.parking.data),
         )
         try:
             saved = operations.save_venue(venue, change)

@@ -232,7 +232,11 @@ def _run_words(run: matching.Run) -> str:
 @public
 def self_refer(slug: str) -> ResponseReturnValue:
     programme = directory.programme(slug)
-    if programme is None or not programme.self_referral:
+    if (
+        programme is None
+        or not programme.self_referral
+        or not programme.takes_referrals(clock.today())
+    ):
         abort(404)
     person, _bad = parse(request.args, directory.area_names())
     form = SelfReferralForm()

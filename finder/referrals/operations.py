@@ -214,8 +214,20 @@ def _change(referral: Referral, to_status: str, reason: str | None) -> None:
     referral.status_changed_at = now()
     referral.version += 1
     mark_stage(referral, to_status, referral.status_changed_at)
+    if to_status == "booked" and referral.course_run_id is not None:
+        take_place(referral.course_run_id)
     # The reason is free text (it may name someone): it stays on the referral's history.
     record("referral.status", referral.reference, from_status=from_status, to_status=to_status)
+
+
+def take_place(run_id: int) -> None:
+    """Someone was booked onto the course run: one place fewer (never fewer than none).
+
+    Every booking goes through ``_change``, which calls this: the one place places go down."""
+    run = locked(CourseRun, id=run_id)
+    if run is not None and run.places_left > 0:
+        run.places_left -= 1
+        record("directory.run_place_taken", run.key, places_left=run.places_left)
 
 
 def change_status(

@@ -1,6 +1,7 @@
 """The follow-up worklist: referrals that need someone to act, most urgent first.
 
 Reasons (each clears by itself when its cause does):
+- ``run_cancelled``: referred or booked onto a course run that was cancelled (to book again);
 - ``did_not_attend``: the patient missed the course;
 - ``not_booked``: referred, and not booked after FINDER_NOT_BOOKED_DAYS;
 - ``awaiting_reply``: the last contact attempt got no answer, and no reply has come since.
@@ -25,7 +26,7 @@ from finder.models import Referral, ReferralEvent
 from finder.policy import NO_RESPONSE_INVITATIONS, UNANSWERED_OUTCOMES
 from finder.referrals import statuses
 
-REASONS = ("did_not_attend", "not_booked", "awaiting_reply")
+REASONS = ("run_cancelled", "did_not_attend", "not_booked", "awaiting_reply")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,10 @@ def assess(referral: Referral, now: dt.datetime, not_booked_days: int) -> Item |
         return None
     reasons: list[str] = []
     due: list[dt.date] = []
+    run = referral.course_run
+    if run is not None and run.retired and referral.status in ("referred", "booked"):
+        reasons.append("run_cancelled")
+        due.append((run.cancelled_at or referral.status_changed_at).date())
     if referral.status == "did_not_attend":
         reasons.append("did_not_attend")
         due.append(referral.status_changed_at.date())
@@ -80,9 +85,10 @@ def for_practice(practice_id: int, now: dt.datetime, not_booked_days: int) -> li
         .options(
             joinedload(Referral.patient),
             joinedload(Referral.programme),
+            joinedload(Referral.course_run),
             selectinload(Referral.events),
         )
     ).all()
     items = [i for r in referrals if (i := assess(r, now, not_booked_days))]
-    # Missed courses first, then the longest waiting.
+    # Cancelled courses first, then missed ones, then the longest waiting.
     return sorted(items, key=lambda i: (REASONS.index(i.reasons[0]), i.due, i.referral.id))

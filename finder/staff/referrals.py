@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import (
     abort,
@@ -60,6 +61,19 @@ def new_referral() -> ResponseReturnValue:
     programme = directory.programme(request.args.get("programme"))
     if programme is None:
         abort(404)
+    if not programme.takes_referrals(clock.today()):
+        flash(
+            _(
+                "%(name)s takes no new referrals until %(date)s.",
+                name=programme.slug,
+                date=format_date(programme.paused_until, "d MMMM yyyy"),
+            )
+            if programme.paused_on(clock.today())
+            else _("%(name)s is retired: it takes no new referrals.", name=programme.slug),
+            "error",
+        )
+        answers: dict[str, Any] = {k: v for k, v in request.args.items() if k != "programme"}
+        return redirect(url_for(".consult", **answers))
     person, _errors = parse(request.args, directory.area_names())
     form = ReferralForm()
     runs = directory.upcoming_runs(programme, clock.today())

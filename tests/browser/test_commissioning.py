@@ -1,4 +1,5 @@
-"""A commissioner adds an evening course run, and a patient's results change."""
+"""A commissioner adds an evening course run, and a patient's results change; pauses a
+programme, and patients are told."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import datetime as dt
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from babel.dates import format_date
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -62,3 +65,33 @@ def test_the_uptake_dashboard_in_a_browser(open_page):
     expect(page.locator(".app-funnel")).to_be_visible()
     expect(page.locator("svg[role=img]").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "uptake.png"), full_page=True)
+
+
+def test_a_commissioner_pauses_a_programme_in_a_browser_and_patients_are_told(open_page):
+    """The facts page with the keyboard-and-label route a person takes, checked by axe."""
+    page = open_page("/en/staff/directory/programmes/help-diabetes/facts")
+    sign_in(page, "commissioner@demo.invalid")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Facts of help-diabetes")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+    until = clock.today() + dt.timedelta(days=14)
+    try:
+        page.get_by_label("Paused: no new referrals until a date").check()
+        page.get_by_label("Paused until (when paused)").fill(until.strftime("%d/%m/%Y"))
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator(".app-flash")).to_contain_text("Saved the facts of help-diabetes")
+        expect(page.locator(".app-programme-state")).to_contain_text("Paused until")
+        expect(page.locator(".app-history tbody tr").first).to_contain_text(
+            "Facts: state, paused_until"
+        )
+
+        patient = open_page("/en/programmes/help-diabetes", javascript=False)
+        expect(patient.locator(".app-paused")).to_have_text(
+            f"This course is not taking anyone new until {format_date(until, 'd MMMM yyyy', locale='en')}."
+        )
+        expect(patient.get_by_role("link", name=re.compile("Sign up"))).to_have_count(0)
+    finally:
+        page.goto(page.url.split("/en/")[0] + "/en/staff/directory/programmes/help-diabetes/facts")
+        page.get_by_label("Open: taking referrals").check()
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator(".app-programme-state")).to_contain_text("Open to referrals")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from finder import clock
 from finder.extensions import db
 from finder.models import AuditEvent, CourseRun, Programme
+from tests.commissioning.helpers import shown_fields
 from tests.conftest import ROOT, check_page, migrated_app
 from tests.staff.conftest import csrf_token, sign_in
 
@@ -84,8 +85,8 @@ def test_languages_without_text_are_marked_english_shown(own_app, commissioner):
     "link", ["javascript:alert(1)", "data:text/html,<b>x</b>", "ftp://x.org", "//evil.example"]
 )
 def test_unsafe_links_are_rejected(own_app, commissioner, link):
-    path = "/en/staff/directory/programmes/desmond?text_lang=en"
-    soup = page(post(commissioner, path, **TEXT, join_url=link))
+    path = "/en/staff/directory/programmes/desmond/facts"
+    soup = page(post(commissioner, path, **{**shown_fields(commissioner, path), "join_url": link}))
     assert (
         "Enter a web address that starts with https://"
         in soup.find(class_="nhsuk-error-summary").get_text()

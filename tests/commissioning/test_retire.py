@@ -1,5 +1,6 @@
-"""A course run that has referrals is retired, not deleted: its referrals keep their course, and
-patients, matching, the API and the export no longer see it."""
+"""A course run that has referrals is cancelled, not deleted: its referrals keep their course, the
+open ones go on their practice's follow-up list, and patients, matching, the API and the export
+no longer see it."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def seen_by_patients(client) -> dict[str, bool]:
     }
 
 
-def test_a_run_with_referrals_is_retired_not_deleted(
+def test_a_run_with_referrals_is_cancelled_not_deleted(
     app, client, signed_in, make_referral, hall_run
 ):
     run_id, key = hall_run("retire-test-with-referral")
@@ -89,10 +90,11 @@ def test_a_run_with_referrals_is_retired_not_deleted(
     assert response.status_code == 302
     page = check_page(commissioner.get(response.location).get_data(as_text=True))
     assert (
-        "This course has referrals, so it was retired instead of deleted: "
-        "patients no longer see it." in page.get_text()
+        "This course has referrals, so it was cancelled instead of deleted: patients no longer "
+        "see it, and its open referrals are on their practices' follow-up lists."
+        in " ".join(page.get_text().split())
     )
-    assert "Retired" in page.select_one(f"tr[data-run={key}]").get_text()
+    assert "Cancelled" in page.select_one(f"tr[data-run={key}]").get_text()
     with app.app_context():
         run = db.session.get(CourseRun, run_id)
         assert run is not None
@@ -102,7 +104,8 @@ def test_a_run_with_referrals_is_retired_not_deleted(
         audited = db.session.scalars(
             select(AuditEvent.action).where(AuditEvent.object_ref == key)
         ).all()
-        assert audited[-1] == "directory.run_retired"
+        assert audited[-1] == "directory.run_cancelled"
+        assert run.cancelled_at is not None
     assert not any(seen_by_patients(client).values()), seen_by_patients(client)
     exported = commissioner.get("/en/staff/directory/export.json").get_json()
     keys = [
@@ -115,6 +118,13 @@ def test_a_run_with_referrals_is_retired_not_deleted(
     clinician = signed_in("clinician")
     detail = clinician.get(f"/en/staff/referrals/{reference}").get_data(as_text=True)
     assert "Not chosen yet" not in detail
+    assert "Course cancelled" in detail
+    # ... and has it on its follow-up list, to book the person onto another course.
+    worklist = check_page(clinician.get("/en/staff/follow-up").get_data(as_text=True))
+    item = worklist.select_one(f"[data-reference={reference}]")
+    assert item is not None
+    assert "run_cancelled" in item["data-reasons"].split()
+    assert "Course cancelled" in item.get_text()
 
 
 def test_a_run_without_referrals_is_deleted(app, signed_in, hall_run):
