@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from finder import config as configuration
 from finder import database  # noqa: F401 - the engine hooks
 from finder.extensions import babel, compress, csrf, db, login_manager, migrate
+from finder.referrals import search  # noqa: F401 - name search terms follow each save
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -12,7 +12,7 @@ from flask_babel import format_decimal
 from finder import policy, presenting
 from finder.i18n import native_name, site_language, supported, text_direction
 from finder.links import with_query
-from finder.staff.navigation import staff_navigation
+from finder.staff.navigation import staff_navigation, staff_search
 
 
 def _language_links(lang: str) -> list[tuple[str, str, str]]:
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         presenting.GLOBALS,
         staff_navigation=staff_navigation,
+        staff_search=staff_search,
         site_language=site_language,
         policy=policy,  # the rules (finder/policy.py), for pages that state one
     )

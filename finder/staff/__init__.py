@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from finder.i18n import language_prefixed
-from finder.staff import consultation, follow_up, printouts, referrals, signin
+from finder.staff import consultation, follow_up, printouts, referrals, search, signin
 
 bp = language_prefixed(Blueprint("staff", __name__, url_prefix="/<lang>/staff"))
 
@@ -29,6 +29,7 @@ bp.add_url_rule(
     endpoint="new_referral",
     methods=["GET", "POST"],
 )
+bp.add_url_rule("/search", view_func=search.search, endpoint="search")
 bp.add_url_rule("/referrals", view_func=referrals.referrals, endpoint="referrals")
 bp.add_url_rule("/referrals.csv", view_func=referrals.referrals_csv, endpoint="referrals_csv")
 bp.add_url_rule("/referrals/<ref>", view_func=referrals.referral, endpoint="referral")
