@@ -307,6 +307,8 @@ class ReferralEvent(db.Model):  # type: ignore[name-defined,misc]
     reason: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str | None] = mapped_column(String(20))  # contact attempts: phone, letter...
     outcome: Mapped[str | None] = mapped_column(String(20))  # contact attempts: reached, ...
+    # A correction ("change"): [{"field": "phone", "old": ..., "new": ...}, ...].
+    changes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     referral: Mapped[Referral] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()

@@ -25,6 +25,7 @@ from finder import nhs_number
 from finder.extensions import db
 from finder.limits import max_length
 from finder.models import Patient, PatientSearchTerm, Referral
+from finder.referrals.statuses import OPEN
 
 TERM_LENGTH = max_length(PatientSearchTerm.term)
 # Above every character: "smi" .. "smi" + LAST holds every term that starts with "smi".
@@ -188,3 +189,34 @@ def search(practice_id: int, query: Query) -> list[Referral]:
 
 def display_nhs_number(value: str | None) -> str | None:
     return nhs_number.display(value) if value else None
+
+
+def same_name(a: str, b: str) -> bool:
+    """The same name, accents, case, spaces and punctuation aside."""
+    return words(a) == words(b)
+
+
+def holder_of(practice_id: int, number: str) -> Patient | None:
+    """The practice's most recent patient with this NHS number."""
+    return db.session.scalar(
+        select(Patient)
+        .where(Patient.practice_id == practice_id, Patient.nhs_number == number)
+        .order_by(Patient.id.desc())
+        .limit(1)
+    )
+
+
+def likely_duplicates(practice_id: int, name: str, born: dt.date) -> list[Referral]:
+    """Open referrals of someone with the same name and date of birth at the practice."""
+    found = db.session.scalars(
+        select(Referral)
+        .join(Patient)
+        .where(
+            Patient.practice_id == practice_id,
+            Patient.date_of_birth == born,
+            Referral.status.in_(OPEN),
+        )
+        .options(joinedload(Referral.patient), joinedload(Referral.programme))
+        .order_by(Referral.created_at.desc())
+    )
+    return [r for r in found if same_name(r.patient.name, name)]

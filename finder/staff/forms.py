@@ -123,6 +123,11 @@ class ReferralForm(ContactRequired, OnceForm):
     )
     interpreter_needed = NHSBooleanField(_l("They need an interpreter"))
     companion_coming = NHSBooleanField(_l("A relative or carer will come with them"))
+    access_needs = NHSTextAreaField(
+        _l("Access needs (optional)"),
+        hint=_l("For example: uses a wheelchair, needs a hearing loop, large print"),
+        validators=[Optional(), Length(max=500, message=_l("Use 500 characters or fewer"))],
+    )
     diagnosis_date = NHSDateField(
         _l("Date of diagnosis (optional)"),
         autocomplete="off",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from flask import (
     abort,
@@ -23,9 +24,10 @@ from finder import audit, clock, csvfile, directory, fhir, menu, nhs_number
 from finder.access import staff
 from finder.circumstances import parse
 from finder.forms import choices, required
-from finder.models import CourseRun, Referral
+from finder.models import CourseRun, Patient, Referral
 from finder.policy import PRACTICE_ROLES
 from finder.referrals import operations, queries, statuses
+from finder.referrals import search as finding
 from finder.staff.forms import (
     CHANNEL_LABELS,
     CONTACT_METHODS,
@@ -66,13 +68,37 @@ def new_referral() -> ResponseReturnValue:
     )
     if request.method == "GET" and person.language:
         form.preferred_language.data = person.language
+    identity = None
     if form.validate_on_submit():
         run = next((r for r in runs if str(r.id) == form.course_run.data), None)
         details = operations.PatientDetails.from_form(form)
+        identity = check_identity(details, request.form.get("identity"))
+        if identity.stops:
+            kind = "nhs_number" if identity.holder is not None else "likely_duplicate"
+            audit.record_read("patient.identity_check", None, kind=kind)
+            if identity.holder is not None:
+                form.nhs_number.errors = [
+                    _("This NHS number is on record for someone with another name or date of birth")
+                ]
+            return render_template(
+                "staff/new_referral.jinja",
+                form=form,
+                programme=programme,
+                answers=person.answered(),
+                identity=identity,
+                has_error=identity.holder is not None,
+                statuses=statuses,
+                nhs_number_display=nhs_number.display,
+            )
 
         def refer() -> str:
             referral, created = operations.create_referral(
-                current_user.practice, programme, details, person.answered(), course_run=run
+                current_user.practice,
+                programme,
+                details,
+                person.answered(),
+                course_run=run,
+                same_patient=identity.holder if identity.same else None,
             )
             if created:
                 flash(_("Referral %(reference)s created.", reference=referral.reference))
@@ -92,8 +118,44 @@ def new_referral() -> ResponseReturnValue:
         form=form,
         programme=programme,
         answers=person.answered(),
+        identity=identity,
         has_error=bool(form.errors),
+        statuses=statuses,
+        nhs_number_display=nhs_number.display,
     )
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who this might already be: ``holder`` has the NHS number typed but another name or date
+    of birth; ``likely`` are open referrals of someone with the same name and date of birth
+    (no NHS number typed). ``same``: staff said the holder is this person."""
+
+    holder: Patient | None = None
+    likely: tuple[Referral, ...] = ()
+    same: bool = False
+
+    @property
+    def stops(self) -> bool:
+        return (self.holder is not None and not self.same) or bool(self.likely)
+
+
+def check_identity(details: operations.PatientDetails, answer: str | None) -> Identity:
+    """Never a silent merge: a number on record for another name or birthday stops the form
+    until staff say "same person"; a likely duplicate stops it until they say "another"."""
+    practice = current_user.practice_id
+    if details.nhs_number:
+        holder = finding.holder_of(practice, details.nhs_number)
+        if holder is None or (
+            finding.same_name(holder.name, details.name)
+            and holder.date_of_birth == details.date_of_birth
+        ):
+            return Identity()
+        return Identity(holder=holder, same=answer == "same")
+    if answer == "another":
+        return Identity()
+    likely = finding.likely_duplicates(practice, details.name, details.date_of_birth)
+    return Identity(likely=tuple(likely))
 
 
 def run_label(run: CourseRun) -> str:

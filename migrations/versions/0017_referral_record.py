@@ -1,5 +1,5 @@
 """a referral record staff can live with: name search terms, indexes to find a person within a
-practice, access needs, a "next action on" date on a referral
+practice, access needs, a "next action on" date on a referral, the changes (old -> new) an event made
 
 Revision ID: 0017
 Revises: 0011
@@ -53,6 +53,8 @@ def upgrade():
     op.create_index("ix_patient_practice_nhs_number", "patient", ["practice_id", "nhs_number"])
     with op.batch_alter_table("referral", schema=None) as batch_op:
         batch_op.add_column(sa.Column("next_action_on", sa.Date(), nullable=True))
+    with op.batch_alter_table("referral_event", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("changes", sa.JSON(), nullable=True))
     # The people already on record.
     bind = op.get_bind()
     terms = sa.table(
@@ -82,6 +84,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('referral_event', schema=None) as batch_op:
+        batch_op.drop_column('changes')
     with op.batch_alter_table("referral", schema=None) as batch_op:
         batch_op.drop_column("next_action_on")
     op.drop_index("ix_patient_practice_nhs_number", "patient")
