@@ -158,6 +158,7 @@ CASES = [
     (FormSubmission.key, SELF_REFERRAL, "submission", "Submission"),
     (Patient.name, REFERRAL, "name", "Full name"),
     (Patient.email, REFERRAL, "email", "email address"),
+    (Patient.access_needs, REFERRAL, "access_needs", "access needs"),
     (Patient.email, REGISTRATION, "email", "email address"),
     (Feedback.comment, FEEDBACK, "comment", "characters or fewer"),
     (ProgrammeText.name, PROGRAMME, "name", "Name"),
@@ -289,6 +290,7 @@ NOT_FROM_FORMS = {
     "audit_event.outcome",
     "rate_limit.key", "form_submission.key", "form_submission.target",
     "feedback.language", "feedback.status", "login_attempt.account_key", "uptake_snapshot.scope",
+    "patient_search_term.term",
 }  # fmt: skip
 
 

@@ -126,7 +126,7 @@ class ReferralForm(ContactRequired, OnceForm):
     access_needs = NHSTextAreaField(
         _l("Access needs (optional)"),
         hint=_l("For example: uses a wheelchair, needs a hearing loop, large print"),
-        validators=[Optional(), Length(max=500, message=_l("Use 500 characters or fewer"))],
+        validators=[Optional(), Length(max=500, message=_l("Give access needs of 500 characters or fewer"))],
     )
     diagnosis_date = NHSDateField(
         _l("Date of diagnosis (optional)"),
