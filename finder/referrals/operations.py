@@ -242,7 +242,7 @@ def choose_course_run(
         old = current.course_run
         if (old.id if old else None) == (run.id if run else None):
             return False
-        current.course_run = run
+        current.course_run = db.session.get(CourseRun, run.id) if run else None
         _event(
             current,
             "change",
@@ -265,6 +265,23 @@ def choose_course_run(
         if run is not None and current.status in ("referred", "did_not_attend"):
             _change(current, "booked", f"booked on {run.key}")
     return True
+
+
+def set_next_action(referral: Referral, day: dt.date | None) -> None:
+    """The day someone means to act on the referral next (the worklist's order)."""
+    with writes():
+        current = _locked(referral)
+        old = current.next_action_on
+        if old == day:
+            return
+        current.next_action_on = day
+        _event(
+            current,
+            "change",
+            changes=[{"field": "next_action_on", "old": _shown(old), "new": _shown(day)}],
+        )
+        current.version += 1
+        record("referral.next_action", current.reference)
 
 
 def _run_shown(run: CourseRun | None) -> str | None:

@@ -40,6 +40,18 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_url_rule(
+    "/referrals/<ref>/details",
+    view_func=referrals.correct,
+    endpoint="correct",
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/referrals/<ref>/course-date",
+    view_func=referrals.course_run,
+    endpoint="course_run",
+    methods=["POST"],
+)
+bp.add_url_rule(
     "/referrals/<ref>/notes", view_func=referrals.add_note, endpoint="note", methods=["POST"]
 )
 bp.add_url_rule("/referrals/<ref>/fhir", view_func=referrals.fhir_resource, endpoint="fhir")
@@ -49,6 +61,12 @@ bp.add_url_rule(
     "/referrals/<ref>/contact",
     view_func=follow_up.log_contact,
     endpoint="contact",
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/referrals/<ref>/next-action",
+    view_func=follow_up.next_action,
+    endpoint="next_action",
     methods=["POST"],
 )
 bp.add_url_rule("/letter", view_func=printouts.letter, endpoint="letter")

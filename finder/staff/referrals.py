@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,6 +32,8 @@ from finder.staff.forms import (
     CHANNEL_LABELS,
     CONTACT_METHODS,
     OUTCOME_LABELS,
+    CorrectionForm,
+    CourseRunForm,
     NoteForm,
     ReferralForm,
     RegistrationForm,
@@ -40,6 +42,21 @@ from finder.staff.forms import (
 )
 from finder.submissions import new_key, redirect_once
 
+# The names of what a "change" event changed, as its history shows them.
+FIELD_LABELS = {
+    "name": _l("Name"),
+    "date_of_birth": _l("Date of birth"),
+    "nhs_number": _l("NHS number"),
+    "phone": _l("Phone"),
+    "email": _l("Email"),
+    "contact_method": _l("Contact by"),
+    "preferred_language": _l("Preferred language"),
+    "interpreter_needed": _l("Interpreter needed"),
+    "companion_coming": _l("Relative or carer coming"),
+    "access_needs": _l("Access needs"),
+    "diagnosis_date": _l("Date of diagnosis"),
+    "course_run": _l("Course date"),
+}
 CHANGED_MEANWHILE = _l(
     "This referral changed while you were looking at it. Nothing was changed: check it and "
     "try again."
@@ -218,6 +235,8 @@ def referral(ref: str) -> ResponseReturnValue:
     return render_template(
         "staff/referral.jinja",
         referral=item,
+        run_form=course_run_form(item),
+        field_labels=FIELD_LABELS,
         status_form=status_form,
         note_form=NoteForm(),
         statuses=statuses,
@@ -228,6 +247,79 @@ def referral(ref: str) -> ResponseReturnValue:
         outcome_labels=OUTCOME_LABELS,
         nhs_number_display=nhs_number.display,
     )
+
+
+def run_choices(item: Referral) -> list[CourseRun]:
+    """The runs a referral can be put on: its programme's upcoming ones, and its own."""
+    runs = directory.upcoming_runs(item.programme, clock.today())
+    if item.course_run and all(r.id != item.course_run_id for r in runs):
+        runs = [item.course_run, *runs]
+    return runs
+
+
+def course_run_form(item: Referral) -> CourseRunForm:
+    form = CourseRunForm()
+    form.course_run.choices = choices(
+        [("", _("Not chosen yet")), *((str(r.id), run_label(r)) for r in run_choices(item))]
+    )
+    if request.method == "GET":
+        form.course_run.data = str(item.course_run_id or "")
+    return form
+
+
+@staff(*PRACTICE_ROLES)
+def correct(ref: str) -> ResponseReturnValue:
+    """Correct the patient's details, with a reason; each change old -> new on the history."""
+    item = practice_referral(ref)
+    form = CorrectionForm(obj=item.patient if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = str(item.version)
+        audit.record_read("referral.view", item.reference, page="correct")
+    if form.validate_on_submit():
+        details = operations.PatientDetails.from_form(form)
+        try:
+            changes = operations.update_patient(
+                item, details, required(form.reason.data), seen_version(form.version.data)
+            )
+        except operations.Conflict:
+            flash(CHANGED_MEANWHILE, "error")
+        else:
+            flash(
+                ngettext("%(num)d detail changed.", "%(num)d details changed.", len(changes))
+                if changes
+                else _("Nothing was different: nothing was changed.")
+            )
+        return redirect(url_for(".referral", ref=item.reference))
+    return render_template(
+        "staff/correct.jinja", referral=item, form=form, has_error=bool(form.errors)
+    )
+
+
+@staff(*PRACTICE_ROLES)
+def course_run(ref: str) -> ResponseReturnValue:
+    """Choose or change the course date, at any time (operations.choose_course_run)."""
+    item = practice_referral(ref)
+    form = course_run_form(item)
+    if form.validate_on_submit():
+        run = next((r for r in run_choices(item) if str(r.id) == form.course_run.data), None)
+        if form.course_run.data and run is None:
+            flash(_("Choose one of the course dates shown."), "error")
+            return redirect(url_for(".referral", ref=item.reference))
+        try:
+            changed = operations.choose_course_run(
+                item, run, form.run_reason.data or None, seen_version(form.version.data)
+            )
+        except operations.Conflict:
+            flash(CHANGED_MEANWHILE, "error")
+        except operations.InvalidTransition:
+            flash(_("This referral cannot be booked now. Nothing was changed."), "error")
+        else:
+            if changed:
+                flash(_("Course date saved."))
+    else:
+        for message in (m for messages in form.errors.values() for m in messages):
+            flash(_("Nothing was changed. %(problem)s", problem=message), "error")
+    return redirect(url_for(".referral", ref=item.reference))
 
 
 @staff(*PRACTICE_ROLES)
