@@ -24,8 +24,10 @@ from finder import audit, clock, csvfile, directory, fhir, menu, nhs_number
 from finder.access import staff
 from finder.circumstances import parse
 from finder.forms import choices, required
+from finder.i18n import native_name
 from finder.models import CourseRun, Patient, Referral
 from finder.policy import PRACTICE_ROLES
+from finder.public.questions import QUESTIONS
 from finder.referrals import operations, queries, statuses
 from finder.referrals import search as finding
 from finder.staff.forms import (
@@ -83,8 +85,14 @@ def new_referral() -> ResponseReturnValue:
     form.course_run.choices = choices(
         [("", _("Not chosen yet")), *((str(r.id), run_label(r)) for r in runs)]
     )
-    if request.method == "GET" and person.language:
-        form.preferred_language.data = person.language
+    if request.method == "GET":
+        # What was answered in the consultation fills the form (the staff member checks it).
+        if person.language:
+            form.preferred_language.data = person.language
+        form.companion_coming.data = person.companion == "yes"
+        chosen = request.args.get("run")
+        if any(str(r.id) == chosen for r in runs):
+            form.course_run.data = chosen
     identity = None
     if form.validate_on_submit():
         run = next((r for r in runs if str(r.id) == form.course_run.data), None)
@@ -236,6 +244,7 @@ def referral(ref: str) -> ResponseReturnValue:
         "staff/referral.jinja",
         referral=item,
         run_form=course_run_form(item),
+        circumstances=circumstance_rows(item),
         field_labels=FIELD_LABELS,
         status_form=status_form,
         note_form=NoteForm(),
@@ -247,6 +256,23 @@ def referral(ref: str) -> ResponseReturnValue:
         outcome_labels=OUTCOME_LABELS,
         nhs_number_display=nhs_number.display,
     )
+
+
+def circumstance_rows(item: Referral) -> list[tuple[str, str]]:
+    """The answers the referral was made with, as the questions and answers read."""
+    rows = []
+    for name, value in item.circumstances.items():
+        question = QUESTIONS.get(name)
+        if question is None:
+            continue
+        if name == "language":
+            shown = native_name(value)
+        elif name == "area":
+            shown = directory.area_names().get(value, value)
+        else:
+            shown = str(question.labels.get(value, value))
+        rows.append((str(question.title), shown))
+    return rows
 
 
 def run_choices(item: Referral) -> list[CourseRun]:
