@@ -286,7 +286,7 @@ def run_choices(item: Referral) -> list[CourseRun]:
 def course_run_form(item: Referral) -> CourseRunForm:
     form = CourseRunForm()
     form.course_run.choices = choices(
-        [("", _("Not chosen yet")), *((str(r.id), run_label(r)) for r in run_choices(item))]
+        [("", _("No course date")), *((str(r.id), run_label(r)) for r in run_choices(item))]
     )
     if request.method == "GET":
         form.course_run.data = str(item.course_run_id or "")
