@@ -118,13 +118,16 @@ def read(text: str) -> Query:
     compact = _COMPACT.sub("", text)
     digits = compact if compact.isascii() and compact.isdigit() else ""
     date = _date(text)
+    reference = _reference(compact)
+    # A reference with a digit in it is no name; one of letters only ("DE-ABCD-EFGH") could be
+    # ("Denise Ward" reads as one too): both are searched.
+    only_reference = reference is not None and any(c.isdigit() for c in compact)
     return Query(
-        reference=_reference(compact),
+        reference=reference,
         nhs_number=digits if len(digits) == 10 else None,
         date_of_birth=date,
-        # Digits and dates are not names; a reference read out is not one either.
         name_words=()
-        if digits or date or (_reference(compact) and any(c.isdigit() for c in compact))
+        if digits or date or only_reference
         else tuple(w[:TERM_LENGTH] for w in words(text))[:5],
     )
 
