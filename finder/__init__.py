@@ -14,6 +14,7 @@ from finder import (
 )
 from finder import config as configuration
 from finder.extensions import babel, compress, csrf, db, login_manager, migrate
+from finder.referrals import search  # noqa: F401 - name search terms follow each save
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -64,9 +64,19 @@ def choices(pairs: Any) -> list[SelectChoice]:
 PHONE_CHARACTERS = re.compile(r"^[0-9 ()+.-]+$")
 
 
+NHS_NUMBER_PROBLEMS = {
+    "format": _l("Enter a valid 10-digit NHS number, like 943 476 5919"),
+    "repeated": _l("An NHS number never has the same digit 10 times. Check the number."),
+    "not_issued": _l(
+        "This is not in a range of numbers the NHS gives to people. Check the number."
+    ),
+}
+
+
 def valid_nhs_number(_form: Any, field: Any) -> None:
-    if field.data and not nhs_number.is_valid(field.data):
-        raise ValidationError(_l("Enter a valid 10-digit NHS number, like 943 476 5919"))
+    found = nhs_number.problem(field.data) if field.data else None
+    if found:
+        raise ValidationError(NHS_NUMBER_PROBLEMS[found])
 
 
 def _drama_mobile(number: phonenumbers.PhoneNumber) -> bool:

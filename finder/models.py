@@ -266,7 +266,11 @@ class Patient(db.Model):  # type: ignore[name-defined,misc]
     """A person referred by (or to) one practice. Personal data: only that practice's staff."""
 
     __tablename__ = "patient"
-    __table_args__ = (Index("ix_patient_practice_nhs", "practice_id", "nhs_number"),)
+    # Staff find a person within their practice by date of birth or NHS number (search.py).
+    __table_args__ = (
+        Index("ix_patient_practice_dob", "practice_id", "date_of_birth"),
+        Index("ix_patient_practice_nhs_number", "practice_id", "nhs_number"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -279,8 +283,30 @@ class Patient(db.Model):  # type: ignore[name-defined,misc]
     interpreter_needed: Mapped[bool] = mapped_column(default=False)
     companion_coming: Mapped[bool] = mapped_column(default=False)
     diagnosis_date: Mapped[dt.date | None] = mapped_column(Date)
+    # What would help them take part (step-free access, a hearing loop...), in staff's words.
+    access_needs: Mapped[str | None] = mapped_column(Text)
 
     practice: Mapped[Practice] = relationship()
+    search_terms: Mapped[list[PatientSearchTerm]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class PatientSearchTerm(db.Model):  # type: ignore[name-defined,misc]
+    """One word of a patient's name, without accents or case, for the staff search: a name
+    search is a range on (practice_id, term) (byte order: collation "C" on PostgreSQL). Kept
+    in step with the name by finder/referrals/search.py, whichever way the patient is saved."""
+
+    __tablename__ = "patient_search_term"
+    __table_args__ = (Index("ix_patient_search_term_practice_term", "practice_id", "term"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patient.id", ondelete="CASCADE"), index=True
+    )
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"))
+    term: Mapped[str] = mapped_column(
+        String(100).with_variant(String(100, collation="C"), "postgresql")
+    )
 
 
 class RegisterEntry(db.Model):  # type: ignore[name-defined,misc]
@@ -336,6 +362,8 @@ class Referral(db.Model):  # type: ignore[name-defined,misc]
     linked_from_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
     # Assisted online registration: {"has_device": bool, "needed_help": bool}.
     registration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The day staff mean to act on it next (the follow-up worklist is ordered by it).
+    next_action_on: Mapped[dt.date | None] = mapped_column(Date)
     # Goes up with every change: a form carries the version it was shown, and a change made
     # from an older one is refused (two people changing one referral at once).
     version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -366,6 +394,8 @@ class ReferralEvent(db.Model):  # type: ignore[name-defined,misc]
     reason: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str | None] = mapped_column(String(20))  # contact attempts: phone, letter...
     outcome: Mapped[str | None] = mapped_column(String(20))  # contact attempts: reached, ...
+    # A correction ("change"): [{"field": "phone", "old": ..., "new": ...}, ...].
+    changes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     referral: Mapped[Referral] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()

@@ -42,6 +42,22 @@ REGISTER_EXCEPTIONS = {
 # The "not yet referred" list shows at most this many people (the most urgent first).
 REGISTER_LIST_LIMIT = 200
 
+# NHS numbers are issued in ranges (NHS Data Dictionary, "NHS Number"; NHS Digital's
+# allocation): 010 100 0000-311 299 9999 Scotland (CHI), 320 000 0000-399 999 9999 Northern
+# Ireland (H&C), 400 000 0000-499 999 9999 and 600 000 0000-799 999 9999 England, Wales and the
+# Isle of Man. The 9 series is never issued to a person: NHS Digital keeps it for test data
+# (943 476 5919, the Data Dictionary's example; 999 ... numbers in its test environments). It
+# is accepted, so the demo, training and tests can use numbers that can never be a real
+# person's. A number of one digit ten times (000 000 0000, 999 999 9999) passes the Modulus
+# 11 check yet is never issued: refused everywhere.
+NHS_NUMBER_RANGES = (
+    (101000000, 3112999999),
+    (3200000000, 3999999999),
+    (4000000000, 4999999999),
+    (6000000000, 7999999999),
+    (9000000000, 9999999999),
+)
+
 # Contact attempts: how staff tried to reach a patient, and what happened.
 CONTACT_CHANNELS = ("phone", "text", "email", "letter")
 CONTACT_OUTCOMES = ("reached", "no_answer", "left_message", "letter_sent", "wrong_number")

@@ -25,7 +25,7 @@ from finder.i18n import (
     words_language,
 )
 from finder.links import with_query
-from finder.staff.navigation import staff_navigation
+from finder.staff.navigation import staff_navigation, staff_search
 
 # Babel's names and directions, worked out once per language.
 _native_name, _text_direction = cache(native_name), cache(text_direction)
@@ -113,6 +113,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         presenting.GLOBALS,
         staff_navigation=staff_navigation,
+        staff_search=staff_search,
         site_language=site_language,
         policy=policy,  # the rules (finder/policy.py), for pages that state one
     )

@@ -1,8 +1,9 @@
 """A national-size directory and referral record, and timings at that size.
 
 Generates 200 areas, 5,000 programmes (one course run each) and REFERRALS referrals (default
-1,000,000) into DATABASE_URL, then times the results page, a practice's referral list and the
-uptake dashboard in-process. Usage: python scripts/national.py [REFERRALS]
+1,000,000) into DATABASE_URL, then times the results page, a practice's referral list, the
+staff search (by reference, NHS number, name and date of birth) and the uptake dashboard
+in-process. Usage: python scripts/national.py [REFERRALS]
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ import random
 import statistics
 import sys
 import time
+from urllib.parse import quote
 
 from sqlalchemy import func, insert, select
 
 from finder import clock, create_app
 from finder.commissioning import uptake
+from finder.demo import FIRST
 from finder.extensions import db
 from finder.models import (
     Area,
     CourseRun,
     Patient,
+    PatientSearchTerm,
     Practice,
     Programme,
     ProgrammeText,
@@ -32,6 +36,22 @@ from finder.models import (
     programme_area,
 )
 from finder.passwords import hash_password
+from finder.referrals import search
+from finder.referrals.search import name_terms, plain
+
+# Surnames with and without accents: a name search reads "Nunez" as "Núñez".
+SURNAMES = ["Núñez", "Öztürk", "Begum", "O'Brien", "Kowalski", "Smith", "Popescu", "Ahmed"]
+
+
+def person(n: int) -> tuple[str, str, str, dt.date]:
+    """The n-th generated person: reference, name, NHS number (the test series) and birthday."""
+    body = f"{n:08d}"
+    digits = [9, 9] + [int(d) for d in f"{n:07d}"]
+    check = (11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11) % 11
+    nhs = "".join(map(str, digits)) + str(check) if check != 10 else None
+    name = f"{FIRST[n % len(FIRST)]} {SURNAMES[n // 7 % len(SURNAMES)]}{n // 56}"
+    return f"DE-{body[:4]}-{body[4:]}", name, nhs or "", dt.date(1940 + n % 50, 1 + n % 12, 1)
+
 
 AREAS, PROGRAMMES, PRACTICES, BATCH = 200, 5000, 2000, 20_000
 
@@ -118,16 +138,21 @@ def generate(referrals: int) -> None:
     first_patient = (db.session.scalar(select(func.max(Patient.id))) or 0) + 1
     for start in range(0, referrals, BATCH):
         size = min(BATCH, referrals - start)
-        patients, rows = [], []
+        patients, rows, terms = [], [], []
         for n in range(start, start + size):
             practice = practices[n % PRACTICES]
             created = now - dt.timedelta(days=rnd.randrange(1, 730))
+            reference, name, nhs, born = person(n)
+            terms += [
+                {"patient_id": first_patient + n, "practice_id": practice, "term": t}
+                for t in name_terms(name)
+            ]
             patients.append(
                 {
                     "practice_id": practice,
-                    "name": f"Person {n}",
-                    "date_of_birth": dt.date(1940 + n % 50, 1, 1),
-                    "nhs_number": None,
+                    "name": name,
+                    "date_of_birth": born,
+                    "nhs_number": nhs or None,
                     "phone": None,
                     "email": f"p{n}@example.org",
                     "preferred_language": "en",
@@ -140,7 +165,7 @@ def generate(referrals: int) -> None:
             stage = rnd.random()
             rows.append(
                 {
-                    "reference": f"NT-{n:09d}",
+                    "reference": reference,
                     "patient_id": first_patient + n,
                     "practice_id": practice,
                     "programme_id": ids[n % PROGRAMMES],
@@ -156,6 +181,7 @@ def generate(referrals: int) -> None:
             )
         db.session.execute(insert(Patient), patients)
         db.session.execute(insert(Referral), rows)
+        db.session.execute(insert(PatientSearchTerm), terms)
         db.session.commit()
         print(f"  {start + size:,} referrals", end="\r", flush=True)
     print()
@@ -171,6 +197,19 @@ def timed(client, path: str, runs: int) -> float:
         if response.status_code != 200:
             raise RuntimeError(f"{path} answered {response.status_code}")
     return round(statistics.median(times) * 1000, 1)
+
+
+def query_time(app, typed: str) -> float:
+    """The search's database work alone (median of 5), at the clinician's practice."""
+    with app.app_context():
+        practice = db.session.scalar(select(Practice.id).filter_by(code="N00000"))
+        times = []
+        for _ in range(6):
+            started = time.perf_counter()
+            search.search(practice, search.read(typed))
+            times.append(time.perf_counter() - started)
+            db.session.rollback()
+    return round(statistics.median(times[1:]) * 1000, 1)
 
 
 CLINICIAN = "clinician@national.invalid"
@@ -233,6 +272,25 @@ def main() -> None:
         "referral list filtered by status and dates, median of 5: "
         f"{timed(clinician, '/en/staff/referrals?status=booked&since=2020-01-01', 5)} ms"
     )
+    # Someone at the clinician's practice (N00000 has people 0, 2000, 4000...).
+    reference, name, nhs, born = person(PRACTICES * 7)
+    surname = name.split()[1]
+    searches = [
+        ("reference as read out (lower case, spaces)", reference.replace("-", " ").lower()),
+        ("NHS number with spaces", f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}"),
+        # "nunez25" for "Núñez250": the practice has dozens of Núñez, a few Núñez25x.
+        ("name, part of a surname without its accent", plain(surname)[:-1]),
+        ("first name and full surname", f"{name.split()[0]} {surname}"),
+        ("date of birth", born.strftime("%d/%m/%Y")),
+    ]
+    for label, typed in searches:
+        path = f"/en/staff/search?q={quote(typed)}"
+        shown = clinician.get(path).get_data(as_text=True)
+        # Everyone generated at a practice shares a few birthdays: the first 50 are shown.
+        if reference not in shown and "The first 50 results" not in shown:
+            raise RuntimeError(f"search by {label} did not find {reference}")
+        page = timed(clinician, path, 5)
+        print(f"search by {label}, median of 5: {page} ms page, {query_time(app, typed)} ms query")
     with app.app_context():
         started = time.perf_counter()
         uptake.refresh(None)

@@ -173,6 +173,7 @@ CASES = [
     (FormSubmission.key, SELF_REFERRAL, "submission", "Submission"),
     (Patient.name, REFERRAL, "name", "Full name"),
     (Patient.email, REFERRAL, "email", "email address"),
+    (Patient.access_needs, REFERRAL, "access_needs", "access needs"),
     (Patient.email, REGISTRATION, "email", "email address"),
     (Feedback.comment, FEEDBACK, "comment", "characters or fewer"),
     (ProgrammeText.name, PROGRAMME, "name", "Name"),
@@ -317,6 +318,7 @@ NOT_FROM_FORMS = {
     "outbound_message.to", "outbound_message.template", "outbound_message.language",
     "outbound_message.subject", "outbound_message.body", "outbound_message.status",
     "outbound_message.notify_status", "outbound_message.notify_id", "outbound_message.error",
+    "patient_search_term.term",
 }  # fmt: skip
 
 

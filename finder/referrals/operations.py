@@ -52,6 +52,7 @@ class PatientDetails:
     interpreter_needed: bool
     companion_coming: bool
     diagnosis_date: dt.date | None
+    access_needs: str | None = None
 
     @classmethod
     def from_form(cls, form: Any, **given: Any) -> PatientDetails:
@@ -62,6 +63,8 @@ class PatientDetails:
         )
         values["phone"] = values.get("phone") or None
         values["email"] = values.get("email") or None
+        if "access_needs" in values:
+            values["access_needs"] = (values["access_needs"] or "").strip() or None
         return cls(**{**values, **given})
 
 
@@ -130,20 +133,29 @@ def create_referral(
     course_run: CourseRun | None = None,
     self_referral: bool = False,
     linked_from: Referral | None = None,
+    same_patient: Patient | None = None,
 ) -> tuple[Referral, bool]:
     """Create a referral, or return the open one for the same person and programme.
 
     A self-referral is always made (an outsider learns nothing of what exists); a possible
-    duplicate is put on its history for the practice to see. Returns the referral and whether
-    it was created.
+    duplicate is put on its history for the practice to see. ``same_patient``: staff said the
+    person on record with this NHS number is this one (after seeing both side by side): their
+    details are updated (each change on the new referral's history) and the referral is theirs.
+    Returns the referral and whether it was created.
     """
     with writes():
         existing = open_referral_for(practice, details.nhs_number, programme)
+        patient = Patient(practice=practice, **details.__dict__)
+        changes: list[dict[str, Any]] = []
+        if same_patient is not None:
+            patient = locked(Patient, id=same_patient.id) or same_patient
+            changes = _apply(patient, details.__dict__)
         if existing is not None and not self_referral:
+            _changed(existing, changes, SAME_PERSON)
             record("referral.duplicate_prevented", existing.reference)
             return existing, False
         referral = _new_referral(
-            Patient(practice=practice, **details.__dict__),
+            patient,
             programme,
             circumstances,
             reason="self-referral" if self_referral else None,
@@ -153,8 +165,127 @@ def create_referral(
         )
         if existing is not None:
             _event(referral, "note", reason=f"possible duplicate of {existing.reference}")
+        _changed(referral, changes, SAME_PERSON)
         record("referral.create", referral.reference, programme=programme.slug)
     return referral, True
+
+
+# What staff may correct on a patient, in the order a history shows it.
+PATIENT_FIELDS = (
+    "name",
+    "date_of_birth",
+    "nhs_number",
+    "phone",
+    "email",
+    "contact_method",
+    "preferred_language",
+    "interpreter_needed",
+    "companion_coming",
+    "access_needs",
+    "diagnosis_date",
+)
+
+
+def _shown(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _apply(patient: Patient, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Set the patient's details to ``values``; the changes made, old -> new."""
+    changes = []
+    for field in PATIENT_FIELDS:
+        if field in values and getattr(patient, field) != values[field]:
+            old = getattr(patient, field)
+            changes.append({"field": field, "old": _shown(old), "new": _shown(values[field])})
+            setattr(patient, field, values[field])
+    return changes
+
+
+SAME_PERSON = "the same person (NHS number checked): details updated"
+
+
+def _changed(referral: Referral, changes: list[dict[str, Any]], reason: str) -> None:
+    """Put changes made to the referral's patient on its history (old -> new) and the audit
+    (the fields' names, never their values)."""
+    if not changes:
+        return
+    _event(referral, "change", changes=changes, reason=reason)
+    referral.version += 1
+    record("patient.update", referral.reference, fields=[c["field"] for c in changes])
+
+
+def update_patient(
+    referral: Referral, details: PatientDetails, reason: str, seen_version: int | None = None
+) -> list[dict[str, Any]]:
+    """Correct the details of the referral's patient, with a reason: one "change" event,
+    old -> new, on this referral's history (the audit names the fields, never the values).
+    Returns the changes (none: nothing is written)."""
+    with writes():
+        current = _locked(referral, seen_version)
+        changes = _apply(current.patient, details.__dict__)
+        _changed(current, changes, reason)
+    return changes
+
+
+def choose_course_run(
+    referral: Referral,
+    run: CourseRun | None,
+    reason: str | None = None,
+    seen_version: int | None = None,
+) -> bool:
+    """Choose or change the course run of a referral, at any time, by staff or a provider
+    (the one path for a booking: the acting person is whoever is signed in). A referral
+    still "referred", or one whose course was missed, becomes "booked" on a run. One "change"
+    event, old run -> new run. Returns whether anything changed."""
+    with writes():
+        current = _locked(referral, seen_version)
+        old = current.course_run
+        if (old.id if old else None) == (run.id if run else None):
+            return False
+        current.course_run = db.session.get(CourseRun, run.id) if run else None
+        _event(
+            current,
+            "change",
+            changes=[
+                {
+                    "field": "course_run",
+                    "old": _run_shown(old),
+                    "new": _run_shown(run),
+                }
+            ],
+            reason=reason or None,
+        )
+        current.version += 1
+        record(
+            "referral.course_run",
+            current.reference,
+            old=old.key if old else None,
+            new=run.key if run else None,
+        )
+        if run is not None and current.status in ("referred", "did_not_attend"):
+            _change(current, "booked", f"booked on {run.key}")
+    return True
+
+
+def set_next_action(referral: Referral, day: dt.date | None) -> None:
+    """The day someone means to act on the referral next (the worklist's order)."""
+    with writes():
+        current = _locked(referral)
+        old = current.next_action_on
+        if old == day:
+            return
+        current.next_action_on = day
+        _event(
+            current,
+            "change",
+            changes=[{"field": "next_action_on", "old": _shown(old), "new": _shown(day)}],
+        )
+        current.version += 1
+        record("referral.next_action", current.reference)
+
+
+def _run_shown(run: CourseRun | None) -> str | None:
+    return f"{run.start_date.isoformat()} {run.start_time:%H:%M} ({run.key})" if run else None
 
 
 class InvalidTransition(ValueError):
@@ -312,7 +443,9 @@ def record_attendance(outcomes: dict[Referral, str], run: CourseRun) -> int:
         for referral, outcome in outcomes.items():
             current = _locked(referral)
             path = ATTENDANCE_PATHS[outcome]
-            if not statuses.can_change(current.status, path[0]):
+            # Marked attended on an earlier list: completing it is the step left.
+            path = path[path.index(current.status) + 1 :] if current.status in path else path
+            if not path or not statuses.can_change(current.status, path[0]):
                 continue
             for status in path:
                 _change(current, status, f"attendance list for {run.key}")

@@ -16,6 +16,9 @@ from finder.models import AuditEvent, CourseRun, Programme, Referral
 from finder.policy import DM014_MONTHS
 from finder.referrals import statuses
 
+# Whoever is on a run's attendance list, however they were booked on it.
+ON_A_RUN = ("booked", "attended")
+
 
 def dm014_date(diagnosis: dt.date | None) -> dt.date | None:
     """QOF DM014: the last day to refer someone who joined the diabetes register then."""
@@ -104,12 +107,13 @@ def audit_history(reference: str) -> list[AuditEvent]:
 
 
 def runs_with_bookings(practice_id: int) -> list[CourseRun]:
-    """Course runs on which the practice has patients booked, soonest first."""
+    """Course runs on which the practice has patients booked (or marked attended, to record
+    completion later), soonest first."""
     return list(
         db.session.scalars(
             select(CourseRun)
             .join(Referral, Referral.course_run_id == CourseRun.id)
-            .where(Referral.practice_id == practice_id, Referral.status == "booked")
+            .where(Referral.practice_id == practice_id, Referral.status.in_(ON_A_RUN))
             .distinct()
             .order_by(CourseRun.start_date, CourseRun.id)
         )
@@ -123,7 +127,7 @@ def booked_on(practice_id: int, run: CourseRun) -> list[Referral]:
             .where(
                 Referral.practice_id == practice_id,
                 Referral.course_run_id == run.id,
-                Referral.status == "booked",
+                Referral.status.in_(ON_A_RUN),
             )
             .options(joinedload(Referral.patient))
             .order_by(Referral.id)

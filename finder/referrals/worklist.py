@@ -40,6 +40,24 @@ class Item:
     def no_response_exception(self) -> bool:
         return self.unanswered >= NO_RESPONSE_INVITATIONS
 
+    @property
+    def last_contact(self) -> ReferralEvent | None:
+        contacts = _contacts(self.referral)
+        return contacts[-1] if contacts else None
+
+    @property
+    def missed_on(self) -> dt.datetime | None:
+        return self.referral.did_not_attend_at
+
+    def order(self, today: dt.date) -> tuple[dt.date, int, dt.date, int]:
+        """By the "next action on" date staff set (none set: today), then urgency."""
+        return (
+            self.referral.next_action_on or today,
+            REASONS.index(self.reasons[0]),
+            self.due,
+            self.referral.id,
+        )
+
 
 def _contacts(referral: Referral) -> list[ReferralEvent]:
     return [e for e in referral.events if e.kind == "contact"]
@@ -86,9 +104,14 @@ def for_practice(practice_id: int, now: dt.datetime, not_booked_days: int) -> li
             joinedload(Referral.patient),
             joinedload(Referral.programme),
             joinedload(Referral.course_run),
-            selectinload(Referral.events),
+            selectinload(Referral.events).joinedload(ReferralEvent.actor),
         )
     ).all()
     items = [i for r in referrals if (i := assess(r, now, not_booked_days))]
-    # Cancelled courses first, then missed ones, then the longest waiting.
-    return sorted(items, key=lambda i: (REASONS.index(i.reasons[0]), i.due, i.referral.id))
+    # The day staff chose to act first; then cancelled courses, missed ones, the longest waiting.
+    return sorted(items, key=lambda i: i.order(now.date()))
+
+
+def counts(items: list[Item]) -> dict[str, int]:
+    """How many cards carry each reason (a card may carry several)."""
+    return {reason: sum(reason in i.reasons for i in items) for reason in REASONS}

@@ -12,6 +12,7 @@ from finder.staff import (
     printouts,
     referrals,
     register,
+    search,
     signin,
 )
 
@@ -38,6 +39,7 @@ bp.add_url_rule(
     endpoint="new_referral",
     methods=["GET", "POST"],
 )
+bp.add_url_rule("/search", view_func=search.search, endpoint="search")
 bp.add_url_rule("/referrals", view_func=referrals.referrals, endpoint="referrals")
 bp.add_url_rule("/referrals.csv", view_func=referrals.referrals_csv, endpoint="referrals_csv")
 bp.add_url_rule("/referrals/<ref>", view_func=referrals.referral, endpoint="referral")
@@ -45,6 +47,18 @@ bp.add_url_rule(
     "/referrals/<ref>/status",
     view_func=referrals.change_status,
     endpoint="status",
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/referrals/<ref>/details",
+    view_func=referrals.correct,
+    endpoint="correct",
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/referrals/<ref>/course-date",
+    view_func=referrals.course_run,
+    endpoint="course_run",
     methods=["POST"],
 )
 bp.add_url_rule(
@@ -58,6 +72,12 @@ bp.add_url_rule(
     "/referrals/<ref>/contact",
     view_func=follow_up.log_contact,
     endpoint="contact",
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/referrals/<ref>/next-action",
+    view_func=follow_up.next_action,
+    endpoint="next_action",
     methods=["POST"],
 )
 bp.add_url_rule("/letter", view_func=printouts.letter, endpoint="letter")

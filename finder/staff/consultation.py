@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from flask import (
+    current_app,
     render_template,
     request,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from finder import directory, guide, menu
+from finder import clock, directory, guide, menu
 from finder.access import staff
 from finder.circumstances import parse
 from finder.policy import PRACTICE_ROLES
+from finder.referrals import worklist
+from finder.staff.follow_up import REASON_LABELS
 from finder.staff.forms import (
     consult_form,
 )
@@ -20,7 +24,13 @@ from finder.staff.forms import (
 
 @staff()
 def home() -> ResponseReturnValue:
-    return render_template("staff/home.jinja")
+    counts = None
+    if current_user.role in PRACTICE_ROLES:
+        items = worklist.for_practice(
+            current_user.practice_id, clock.now(), current_app.config["FINDER_NOT_BOOKED_DAYS"]
+        )
+        counts = {"total": len(items), **worklist.counts(items)}
+    return render_template("staff/home.jinja", counts=counts, reason_labels=REASON_LABELS)
 
 
 @staff(*PRACTICE_ROLES)

@@ -19,11 +19,12 @@ from flask_login import current_user
 from finder import audit, clock
 from finder.access import staff
 from finder.policy import PRACTICE_ROLES
-from finder.referrals import operations, queries, worklist
+from finder.referrals import operations, queries, statuses, worklist
 from finder.staff.forms import (
     CHANNEL_LABELS,
     OUTCOME_LABELS,
     ContactForm,
+    NextActionForm,
 )
 from finder.staff.referrals import practice_referral, run_label
 from finder.staff.signin import safe_next
@@ -50,7 +51,26 @@ def follow_up() -> ResponseReturnValue:
         channel_labels=CHANNEL_LABELS,
         outcome_labels=OUTCOME_LABELS,
         reason_labels=REASON_LABELS,
+        next_action_form=NextActionForm,
+        today=clock.today(),
     )
+
+
+def card(ref: str) -> str:
+    """Back to the worklist, at the card just acted on."""
+    return url_for(".follow_up", _anchor=f"card-{ref}")
+
+
+@staff(*PRACTICE_ROLES)
+def next_action(ref: str) -> ResponseReturnValue:
+    item = practice_referral(ref)
+    form = NextActionForm()
+    if form.validate_on_submit():
+        operations.set_next_action(item, form.next_action_on.data)
+        flash(_("Next action date for %(reference)s saved.", reference=item.reference))
+    else:
+        flash(_("Enter the date as day, month and year, like 14/02/2026."), "error")
+    return redirect(safe_next(request.args.get("next")) or card(item.reference))
 
 
 @staff(*PRACTICE_ROLES)
@@ -62,7 +82,7 @@ def log_contact(ref: str) -> ResponseReturnValue:
         flash(_("Contact with %(reference)s recorded.", reference=item.reference))
     else:
         flash(_("Choose how you made contact and what happened."), "error")
-    return redirect(safe_next(request.args.get("next")) or url_for(".follow_up"))
+    return redirect(safe_next(request.args.get("next")) or card(item.reference))
 
 
 @staff(*PRACTICE_ROLES)
@@ -72,14 +92,18 @@ def attendance() -> ResponseReturnValue:
     run = next((r for r in runs if str(r.id) == request.values.get("run")), None)
     booked = queries.booked_on(current_user.practice_id, run) if run else []
     if run and request.method == "POST":
-        outcomes = {
-            r: request.form[f"outcome-{r.reference}"]
-            for r in booked
-            if request.form.get(f"outcome-{r.reference}") in operations.ATTENDANCE_PATHS
-        }
+        # One choice for the whole run fills every row left at "No change".
+        everyone = request.form.get("outcome-all")
+        chosen = {r: request.form.get(f"outcome-{r.reference}") or everyone for r in booked}
+        outcomes = {r: o for r, o in chosen.items() if o in operations.ATTENDANCE_PATHS}
         count = operations.record_attendance(outcomes, run)
         flash(ngettext("%(num)d attendance recorded.", "%(num)d attendances recorded.", count))
         return redirect(url_for(".attendance", run=run.id))
     return render_template(
-        "staff/attendance.jinja", runs=runs, run=run, booked=booked, run_label=run_label
+        "staff/attendance.jinja",
+        runs=runs,
+        run=run,
+        booked=booked,
+        run_label=run_label,
+        statuses=statuses,
     )

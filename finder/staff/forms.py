@@ -84,7 +84,9 @@ def consult_form(areas: Mapping[str, str], formdata: Any) -> BaseForm:
     return ConsultForm(formdata=formdata)
 
 
-class ReferralForm(ContactRequired, OnceForm):
+class PatientForm(ContactRequired, BaseForm):
+    """A patient's details: asked when referring, corrected later."""
+
     name = NHSStringField(
         _l("Full name"),
         autocomplete="off",
@@ -126,14 +128,48 @@ class ReferralForm(ContactRequired, OnceForm):
     )
     interpreter_needed = NHSBooleanField(_l("They need an interpreter"))
     companion_coming = NHSBooleanField(_l("A relative or carer will come with them"))
+    access_needs = NHSTextAreaField(
+        _l("Access needs (optional)"),
+        hint=_l("For example: uses a wheelchair, needs a hearing loop, large print"),
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("Give access needs of 500 characters or fewer")),
+        ],
+    )
     diagnosis_date = NHSDateField(
         _l("Date of diagnosis (optional)"),
         autocomplete="off",
         hint=_l("When they joined the diabetes register. For example, 14/02/2026"),
         validators=[Optional()],
     )
+
+
+class ReferralForm(PatientForm, OnceForm):
     course_run = NHSSelectField(_l("Course date (optional)"), choices=[], validate_choice=False)
     programme = HiddenField()
+
+
+class CorrectionForm(PatientForm):
+    """Correcting a patient's details: every change needs a reason."""
+
+    reason = NHSStringField(
+        _l("Why are you changing this?"),
+        hint=_l("For example: wrong number, they moved, they told us at the front desk"),
+        validators=[
+            DataRequired(_l("Enter why you are changing their details")),
+            Length(max=300, message=_l("Give a reason of 300 characters or fewer")),
+        ],
+    )
+    version = HiddenField()
+
+
+class CourseRunForm(BaseForm):
+    course_run = NHSSelectField(_l("Course date"), choices=[], validate_choice=False)
+    run_reason = NHSStringField(
+        _l("Reason (optional)"),
+        validators=[Length(max=300, message=_l("Give a reason of 300 characters or fewer"))],
+    )
+    version = HiddenField()
 
 
 class StatusForm(BaseForm):
@@ -191,6 +227,14 @@ class ContactForm(BaseForm):
     outcome = NHSSelectField(
         _l("What happened"),
         choices=choices((key, OUTCOME_LABELS[key]) for key in CONTACT_OUTCOMES),
+    )
+
+
+class NextActionForm(BaseForm):
+    next_action_on = NHSDateField(
+        _l("Next action on"),
+        hint=_l("For example, 14/02/2026. Leave empty to clear it."),
+        validators=[Optional()],
     )
 
 

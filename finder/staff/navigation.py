@@ -37,3 +37,16 @@ def staff_navigation() -> list[dict[str, Any]]:
         {"href": url_for(endpoint), "text": text, "current": request.endpoint == endpoint}
         for endpoint, text in items
     ]
+
+
+def staff_search() -> dict[str, Any] | None:
+    """The header's search box (nhsuk-frontend header ``search``) for practice staff."""
+    if not current_user.is_authenticated or current_user.role not in ("clinician", "support"):
+        return None
+    return {
+        "action": url_for("staff.search"),
+        "name": "q",
+        "placeholder": _("Reference, NHS number or name"),
+        "visuallyHiddenLabel": _("Search your practice's referrals"),
+        "visuallyHiddenButton": _("Search"),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -15,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,15 +25,20 @@ from finder import audit, clock, csvfile, directory, fhir, menu, nhs_number
 from finder.access import staff
 from finder.circumstances import parse
 from finder.forms import choices, required
-from finder.models import CourseRun, Referral
+from finder.i18n import native_name
+from finder.models import CourseRun, Patient, Referral
 from finder.policy import PRACTICE_ROLES
+from finder.public.questions import QUESTIONS
 from finder.referrals import operations, queries, statuses
+from finder.referrals import search as finding
 from finder.register import queries as register_queries
 from finder.staff import outbox
 from finder.staff.forms import (
     CHANNEL_LABELS,
     CONTACT_METHODS,
     OUTCOME_LABELS,
+    CorrectionForm,
+    CourseRunForm,
     NoteForm,
     ReferralForm,
     RegistrationForm,
@@ -41,6 +47,21 @@ from finder.staff.forms import (
 )
 from finder.submissions import new_key, redirect_once
 
+# The names of what a "change" event changed, as its history shows them.
+FIELD_LABELS = {
+    "name": _l("Name"),
+    "date_of_birth": _l("Date of birth"),
+    "nhs_number": _l("NHS number"),
+    "phone": _l("Phone"),
+    "email": _l("Email"),
+    "contact_method": _l("Contact by"),
+    "preferred_language": _l("Preferred language"),
+    "interpreter_needed": _l("Interpreter needed"),
+    "companion_coming": _l("Relative or carer coming"),
+    "access_needs": _l("Access needs"),
+    "diagnosis_date": _l("Date of diagnosis"),
+    "course_run": _l("Course date"),
+}
 CHANGED_MEANWHILE = _l(
     "This referral changed while you were looking at it. Nothing was changed: check it and "
     "try again."
@@ -80,17 +101,46 @@ def new_referral() -> ResponseReturnValue:
     form.course_run.choices = choices(
         [("", _("Not chosen yet")), *((str(r.id), run_label(r)) for r in runs)]
     )
-    if request.method == "GET" and person.language:
-        form.preferred_language.data = person.language
     if request.method == "GET":
+        # What was answered in the consultation fills the form (the staff member checks it).
+        if person.language:
+            form.preferred_language.data = person.language
+        form.companion_coming.data = person.companion == "yes"
+        chosen = request.args.get("run")
+        if any(str(r.id) == chosen for r in runs):
+            form.course_run.data = chosen
         _fill_from_register(form, request.args.get("register", type=int))
+    identity = None
     if form.validate_on_submit():
         run = next((r for r in runs if str(r.id) == form.course_run.data), None)
         details = operations.PatientDetails.from_form(form)
+        identity = check_identity(details, request.form.get("identity"))
+        if identity.stops:
+            kind = "nhs_number" if identity.holder is not None else "likely_duplicate"
+            audit.record_read("patient.identity_check", None, kind=kind)
+            if identity.holder is not None:
+                form.nhs_number.errors = [
+                    _("This NHS number is on record for someone with another name or date of birth")
+                ]
+            return render_template(
+                "staff/new_referral.jinja",
+                form=form,
+                programme=programme,
+                answers=person.answered(),
+                identity=identity,
+                has_error=identity.holder is not None,
+                statuses=statuses,
+                nhs_number_display=nhs_number.display,
+            )
 
         def refer() -> str:
             referral, created = operations.create_referral(
-                current_user.practice, programme, details, person.answered(), course_run=run
+                current_user.practice,
+                programme,
+                details,
+                person.answered(),
+                course_run=run,
+                same_patient=identity.holder if identity.same else None,
             )
             if created:
                 flash(_("Referral %(reference)s created.", reference=referral.reference))
@@ -110,7 +160,10 @@ def new_referral() -> ResponseReturnValue:
         form=form,
         programme=programme,
         answers=person.answered(),
+        identity=identity,
         has_error=bool(form.errors),
+        statuses=statuses,
+        nhs_number_display=nhs_number.display,
     )
 
 
@@ -128,6 +181,39 @@ def _fill_from_register(form: ReferralForm, entry_id: int | None) -> None:
     form.preferred_language.data = entry.preferred_language
     form.interpreter_needed.data = entry.interpreter_needed
     form.diagnosis_date.data = entry.diagnosis_date
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who this might already be: ``holder`` has the NHS number typed but another name or date
+    of birth; ``likely`` are open referrals of someone with the same name and date of birth
+    (no NHS number typed). ``same``: staff said the holder is this person."""
+
+    holder: Patient | None = None
+    likely: tuple[Referral, ...] = ()
+    same: bool = False
+
+    @property
+    def stops(self) -> bool:
+        return (self.holder is not None and not self.same) or bool(self.likely)
+
+
+def check_identity(details: operations.PatientDetails, answer: str | None) -> Identity:
+    """Never a silent merge: a number on record for another name or birthday stops the form
+    until staff say "same person"; a likely duplicate stops it until they say "another"."""
+    practice = current_user.practice_id
+    if details.nhs_number:
+        holder = finding.holder_of(practice, details.nhs_number)
+        if holder is None or (
+            finding.same_name(holder.name, details.name)
+            and holder.date_of_birth == details.date_of_birth
+        ):
+            return Identity()
+        return Identity(holder=holder, same=answer == "same")
+    if answer == "another":
+        return Identity()
+    likely = finding.likely_duplicates(practice, details.name, details.date_of_birth)
+    return Identity(likely=tuple(likely))
 
 
 def run_label(run: CourseRun) -> str:
@@ -190,6 +276,9 @@ def referral(ref: str) -> ResponseReturnValue:
     return render_template(
         "staff/referral.jinja",
         referral=item,
+        run_form=course_run_form(item),
+        circumstances=circumstance_rows(item),
+        field_labels=FIELD_LABELS,
         status_form=status_form,
         note_form=NoteForm(),
         statuses=statuses,
@@ -201,6 +290,96 @@ def referral(ref: str) -> ResponseReturnValue:
         nhs_number_display=nhs_number.display,
         **outbox.for_referral(item),
     )
+
+
+def circumstance_rows(item: Referral) -> list[tuple[str, str]]:
+    """The answers the referral was made with, as the questions and answers read."""
+    rows = []
+    for name, value in item.circumstances.items():
+        question = QUESTIONS.get(name)
+        if question is None:
+            continue
+        if name == "language":
+            shown = native_name(value)
+        elif name == "area":
+            shown = directory.area_names().get(value, value)
+        else:
+            shown = str(question.labels.get(value, value))
+        rows.append((str(question.title), shown))
+    return rows
+
+
+def run_choices(item: Referral) -> list[CourseRun]:
+    """The runs a referral can be put on: its programme's upcoming ones, and its own."""
+    runs = directory.upcoming_runs(item.programme, clock.today())
+    if item.course_run and all(r.id != item.course_run_id for r in runs):
+        runs = [item.course_run, *runs]
+    return runs
+
+
+def course_run_form(item: Referral) -> CourseRunForm:
+    form = CourseRunForm()
+    form.course_run.choices = choices(
+        [("", _("No course date")), *((str(r.id), run_label(r)) for r in run_choices(item))]
+    )
+    if request.method == "GET":
+        form.course_run.data = str(item.course_run_id or "")
+    return form
+
+
+@staff(*PRACTICE_ROLES)
+def correct(ref: str) -> ResponseReturnValue:
+    """Correct the patient's details, with a reason; each change old -> new on the history."""
+    item = practice_referral(ref)
+    form = CorrectionForm(obj=item.patient if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = str(item.version)
+        audit.record_read("referral.view", item.reference, page="correct")
+    if form.validate_on_submit():
+        details = operations.PatientDetails.from_form(form)
+        try:
+            changes = operations.update_patient(
+                item, details, required(form.reason.data), seen_version(form.version.data)
+            )
+        except operations.Conflict:
+            flash(CHANGED_MEANWHILE, "error")
+        else:
+            flash(
+                ngettext("%(num)d detail changed.", "%(num)d details changed.", len(changes))
+                if changes
+                else _("Nothing was different: nothing was changed.")
+            )
+        return redirect(url_for(".referral", ref=item.reference))
+    return render_template(
+        "staff/correct.jinja", referral=item, form=form, has_error=bool(form.errors)
+    )
+
+
+@staff(*PRACTICE_ROLES)
+def course_run(ref: str) -> ResponseReturnValue:
+    """Choose or change the course date, at any time (operations.choose_course_run)."""
+    item = practice_referral(ref)
+    form = course_run_form(item)
+    if form.validate_on_submit():
+        run = next((r for r in run_choices(item) if str(r.id) == form.course_run.data), None)
+        if form.course_run.data and run is None:
+            flash(_("Choose one of the course dates shown."), "error")
+            return redirect(url_for(".referral", ref=item.reference))
+        try:
+            changed = operations.choose_course_run(
+                item, run, form.run_reason.data or None, seen_version(form.version.data)
+            )
+        except operations.Conflict:
+            flash(CHANGED_MEANWHILE, "error")
+        except operations.InvalidTransition:
+            flash(_("This referral cannot be booked now. Nothing was changed."), "error")
+        else:
+            if changed:
+                flash(_("Course date saved."))
+    else:
+        for message in (m for messages in form.errors.values() for m in messages):
+            flash(_("Nothing was changed. %(problem)s", problem=message), "error")
+    return redirect(url_for(".referral", ref=item.reference))
 
 
 @staff(*PRACTICE_ROLES)

@@ -37,11 +37,10 @@ def upgrade():
     op.create_index(
         'ix_register_entry_practice_diagnosis', 'register_entry', ['practice_id', 'diagnosis_date']
     )
-    # "Not yet referred" looks up each entry's referrals by practice and NHS number.
-    op.create_index('ix_patient_practice_nhs', 'patient', ['practice_id', 'nhs_number'])
+    # "Not yet referred" looks up each entry's referrals by practice and NHS number: the index
+    # ix_patient_practice_nhs_number (migration 0017) serves it.
 
 
 def downgrade():
-    op.drop_index('ix_patient_practice_nhs', table_name='patient')
     op.drop_index('ix_register_entry_practice_diagnosis', table_name='register_entry')
     op.drop_table('register_entry')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -97,3 +98,17 @@ def referral(app: Flask, reference: str) -> Referral:
         assert found is not None
         found.events  # noqa: B018 - load the history before the session closes
         return found
+
+
+def unique_surname() -> str:
+    """A surname nobody else in the shared test database has (letters only)."""
+    return "Q" + "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(9))
+
+
+def new_nhs_number() -> str:
+    """A valid England NHS number (400 000 0000-499 999 9999), a new one each time."""
+    while True:
+        digits = [4] + [secrets.randbelow(10) for _ in range(8)]
+        check = (11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11) % 11
+        if check != 10:
+            return "".join(map(str, digits)) + str(check)
