@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         limits,
         logs,
         pagecache,
+        providers,
         public,
         security,
         staff,
@@ -76,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff.bp)
     app.register_blueprint(commissioning.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(providers.bp)
     logs.init_app(app)
     errors.init_app(app)
     security.init_app(app)

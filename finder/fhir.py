@@ -16,6 +16,7 @@ REFERENCE_SYSTEM = "https://diabetes-education-finder.invalid/Id/referral"
 # Our statuses as FHIR request statuses.
 FHIR_STATUS = {
     "referred": "active",
+    "accepted": "active",
     "booked": "active",
     "attended": "active",
     "did_not_attend": "on-hold",

@@ -206,8 +206,9 @@ class PracticeSeed(Strict):
 class UserSeed(Strict):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$", max_length=max_length(User.email))
     name: str = required_text(User.name)
-    role: Literal["clinician", "support", "commissioner", "admin"]
+    role: Literal["clinician", "support", "commissioner", "admin", "provider"]
     practice: str | None = None
+    provider: Slug | None = None
 
 
 assert set(CHOICES["diabetes"]) >= {"type1", "type2"}  # noqa: S101 - seeds use the vocabulary
@@ -328,6 +329,9 @@ def read_seeds(folder: Path, demo: bool) -> Seeds:
         if not needs_practice and u.practice:
             problems.append(f"{where}, field 'practice': role {u.role} has no practice")
         problems += _refs(where, "practice", [u.practice] if u.practice else [], practices)
+        if (u.role == "provider") != bool(u.provider):
+            problems.append(f"{where}, field 'provider': required for role provider, only")
+        problems += _refs(where, "provider", [u.provider] if u.provider else [], providers)
     if problems:
         raise SeedError(problems)
     return Seeds(data, texts)
@@ -426,6 +430,7 @@ def seed(folder: Path, today: dt.date, demo: bool, demo_password: str) -> dict[s
                 "name": u.name,
                 "role": u.role,
                 "practice": practices[u.practice] if u.practice else None,
+                "provider": providers[u.provider] if u.provider else None,
                 "active": True,
             },
         )

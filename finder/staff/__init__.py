@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from finder.i18n import language_prefixed
+from finder.providers import views as provider
 from finder.staff import consultation, follow_up, printouts, referrals, signin
 
 bp = language_prefixed(Blueprint("staff", __name__, url_prefix="/<lang>/staff"))
@@ -66,4 +67,15 @@ bp.add_url_rule(
 bp.add_url_rule("/sign-up-steps", view_func=printouts.sign_up_steps, endpoint="sign_up_steps")
 bp.add_url_rule(
     "/attendance", view_func=follow_up.attendance, endpoint="attendance", methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/referrals/<ref>/provider-link",
+    view_func=referrals.new_provider_link,
+    endpoint="provider_link",
+    methods=["POST"],
+)
+bp.add_url_rule("/inbox", view_func=provider.inbox, endpoint="inbox")
+bp.add_url_rule("/inbox/<ref>", view_func=provider.inbox_referral, endpoint="inbox_referral")
+bp.add_url_rule(
+    "/inbox/<ref>/answer", view_func=provider.inbox_answer, endpoint="inbox_answer", methods=["POST"]
 )

@@ -27,6 +27,8 @@ def staff_navigation() -> list[dict[str, Any]]:
             ("commissioning.directory", _("Directory")),
             ("commissioning.feedback", _("Feedback")),
         ]
+    if current_user.role == "provider":
+        items.append(("staff.inbox", _("Inbox")))
     if current_user.role in ("commissioner", "clinician"):
         items.append(("commissioning.uptake", _("Uptake")))
     if current_user.role == "admin":

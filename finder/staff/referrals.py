@@ -25,6 +25,7 @@ from finder.circumstances import parse
 from finder.forms import choices, required
 from finder.models import CourseRun, Referral
 from finder.policy import PRACTICE_ROLES
+from finder.providers import links as provider_links
 from finder.referrals import operations, queries, statuses
 from finder.staff.forms import (
     CHANNEL_LABELS,
@@ -152,7 +153,7 @@ def referral(ref: str) -> ResponseReturnValue:
     item = practice_referral(ref)
     audit.record_read("referral.view", item.reference)
     status_form = StatusForm()
-    status_form.set_choices(sorted(statuses.TRANSITIONS[item.status]))
+    status_form.set_choices(sorted(statuses.allowed_changes(current_user.role, item.status)))
     return render_template(
         "staff/referral.jinja",
         referral=item,
@@ -165,6 +166,7 @@ def referral(ref: str) -> ResponseReturnValue:
         channel_labels=CHANNEL_LABELS,
         outcome_labels=OUTCOME_LABELS,
         nhs_number_display=nhs_number.display,
+        reach=provider_links.reach(item),
     )
 
 
@@ -193,6 +195,16 @@ def change_status(ref: str) -> ResponseReturnValue:
         for message in (m for messages in form.errors.values() for m in messages):
             flash(_("Nothing was changed. %(problem)s", problem=message), "error")
     return redirect(url_for(".referral", ref=item.reference))
+
+
+@staff(*PRACTICE_ROLES)
+def new_provider_link(ref: str) -> ResponseReturnValue:
+    """A new link for the course team, shown once on this page (earlier links stop working)."""
+    item = practice_referral(ref)
+    token = provider_links.replace(item)
+    return render_template(
+        "staff/provider_link.jinja", referral=item, link=provider_links.url(token)
+    )
 
 
 @staff(*PRACTICE_ROLES)

@@ -20,6 +20,7 @@ SAMPLE_VALUES = {
     "slug": "desmond",
     "name": "diabetes",
     "filename": "finder.css",
+    "token": "not-a-token",  # a public page: a wrong token is its own answer (404)
 }
 
 
@@ -60,7 +61,8 @@ def matrix_referral(app):
         login_user(user)
         made, _created = operations.create_referral(
             db.session.get(Practice, user.practice_id),
-            db.session.scalar(select(Programme).filter_by(slug="x-pert")),
+            # DESMOND's: the demo provider account's programme, so its inbox pages open it.
+            db.session.scalar(select(Programme).filter_by(slug="desmond")),
             operations.PatientDetails(
                 name="Matrix Example",
                 date_of_birth=dt.date(1950, 1, 1),
@@ -107,7 +109,7 @@ def matrix_referral(app):
         return made.reference, feedback.id, run.id, account.id
 
 
-WHO = ["anonymous", "clinician", "support", "commissioner", "admin"]
+WHO = ["anonymous", "clinician", "support", "commissioner", "admin", "provider"]
 
 
 def test_the_matrix_covers_every_role():
