@@ -215,7 +215,7 @@ def _change(referral: Referral, to_status: str, reason: str | None, **detail: An
     who = acting()
     if to_status not in statuses.allowed_changes(who.role, from_status):
         raise InvalidTransition(f"{from_status} -> {to_status}")
-    add_event(
+    event = add_event(
         referral,
         "status",
         from_status=from_status,
@@ -224,7 +224,7 @@ def _change(referral: Referral, to_status: str, reason: str | None, **detail: An
         reason=reason or None,
     )
     referral.status = to_status
-    referral.status_changed_at = now()
+    referral.status_changed_at = event.at  # the history and the record tell one time
     referral.version += 1
     mark_stage(referral, to_status, referral.status_changed_at)
     answered = who.role == PROVIDER_ROLE and to_status in statuses.PROVIDER_ANSWERS

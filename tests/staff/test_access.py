@@ -10,7 +10,7 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from finder.extensions import db
-from finder.models import CourseRun, Feedback, Practice, Programme, User
+from finder.models import CourseRun, Feedback, Practice, Programme, ProviderLink, User
 from finder.policy import ROLES
 from finder.referrals import operations
 from tests.staff.conftest import csrf_token, sign_in
@@ -106,7 +106,8 @@ def matrix_referral(app):
         )
         db.session.add(account)
         db.session.commit()
-        return made.reference, feedback.id, run.id, account.id
+        link = db.session.scalar(select(ProviderLink).filter_by(referral_id=made.id))
+        return made.reference, feedback.id, run.id, account.id, link.id
 
 
 WHO = ["anonymous", "clinician", "support", "commissioner", "admin", "provider"]
@@ -126,13 +127,14 @@ def test_role_route_matrix(app, matrix_referral, who):
     for rule, view in routes(app):
         if rule.endpoint == "staff.logout":
             continue  # signing out would end the session the matrix uses; tested on its own
-        ref, feedback_id, run_id, user_id = matrix_referral
+        ref, feedback_id, run_id, user_id, link_id = matrix_referral
         values = {
             **SAMPLE_VALUES,
             "ref": ref,
             "feedback_id": feedback_id,
             "run_id": run_id,
             "user_id": user_id,
+            "link_id": link_id,
         }
         if rule.endpoint == "commissioning.venue":
             values["slug"] = "canal-health-centre"
