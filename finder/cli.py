@@ -74,7 +74,9 @@ def _provider(slug: str | None) -> Provider | None:
         return None
     provider: Provider | None = db.session.scalar(select(Provider).filter_by(slug=slug))
     if provider is None:
-        raise click.BadParameter("give the slug of a provider in the directory", param_hint="provider")
+        raise click.BadParameter(
+            "give the slug of a provider in the directory", param_hint="provider"
+        )
     return provider
 
 

@@ -59,7 +59,9 @@ class RoleForm(BaseForm):
         self.practice.choices = as_choices(
             [("", _l("None")), *((p.code, f"{p.name} ({p.code})") for p in practices)]
         )
-        self.provider.choices = as_choices([("", _l("None")), *((p.slug, p.name) for p in providers)])
+        self.provider.choices = as_choices(
+            [("", _l("None")), *((p.slug, p.name) for p in providers)]
+        )
 
 
 class AccountForm(RoleForm):

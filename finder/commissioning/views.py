@@ -328,5 +328,7 @@ def revoke_provider_link(link_id: int) -> ResponseReturnValue:
     link = provider_link_ops.revoke(link_id)
     if link is None:
         abort(404)
-    flash(_("The link to referral %(reference)s no longer works.", reference=link.referral.reference))
+    flash(
+        _("The link to referral %(reference)s no longer works.", reference=link.referral.reference)
+    )
     return redirect(url_for(".provider_links"))

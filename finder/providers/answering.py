@@ -38,9 +38,8 @@ ACTION_LABELS = {
     "did_not_attend": _l("Did not attend"),
     "completed": _l("Completed the course"),
 }
-assert set(DONE) == set(ACTION_LABELS) == {  # noqa: S101
-    s for changes in statuses.PROVIDER_CHANGES.values() for s in changes
-}
+PROVIDER_ACTIONS = {s for changes in statuses.PROVIDER_CHANGES.values() for s in changes}
+assert set(DONE) == set(ACTION_LABELS) == PROVIDER_ACTIONS  # noqa: S101
 
 
 class AnswerForm(BaseForm):
@@ -61,7 +60,9 @@ def runs_for(referral: Referral) -> list[CourseRun]:
 
 def form_for(referral: Referral, run_label: dict[int, str]) -> AnswerForm:
     form = AnswerForm()
-    form.run.choices = choices([("", _l("Choose a date")), *((str(k), v) for k, v in run_label.items())])
+    form.run.choices = choices(
+        [("", _l("Choose a date")), *((str(k), v) for k, v in run_label.items())]
+    )
     if referral.course_run_id and not form.run.data:
         form.run.data = str(referral.course_run_id)
     return form

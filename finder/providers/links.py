@@ -83,37 +83,36 @@ class LinkRefused(LookupError):
         self.reason = reason
 
 
+def _refusal(link: ProviderLink | None, at: dt.datetime) -> str | None:
+    if link is None:
+        return "unknown"
+    if link.revoked_at is not None:
+        return "revoked"
+    return "expired" if at >= link.expires_at else None
+
+
 def open_link(token: str) -> Referral:
     """The referral a token opens, its use recorded (first and last opened) and audited as
     the provider by link; LinkRefused, audited as denied, if it opens nothing."""
     with writes():
-        link = db.session.scalar(
+        link: ProviderLink | None = db.session.scalar(
             select(ProviderLink)
             .where(ProviderLink.token_hash == digest(token))
             .with_for_update()
             .execution_options(populate_existing=True)
         )
         at = now()
-        reason = (
-            "unknown"
-            if link is None
-            else "revoked"
-            if link.revoked_at is not None
-            else "expired"
-            if at >= link.expires_at
-            else None
-        )
+        refused = _refusal(link, at)
         reference = link.referral.reference if link else None
-        if reason is not None:
-            record("provider_link.open", reference, "denied", actor=PROVIDER_BY_LINK, why=reason)
+        if link is None or refused is not None:
+            record("provider_link.open", reference, "denied", actor=PROVIDER_BY_LINK, why=refused)
         else:
-            assert link is not None  # noqa: S101 - reason is None only for a link
             link.first_opened_at = link.first_opened_at or at
             link.last_opened_at = at
             record("provider_link.open", reference, actor=PROVIDER_BY_LINK)
-    if reason is not None:
-        raise LinkRefused(reason)
-    return link.referral  # type: ignore[union-attr]
+    if link is None or refused is not None:
+        raise LinkRefused(refused or "unknown")
+    return link.referral
 
 
 def revoke(link_id: int) -> ProviderLink | None:

@@ -13,12 +13,12 @@ from flask_login import current_user
 
 from finder import audit
 from finder.access import public, staff
+from finder.forms import CONTACT_METHODS
 from finder.models import CourseRun, Referral
 from finder.policy import PROVIDER_CIRCUMSTANCES, PROVIDER_ROLE
 from finder.providers import answering, links, queries
 from finder.public.questions import QUESTIONS
 from finder.referrals import statuses
-from finder.forms import CONTACT_METHODS
 
 INBOX_VIEWS = {
     "new": _l("New"),
@@ -89,9 +89,7 @@ def inbox() -> ResponseReturnValue:
 def inbox_referral(ref: str) -> ResponseReturnValue:
     item = _own_referral(ref)
     audit.record_read("referral.view", item.reference)
-    return _referral_page(
-        item, url_for(".inbox_answer", ref=item.reference), url_for(".inbox")
-    )
+    return _referral_page(item, url_for(".inbox_answer", ref=item.reference), url_for(".inbox"))
 
 
 @staff(PROVIDER_ROLE)

@@ -77,5 +77,8 @@ bp.add_url_rule(
 bp.add_url_rule("/inbox", view_func=provider.inbox, endpoint="inbox")
 bp.add_url_rule("/inbox/<ref>", view_func=provider.inbox_referral, endpoint="inbox_referral")
 bp.add_url_rule(
-    "/inbox/<ref>/answer", view_func=provider.inbox_answer, endpoint="inbox_answer", methods=["POST"]
+    "/inbox/<ref>/answer",
+    view_func=provider.inbox_answer,
+    endpoint="inbox_answer",
+    methods=["POST"],
 )

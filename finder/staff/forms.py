@@ -35,7 +35,6 @@ from finder.public.questions import QUESTIONS
 from finder.referrals.statuses import LABELS
 
 
-
 class LoginForm(BaseForm):
     email = NHSEmailField(
         _l("Email address"), validators=[DataRequired(_l("Enter your email address"))]

@@ -22,20 +22,18 @@ from flask_login import current_user
 from finder import audit, clock, csvfile, directory, fhir, menu, nhs_number
 from finder.access import staff
 from finder.circumstances import parse
-from finder.forms import choices, required
+from finder.forms import CONTACT_METHODS, choices, required, seen_version
 from finder.models import CourseRun, Referral
 from finder.policy import PRACTICE_ROLES
 from finder.providers import links as provider_links
 from finder.referrals import operations, queries, statuses
 from finder.staff.forms import (
     CHANNEL_LABELS,
-    CONTACT_METHODS,
     OUTCOME_LABELS,
     NoteForm,
     ReferralForm,
     RegistrationForm,
     StatusForm,
-    seen_version,
 )
 from finder.submissions import new_key, redirect_once
 

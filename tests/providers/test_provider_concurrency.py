@@ -27,13 +27,12 @@ def test_the_provider_by_account_and_by_link_at_once_one_answer_wins(app, make_r
         accept = answer_form(team, inbox, "accepted")
         decline = {**answer_form(outsider, link, "declined"), "reason": "could_not_contact"}
         assert accept["version"] == decline["version"]
-        responses = at_once(
-            post(team, f"{inbox}/answer", accept), post(outsider, link, decline)
-        )
+        responses = at_once(post(team, f"{inbox}/answer", accept), post(outsider, link, decline))
         assert [r.status_code for r in responses] == [302, 302]
         events = status_events(app, ref)
         assert len(events) == 2, f"exactly one answer was recorded: {events}"
-        assert events[1][0] == "referred" and events[1][1] in outcomes
+        assert events[1][0] == "referred"
+        assert events[1][1] in outcomes
         outcomes[events[1][1]] += 1
         said = [flash_text(team, inbox), flash_text(outsider, link)]
         refused = [s for s in said if "Nothing was changed" in s or "changed while" in s]

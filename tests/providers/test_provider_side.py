@@ -96,7 +96,8 @@ def test_a_provider_sees_the_referrals_to_its_programmes_from_every_practice_and
     assert theirs not in listed
     assert desmond.get(f"/en/staff/inbox/{theirs}").status_code == 404
     denied = audit_rows(app, theirs, "referral.access")
-    assert denied[-1].outcome == "denied" and denied[-1].actor_role == "provider"
+    assert denied[-1].outcome == "denied"
+    assert denied[-1].actor_role == "provider"
     assert xpert.get(f"/en/staff/inbox/{theirs}").status_code == 200
     assert xpert.get(f"/en/staff/inbox/{ours_1}").status_code == 404
     # Nor the practice's pages, nor another's answer.
@@ -177,7 +178,10 @@ def test_accept_book_attend_complete_each_coded_and_seen_by_the_practice_at_once
     done = referral(app, ref)
     assert done.course_run_id == run.id
     assert done.provider_answered_at == history[1].at
-    assert done.accepted_at and done.booked_at and done.attended_at and done.completed_at
+    assert done.accepted_at
+    assert done.booked_at
+    assert done.attended_at
+    assert done.completed_at
     practice_view = page(signed_in("clinician").get(f"/en/staff/referrals/{ref}"))
     assert practice_view.select_one(".nhsuk-tag")["data-status"] == "completed"
     answered = practice_view.get_text(" ", strip=True)
@@ -200,16 +204,15 @@ def test_a_provider_declines_with_a_reason_from_the_list_only(app, make_referral
     assert audit_rows(app, ref, "referral.status")[-1].detail["decline_reason"] == "out_of_area"
 
 
-def test_the_practice_cannot_accept_and_the_provider_cannot_withdraw(
-    app, make_referral, signed_in
-):
+def test_the_practice_cannot_accept_and_the_provider_cannot_withdraw(app, make_referral, signed_in):
     ref = make_referral(programme="desmond")
     clinician = signed_in("clinician")
     choices = {
         o["value"]
         for o in page(clinician.get(f"/en/staff/referrals/{ref}")).select("#status option")
     }
-    assert "accepted" not in choices and "booked" in choices
+    assert "accepted" not in choices
+    assert "booked" in choices
     token = csrf_token(clinician, f"/en/staff/referrals/{ref}")
     clinician.post(
         f"/en/staff/referrals/{ref}/status", data={"csrf_token": token, "status": "accepted"}
@@ -217,9 +220,7 @@ def test_the_practice_cannot_accept_and_the_provider_cannot_withdraw(
     provider = signed_in("provider")
     token = csrf_token(provider, "/en/staff/inbox")
     for action in ("withdrawn", "unsuitable", "completed", "referred"):
-        provider.post(
-            f"/en/staff/inbox/{ref}/answer", data={"csrf_token": token, "action": action}
-        )
+        provider.post(f"/en/staff/inbox/{ref}/answer", data={"csrf_token": token, "action": action})
     assert [e.to_status for e in events(app, ref)] == ["referred"]
 
 
@@ -234,9 +235,7 @@ def test_a_run_of_another_programme_cannot_be_booked(app, make_referral, signed_
 # The link ----------------------------------------------------------------------------------
 
 
-def test_a_link_opens_one_referral_without_signing_in_and_every_use_is_audited(
-    app, make_referral
-):
+def test_a_link_opens_one_referral_without_signing_in_and_every_use_is_audited(app, make_referral):
     ref = make_referral(programme="desmond")
     link = new_link(app, ref)
     token = link.removeprefix("/r/")
@@ -272,8 +271,6 @@ def test_a_link_opens_one_referral_without_signing_in_and_every_use_is_audited(
     answer(anyone, link, "booked", run=str(run.id))
     assert referral(app, ref).status == "booked"
     # The practice sees when it was opened and answered.
-    with app.test_request_context():
-        pass
     clinician = sign_in(app.test_client(), "clinician")
     seen = page(clinician.get(f"/en/staff/referrals/{ref}")).get_text(" ", strip=True)
     assert "First opened by the course team Not yet" not in seen
