@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from finder.extensions import db
-from finder.models import Programme, Referral
+from finder.models import Programme, Referral, User
+from finder.policy import PROVIDER_ROLE
 from finder.referrals import statuses
 
 # The inbox's views: the new ones first (what needs an answer), then the rest.
@@ -43,4 +44,17 @@ def of_provider(reference: str, provider_id: int) -> Referral | None:
         select(Referral)
         .join(Referral.programme)
         .where(Referral.reference == reference, Programme.provider_id == provider_id)
+    )
+
+
+def reachable(provider_id: int) -> bool:
+    """Whether the provider gets its referrals: it has staff who can sign in to its inbox.
+
+    At merge, also when the directory has its referral contact, who is emailed each link."""
+    return bool(
+        db.session.scalar(
+            select(User.id)
+            .where(User.provider_id == provider_id, User.role == PROVIDER_ROLE, User.active)
+            .limit(1)
+        )
     )

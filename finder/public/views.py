@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from finder import clock, directory, guide, menu, pagecache, ratelimit
+from finder import clock, directory, guide, menu, next_steps, pagecache, ratelimit
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.extensions import db
@@ -245,7 +245,12 @@ def self_refer_done(slug: str) -> ResponseReturnValue:
     reference = session.get("self_referral")
     if programme is None or not reference:
         return redirect(url_for(".self_refer", slug=slug))
-    return render_template("public/self_refer_done.jinja", programme=programme, reference=reference)
+    return render_template(
+        "public/self_refer_done.jinja",
+        programme=programme,
+        reference=reference,
+        steps=next_steps.for_programme(programme),
+    )
 
 
 @public

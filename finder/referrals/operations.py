@@ -227,9 +227,10 @@ def _change(referral: Referral, to_status: str, reason: str | None, **detail: An
     referral.status_changed_at = event.at  # the history and the record tell one time
     referral.version += 1
     mark_stage(referral, to_status, referral.status_changed_at)
-    answered = who.role == PROVIDER_ROLE and to_status in statuses.PROVIDER_ANSWERS
-    if answered and referral.provider_answered_at is None:
-        referral.provider_answered_at = referral.status_changed_at
+    if who.role == PROVIDER_ROLE and to_status in statuses.PROVIDER_ANSWERS:
+        referral.provider_answered_at = referral.provider_answered_at or event.at
+        if to_status == "booked":  # a provider that books a place has accepted the referral
+            referral.accepted_at = referral.accepted_at or event.at
     # The reason is free text (it may name someone): it stays on the referral's history.
     record(
         "referral.status",

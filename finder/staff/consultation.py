@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from finder import directory, guide, menu
 from finder.access import staff
 from finder.circumstances import parse
+from finder.commissioning import uptake
 from finder.policy import PRACTICE_ROLES
 from finder.staff.forms import (
     consult_form,
@@ -42,4 +43,5 @@ def consult() -> ResponseReturnValue:
         guide=guide,
         has_error=bool(errors),
         error_list=form.error_list(),
+        answer_days=uptake.usual_answer_days() if found else {},
     )

@@ -12,7 +12,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from finder import audit, clock, directory, links
+from finder import audit, clock, directory, links, next_steps
 from finder.access import staff
 from finder.policy import PRACTICE_ROLES
 from finder.staff.referrals import practice_referral
@@ -39,6 +39,7 @@ def handout() -> ResponseReturnValue:
         runs=directory.upcoming_runs(programme, clock.today())[:3],
         qr_svg=qr_svg,
         qr_target=target,
+        steps=next_steps.for_programme(programme, item) if item else None,
     )
 
 
@@ -55,4 +56,9 @@ def letter() -> ResponseReturnValue:
 def sign_up_steps() -> ResponseReturnValue:
     item = practice_referral(request.args.get("ref", ""))
     audit.record_read("referral.sign_up_steps", item.reference, language=g.lang)
-    return render_template("public/sign_up_steps.jinja", referral=item, programme=item.programme)
+    return render_template(
+        "public/sign_up_steps.jinja",
+        referral=item,
+        programme=item.programme,
+        steps=next_steps.for_programme(item.programme, item),
+    )
