@@ -289,6 +289,7 @@ NOT_FROM_FORMS = {
     "audit_event.outcome",
     "rate_limit.key", "form_submission.key", "form_submission.target",
     "feedback.language", "feedback.status", "login_attempt.account_key", "uptake_snapshot.scope",
+    "provider_link.token_hash",
 }  # fmt: skip
 
 
