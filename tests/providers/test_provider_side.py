@@ -342,3 +342,27 @@ def answer_form_missing(client, link: str) -> bool:
 @pytest.mark.parametrize("who", ["clinician", "support", "admin", "provider"])
 def test_only_a_commissioner_revokes(app, signed_in, who):
     assert signed_in(who).get("/en/staff/provider-links").status_code == 403
+
+
+def worklist_reasons(client, reference: str) -> str | None:
+    item = page(client.get("/en/staff/follow-up")).select_one(
+        f".app-work-item[data-reference={reference}]"
+    )
+    return item["data-reasons"] if item else None
+
+
+def test_the_providers_answer_moves_the_practices_worklist_at_once(app, make_referral, signed_in):
+    with time_machine.travel(clock.now() - dt.timedelta(days=20), tick=False):
+        waiting = make_referral(programme="desmond")
+        accepted = make_referral(programme="desmond")
+        provider = signed_in("provider")
+        answer(provider, f"/en/staff/inbox/{accepted}", "accepted")
+    clinician = signed_in("clinician")
+    # Not booked 14 days after the referral, or after the course team accepted it.
+    assert worklist_reasons(clinician, waiting) == "not_booked"
+    assert worklist_reasons(clinician, accepted) == "not_booked"
+    provider = signed_in("provider")
+    answer(provider, f"/en/staff/inbox/{waiting}", "booked", run=str(a_run(app).id))
+    answer(provider, f"/en/staff/inbox/{accepted}", "declined", reason="could_not_contact")
+    assert worklist_reasons(clinician, waiting) is None
+    assert worklist_reasons(clinician, accepted) is None
