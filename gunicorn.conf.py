@@ -2,6 +2,8 @@
 
 import os
 
+from gunicorn.glogging import Logger
+
 # One address or several, comma-separated: e.g. a unix socket for nginx and 127.0.0.1:8000
 # for the container's health check.
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}").split(",")
@@ -25,6 +27,20 @@ errorlog = "-"
 # The query string can hold a person's answers: log the path only.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+class SecretPathsHidden(Logger):
+    """A provider's link, /r/<token>, opens a referral without signing in: its token is never
+    written to the access log (finder/providers/links.py)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        if atoms.get("U", "").startswith("/r/"):
+            atoms["U"] = "/r/(token)"
+        return atoms
+
+
+logger_class = SecretPathsHidden
 
 
 def on_starting(server):

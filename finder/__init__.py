@@ -71,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         openreferral,
         outbox,
         pagecache,
+        providers,
         public,
         security,
         staff,
@@ -86,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(commissioning.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(outbox.bp)
+    app.register_blueprint(providers.bp)
     logs.init_app(app)
     errors.init_app(app)
     security.init_app(app)

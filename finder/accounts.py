@@ -19,8 +19,8 @@ from finder import passwords
 from finder.audit import record
 from finder.database import locked, writes
 from finder.extensions import db
-from finder.models import Practice, User
-from finder.policy import PRACTICE_ROLES, ROLES
+from finder.models import Practice, Provider, User
+from finder.policy import PRACTICE_ROLES, PROVIDER_ROLE, ROLES
 
 PASSWORD_MIN_LENGTH = 12
 NAME_MAX_LENGTH = 200  # as the column
@@ -45,7 +45,7 @@ def new_password() -> str:
     return "-".join(groups)
 
 
-def _check_role(role: str, practice: Practice | None) -> None:
+def _check_role(role: str, practice: Practice | None, provider: Provider | None) -> None:
     if role not in ROLES:
         raise AccountError("role", _l("Choose a role from the list"))
     if role in PRACTICE_ROLES and practice is None:
@@ -53,6 +53,12 @@ def _check_role(role: str, practice: Practice | None) -> None:
     if role not in PRACTICE_ROLES and practice is not None:
         raise AccountError(
             "practice", _l("An account with this role belongs to no practice: choose none")
+        )
+    if role == PROVIDER_ROLE and provider is None:
+        raise AccountError("provider", _l("Choose the course provider this person works for"))
+    if role != PROVIDER_ROLE and provider is not None:
+        raise AccountError(
+            "provider", _l("Only a course provider's account belongs to a provider: choose none")
         )
 
 
@@ -82,7 +88,14 @@ def _end_sessions(user: User) -> None:
     user.session_epoch += 1
 
 
-def create_user(email: str, name: str, role: str, practice: Practice | None, password: str) -> User:
+def create_user(
+    email: str,
+    name: str,
+    role: str,
+    practice: Practice | None,
+    password: str,
+    provider: Provider | None = None,
+) -> User:
     name = name.strip()
     if not 0 < len(name) <= NAME_MAX_LENGTH:
         raise AccountError("name", NAME_MESSAGE)
@@ -92,7 +105,7 @@ def create_user(email: str, name: str, role: str, practice: Practice | None, pas
         raise AccountError("email", EMAIL_MESSAGE) from exc
     if db.session.scalar(select(User.id).filter_by(email=email)):
         raise AccountError("email", _l("This email address already has an account"))
-    _check_role(role, practice)
+    _check_role(role, practice, provider)
     if len(password) < PASSWORD_MIN_LENGTH:
         raise AccountError(
             "password",
@@ -103,6 +116,7 @@ def create_user(email: str, name: str, role: str, practice: Practice | None, pas
         name=name,
         role=role,
         practice=practice,
+        provider=provider,
         password_hash=passwords.hash_password(password),
     )
     with writes():
@@ -126,14 +140,17 @@ def set_active(user: User, active: bool) -> None:
         record("account.enable" if active else "account.disable", None, account=user.id)
 
 
-def set_role(user: User, role: str, practice: Practice | None) -> None:
-    _check_role(role, practice)
+def set_role(
+    user: User, role: str, practice: Practice | None, provider: Provider | None = None
+) -> None:
+    _check_role(role, practice, provider)
     with writes():
         user = _locked(user)
         if role != "admin" and _would_leave_no_admin(user):
             raise AccountError("role", _l("This is the only active admin account"))
         user.role = role
         user.practice = practice
+        user.provider = provider
         _end_sessions(user)
         record(
             "account.role",
@@ -141,6 +158,7 @@ def set_role(user: User, role: str, practice: Practice | None) -> None:
             account=user.id,
             role=role,
             practice=practice.code if practice else None,
+            provider=provider.slug if provider else None,
         )
 
 

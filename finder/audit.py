@@ -2,8 +2,8 @@
 data; the table is append-only (database triggers).
 
 The actor is given by the caller (``Actor``); ``acting()`` says who it is for the current
-request: the signed-in staff member, a patient on the public site, or the system (a command
-or a job, outside any request).
+request: a course provider by its link to one referral (``act_as``), the signed-in staff
+member, a patient on the public site, or the system (a command or a job, outside any request).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_login import current_user
 
 from finder.clock import now
@@ -25,15 +25,26 @@ from finder.models import AuditEvent
 class Actor:
     user_id: int | None
     role: str  # a staff role, "patient" or "system"
+    # How someone without an account came in: "link" for a provider's link to one referral.
+    via: str | None = None
 
 
 SYSTEM = Actor(None, "system")
 PATIENT = Actor(None, "patient")
+PROVIDER_BY_LINK = Actor(None, "provider", via="link")
+
+
+def act_as(actor: Actor) -> None:
+    """For the rest of this request, act as ``actor`` (a provider's link, whoever is signed in
+    in the same browser)."""
+    g.finder_actor = actor
 
 
 def acting() -> Actor:
     if not has_request_context():
         return SYSTEM
+    if (chosen := g.get("finder_actor")) is not None:
+        return chosen  # type: ignore[no-any-return]
     if current_user and current_user.is_authenticated:
         return Actor(current_user.id, current_user.role)
     return PATIENT
@@ -52,6 +63,8 @@ def record(
 
     ``account``: the id of the staff account a sign-in or account event concerns."""
     who = actor or acting()
+    if who.via:
+        detail["via"] = who.via
     if account is not None:
         detail["account"] = account
     # A directory slug or run key can be longer than the column: kept whole in the detail.

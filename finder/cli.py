@@ -13,7 +13,7 @@ from finder import accounts, clock, maintenance
 from finder import demo as demo_data
 from finder.config import ConfigurationError
 from finder.extensions import db
-from finder.models import Practice, User
+from finder.models import Practice, Provider, User
 from finder.policy import ROLES
 from finder.seeding import Outcome, SeedError, seed
 
@@ -104,6 +104,17 @@ def _practice(code: str | None) -> Practice | None:
     return practice
 
 
+def _provider(slug: str | None) -> Provider | None:
+    if not slug:
+        return None
+    provider: Provider | None = db.session.scalar(select(Provider).filter_by(slug=slug))
+    if provider is None:
+        raise click.BadParameter(
+            "give the slug of a provider in the directory", param_hint="provider"
+        )
+    return provider
+
+
 def _account(email: str) -> User:
     user: User | None = db.session.scalar(select(User).filter_by(email=email.strip().lower()))
     if user is None:
@@ -121,15 +132,23 @@ def _refused(exc: accounts.AccountError) -> click.ClickException:
 @click.option("--name", required=True, help="The person's name, as staff see it.")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--practice", "practice_code", help="Practice code (clinician and support only).")
+@click.option("--provider", "provider_slug", help="Course provider's slug (provider only).")
 @click.password_option(
     help=f"Prompted for when not given; at least {accounts.PASSWORD_MIN_LENGTH} characters."
 )
 def create_user_command(
-    email: str, name: str, role: str, practice_code: str | None, password: str
+    email: str,
+    name: str,
+    role: str,
+    practice_code: str | None,
+    provider_slug: str | None,
+    password: str,
 ) -> None:
     """Create a staff account."""
     try:
-        user = accounts.create_user(email, name, role, _practice(practice_code), password)
+        user = accounts.create_user(
+            email, name, role, _practice(practice_code), password, _provider(provider_slug)
+        )
     except accounts.AccountError as exc:
         raise _refused(exc) from exc
     click.echo(f"created {role} {user.email}")
@@ -161,10 +180,13 @@ def enable_user_command(email: str) -> None:
 @click.argument("email")
 @click.argument("role", type=click.Choice(ROLES))
 @click.option("--practice", "practice_code", help="Practice code (clinician and support only).")
-def set_role_command(email: str, role: str, practice_code: str | None) -> None:
-    """Change a staff account's role (and practice); its sessions end."""
+@click.option("--provider", "provider_slug", help="Course provider's slug (provider only).")
+def set_role_command(
+    email: str, role: str, practice_code: str | None, provider_slug: str | None
+) -> None:
+    """Change a staff account's role (and practice or provider); its sessions end."""
     try:
-        accounts.set_role(_account(email), role, _practice(practice_code))
+        accounts.set_role(_account(email), role, _practice(practice_code), _provider(provider_slug))
     except accounts.AccountError as exc:
         raise _refused(exc) from exc
     click.echo(f"{email} is now {role}" + (f" at {practice_code}" if practice_code else ""))

@@ -31,6 +31,7 @@ HUMAN_LANGUAGE = "https://fhir.hl7.org.uk/CodeSystem/UKCore-HumanLanguage"
 # Our statuses as FHIR request statuses (ServiceRequest.status).
 FHIR_STATUS = {
     "referred": "active",
+    "accepted": "active",
     "booked": "active",
     "attended": "active",
     "did_not_attend": "on-hold",
@@ -44,6 +45,7 @@ assert set(FHIR_STATUS) == set(statuses.STATUSES)  # noqa: S101
 # Our statuses as Task.status (the workflow state; the business status carries the code).
 TASK_STATUS = {
     "referred": "requested",
+    "accepted": "accepted",
     "booked": "accepted",
     "attended": "in-progress",
     "did_not_attend": "on-hold",

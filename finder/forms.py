@@ -59,6 +59,15 @@ def choices(pairs: Any) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+# How a patient would like to be contacted (Patient.contact_method), as staff read it.
+CONTACT_METHODS = {"phone": _l("Phone"), "email": _l("Email"), "letter": _l("Letter")}
+
+
+def seen_version(value: str | None) -> int | None:
+    """The version a form was shown with; None from a page that did not send one."""
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
 # What a typed phone number may hold besides digits. phonenumbers would read letters as a
 # keypad's ("0800 FLOWERS"); a patient's number never has any, so they are refused first.
 PHONE_CHARACTERS = re.compile(r"^[0-9 ()+.-]+$")

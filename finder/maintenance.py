@@ -15,7 +15,7 @@ from sqlalchemy.engine import URL, make_url
 from finder.audit import record
 from finder.config import check_retention
 from finder.extensions import db
-from finder.models import Patient, Referral, ReferralEvent
+from finder.models import Patient, ProviderLink, Referral, ReferralEvent
 from finder.referrals import statuses
 
 
@@ -49,6 +49,7 @@ def purge(now: dt.datetime, retention_days: int, *, dry_run: bool = False) -> Pu
         return Purged(len(expired), len(orphans))
     if expired:
         db.session.execute(delete(ReferralEvent).where(ReferralEvent.referral_id.in_(expired)))
+        db.session.execute(delete(ProviderLink).where(ProviderLink.referral_id.in_(expired)))
         db.session.execute(
             Referral.__table__.update()
             .where(Referral.linked_from_id.in_(expired))

@@ -242,6 +242,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     practice_id: Mapped[int | None] = mapped_column(ForeignKey("practice.id"))
+    # Staff of a course provider (role "provider") belong to it instead of to a practice.
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     # Sessions carry the epoch they began in; raising it ends every session of this user.
@@ -256,6 +258,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
 
     practice: Mapped[Practice | None] = relationship()
+    provider: Mapped[Provider | None] = relationship()
 
     @property
     def is_active(self) -> bool:
@@ -359,6 +362,10 @@ class Referral(db.Model):  # type: ignore[name-defined,misc]
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     did_not_attend_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     declined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The course provider's first answer (accepted, declined or booked, by the provider): the
+    # provider's responsiveness is counted from the referral to this.
+    provider_answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     linked_from_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
     # Assisted online registration: {"has_device": bool, "needed_help": bool}.
     registration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -399,6 +406,29 @@ class ReferralEvent(db.Model):  # type: ignore[name-defined,misc]
 
     referral: Mapped[Referral] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class ProviderLink(db.Model):  # type: ignore[name-defined,misc]
+    """A link that opens one referral for its course provider without signing in.
+
+    Only a hash of the token is kept: the token is in the link given to the provider and
+    nowhere else. It stops working when it expires or a commissioner revokes it."""
+
+    __tablename__ = "provider_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    first_opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    referral: Mapped[Referral] = relationship()
+
+    def usable(self, at: dt.datetime) -> bool:
+        return self.revoked_at is None and at < self.expires_at
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]

@@ -17,9 +17,13 @@ LANGUAGES = ("en", "bn", "tr", "so", "ar", "ur", "pl", "ro", "es", "pt")
 COURSE_LANGUAGES = ("en", "bn", "tr", "so", "ar", "ur", "pl", "ro", "es", "pt")
 
 # Staff roles (access.py checks every view against them).
-ROLES = ("clinician", "support", "commissioner", "admin")
+ROLES = ("clinician", "support", "commissioner", "admin", "provider")
 # Roles whose staff belong to one practice and see its patients; the others belong to none.
 PRACTICE_ROLES = ("clinician", "support")
+# The role of a course provider's staff: they belong to one provider (not a practice) and see
+# the referrals to its programmes, from every practice, and only what they need to contact and
+# book the person (DESIGN.md, "Users and what each does").
+PROVIDER_ROLE = "provider"
 
 # QOF DM014: a newly diagnosed person is referred to structured education within 9 months of
 # joining the diabetes register.
@@ -73,6 +77,30 @@ SMALL_NUMBER = 5
 SMALL_MARK = f"<{SMALL_NUMBER}"
 # A count hidden so that a "<5" cannot be worked out from its total (secondary suppression).
 COMPLEMENT_MARK = "*"
+
+# A provider declines a referral with one of these reasons (DESIGN.md: "its declined carries
+# a reason from a short list").
+DECLINE_REASONS = (
+    "patient_declined",
+    "could_not_contact",
+    "not_eligible",
+    "out_of_area",
+    "already_attended",
+)
+# What of the stored circumstances a provider sees: its access needs (reading and computer
+# use). The rest (work, worries, other conditions) is the practice's to know.
+PROVIDER_CIRCUMSTANCES = ("reading", "computer")
+
+# A course provider without an account answers a referral through a link made when the
+# referral is: it opens that one referral, and stops working after this long (or when a
+# commissioner revokes it).
+PROVIDER_LINK_DAYS = 30
+# Responsiveness (per provider): a clinician's programme card says how soon the course team
+# usually answers once at least this many referrals to the provider have been answered (fewer
+# would make a "usual" out of one or two cases, and could point to a person).
+RESPONSIVENESS_MIN_ANSWERED = 10
+# "Booked within" this many days of the referral, on the uptake dashboard.
+BOOKED_WITHIN_DAYS = 14
 
 # Defaults of settings a deployment may change (config.py reads the environment).
 # A referral not booked after this many days is overdue (follow-up worklist).

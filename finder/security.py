@@ -18,10 +18,12 @@ from finder.policy import SESSION_ABSOLUTE, SESSION_IDLE
 # lock at once (finder/__init__.py).
 STAFF_BLUEPRINTS = frozenset({"staff", "commissioning", "admin"})
 # Pages holding a CSRF token or personal data are never compressed (the BREACH attack).
-UNCOMPRESSED = frozenset({"public.self_refer", "public.self_refer_done", "public.feedback"})
+UNCOMPRESSED = frozenset(
+    {"public.self_refer", "public.self_refer_done", "public.feedback", "links.open_link"}
+)
 # Public pages that show personal data back (the self-referral form, also when it is shown
 # again with errors, and its confirmation): never kept by a browser or proxy.
-PERSONAL = frozenset({"public.self_refer", "public.self_refer_done"})
+PERSONAL = frozenset({"public.self_refer", "public.self_refer_done", "links.open_link"})
 
 
 _CSP = "; ".join(

@@ -229,8 +229,9 @@ class PracticeSeed(Strict):
 class UserSeed(Strict):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$", max_length=max_length(User.email))
     name: str = required_text(User.name)
-    role: Literal["clinician", "support", "commissioner", "admin"]
+    role: Literal["clinician", "support", "commissioner", "admin", "provider"]
     practice: str | None = None
+    provider: Slug | None = None
 
 
 assert set(CHOICES["diabetes"]) >= {"type1", "type2"}  # noqa: S101 - seeds use the vocabulary
@@ -351,6 +352,9 @@ def read_seeds(folder: Path, demo: bool) -> Seeds:
         if not needs_practice and u.practice:
             problems.append(f"{where}, field 'practice': role {u.role} has no practice")
         problems += _refs(where, "practice", [u.practice] if u.practice else [], practices)
+        if (u.role == "provider") != bool(u.provider):
+            problems.append(f"{where}, field 'provider': required for role provider, only")
+        problems += _refs(where, "provider", [u.provider] if u.provider else [], providers)
     if problems:
         raise SeedError(problems)
     return Seeds(data, texts)
@@ -539,6 +543,7 @@ def _write(seeds: Seeds, w: _Writer, today: dt.date, demo: bool, demo_password: 
                 "name": u.name,
                 "role": u.role,
                 "practice": practices[u.practice] if u.practice else None,
+                "provider": providers[u.provider] if u.provider else None,
                 "active": True,
             },
         )

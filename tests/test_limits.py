@@ -319,6 +319,7 @@ NOT_FROM_FORMS = {
     "outbound_message.subject", "outbound_message.body", "outbound_message.status",
     "outbound_message.notify_status", "outbound_message.notify_id", "outbound_message.error",
     "patient_search_term.term",
+    "provider_link.token_hash",
 }  # fmt: skip
 
 

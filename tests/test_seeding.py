@@ -57,7 +57,15 @@ def test_every_programme_keeps_its_sources_and_last_verified_date(app):
 
 def test_demo_accounts_only_in_demo_mode():
     assert read_seeds(ROOT / "seeds", demo=False).entries["users"] == []
-    assert len(read_seeds(ROOT / "seeds", demo=True).entries["users"]) == 5
+    users = read_seeds(ROOT / "seeds", demo=True).entries["users"]
+    # Five practice and service accounts, and one per course provider (issue 15).
+    assert len(users) == 9
+    assert {u.provider for u in users if u.role == "provider"} == {
+        "leicester-diabetes-centre",
+        "x-pert-health",
+        "whittington-health",
+        "nhs-england",
+    }
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Email, Length
 from finder import accounts
 from finder.forms import BaseForm, NHSEmailField, NHSRadioField, NHSSelectField, NHSStringField
 from finder.forms import choices as as_choices
-from finder.models import Practice
+from finder.models import Practice, Provider
 from finder.policy import ROLES
 
 ROLE_LABELS = {
@@ -19,6 +19,7 @@ ROLE_LABELS = {
     "support": _l("Support: healthcare assistant or receptionist"),
     "commissioner": _l("Commissioner"),
     "admin": _l("Administrator"),
+    "provider": _l("Course provider: staff of a course team"),
 }
 
 
@@ -40,13 +41,26 @@ def _practice() -> Any:
     )
 
 
+def _provider() -> Any:
+    return NHSSelectField(
+        _l("Course provider"),
+        hint=_l("Course providers' staff only"),
+        choices=[],
+        validate_choice=False,
+    )
+
+
 class RoleForm(BaseForm):
     role = _role()
     practice = _practice()
+    provider = _provider()
 
-    def set_practices(self, practices: list[Practice]) -> None:
+    def set_practices(self, practices: list[Practice], providers: list[Provider]) -> None:
         self.practice.choices = as_choices(
             [("", _l("None")), *((p.code, f"{p.name} ({p.code})") for p in practices)]
+        )
+        self.provider.choices = as_choices(
+            [("", _l("None")), *((p.slug, p.name) for p in providers)]
         )
 
 
@@ -66,3 +80,4 @@ class AccountForm(RoleForm):
     # Created after name and email, so they come in this order in the error summary.
     role = _role()
     practice = _practice()
+    provider = _provider()

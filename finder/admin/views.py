@@ -16,7 +16,7 @@ from finder.access import staff
 from finder.admin.forms import ROLE_LABELS, AccountForm, RoleForm
 from finder.extensions import db
 from finder.forms import required
-from finder.models import Practice, User
+from finder.models import Practice, Provider, User
 
 
 def _practices() -> list[Practice]:
@@ -32,6 +32,19 @@ def _chosen_practice(code: str | None, practices: list[Practice]) -> Practice | 
     raise accounts.AccountError("practice", _l("Choose a practice from the list"))
 
 
+def _providers() -> list[Provider]:
+    return list(db.session.scalars(select(Provider).order_by(Provider.name)))
+
+
+def _chosen_provider(slug: str | None, providers: list[Provider]) -> Provider | None:
+    if not slug:
+        return None
+    for provider in providers:
+        if provider.slug == slug:
+            return provider
+    raise accounts.AccountError("provider", _l("Choose a course provider from the list"))
+
+
 def _account(user_id: int) -> User:
     account = db.session.get(User, user_id)
     if account is None:
@@ -42,16 +55,18 @@ def _account(user_id: int) -> User:
 @staff("admin")
 def users() -> ResponseReturnValue:
     accounts_list = db.session.scalars(
-        select(User).options(selectinload(User.practice)).order_by(User.name, User.id)
+        select(User)
+        .options(selectinload(User.practice), selectinload(User.provider))
+        .order_by(User.name, User.id)
     ).all()
     return render_template("admin/users.jinja", users=accounts_list, role_labels=ROLE_LABELS)
 
 
 @staff("admin")
 def new_user() -> ResponseReturnValue:
-    practices = _practices()
+    practices, providers = _practices(), _providers()
     form = AccountForm()
-    form.set_practices(practices)
+    form.set_practices(practices, providers)
     if form.validate_on_submit():
         # Shown once, on the page that answers this form, and kept nowhere but as a hash.
         password = accounts.new_password()
@@ -63,6 +78,7 @@ def new_user() -> ResponseReturnValue:
                 required(form.role.data),
                 practice,
                 password,
+                _chosen_provider(form.provider.data, providers),
             )
         except accounts.AccountError as exc:
             form[exc.field].errors = [str(exc)]
@@ -71,13 +87,16 @@ def new_user() -> ResponseReturnValue:
     return render_template("admin/new_user.jinja", form=form, has_error=bool(form.errors))
 
 
-def _role_form(account: User, practices: list[Practice], *, submitted: bool) -> RoleForm:
-    """The role form: as posted, or showing the account's role and practice."""
+def _role_form(
+    account: User, practices: list[Practice], providers: list[Provider], *, submitted: bool
+) -> RoleForm:
+    """The role form: as posted, or showing the account's role, practice and provider."""
     form = RoleForm() if submitted else RoleForm(formdata=None)
-    form.set_practices(practices)
+    form.set_practices(practices, providers)
     if not submitted:
         form.role.data = account.role
         form.practice.data = account.practice.code if account.practice else ""
+        form.provider.data = account.provider.slug if account.provider else ""
     return form
 
 
@@ -95,12 +114,13 @@ def _account_page(account: User, form: RoleForm, problem: str | None = None) -> 
 @staff("admin")
 def user(user_id: int) -> ResponseReturnValue:
     account = _account(user_id)
-    practices = _practices()
-    form = _role_form(account, practices, submitted=request.method == "POST")
+    practices, providers = _practices(), _providers()
+    form = _role_form(account, practices, providers, submitted=request.method == "POST")
     if form.validate_on_submit():
         try:
             practice = _chosen_practice(form.practice.data, practices)
-            accounts.set_role(account, form.role.data, practice)
+            provider = _chosen_provider(form.provider.data, providers)
+            accounts.set_role(account, form.role.data, practice, provider)
         except accounts.AccountError as exc:
             form[exc.field].errors = [str(exc)]
         else:
@@ -118,7 +138,7 @@ def _act(
     try:
         change(account)
     except accounts.AccountError as exc:
-        form = _role_form(account, _practices(), submitted=False)
+        form = _role_form(account, _practices(), _providers(), submitted=False)
         return _account_page(account, form, problem=str(exc))
     flash(done(account))
     return redirect(url_for(".user", user_id=user_id))

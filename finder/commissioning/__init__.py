@@ -50,3 +50,8 @@ bp.add_url_rule("/feedback", view_func=views.feedback_list, endpoint="feedback")
 bp.add_url_rule(
     "/feedback/<int:feedback_id>", view_func=views.moderate, endpoint="moderate", methods=["POST"]
 )
+bp.add_url_rule("/provider-links", view_func=views.provider_links, endpoint="provider_links")
+bp.add_url_rule(
+    "/provider-links/<int:link_id>/revoke", view_func=views.revoke_provider_link,
+    endpoint="revoke_provider_link", methods=["POST"],
+)  # fmt: skip

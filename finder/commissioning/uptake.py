@@ -9,6 +9,7 @@ and every rate or median built on a hidden count.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -18,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Date,
     String,
+    and_,
     case,
     cast,
     extract,
@@ -35,8 +37,13 @@ from finder import clock, jobs
 from finder.commissioning.suppression import Sum, hide, is_small
 from finder.database import writes
 from finder.extensions import db
-from finder.models import Patient, Practice, Programme, Referral, UptakeSnapshot
-from finder.policy import SMALL_MARK, UPTAKE_STAGES
+from finder.models import Patient, Practice, Programme, Provider, Referral, UptakeSnapshot
+from finder.policy import (
+    BOOKED_WITHIN_DAYS,
+    RESPONSIVENESS_MIN_ANSWERED,
+    SMALL_MARK,
+    UPTAKE_STAGES,
+)
 from finder.referrals import statuses
 from finder.register import queries as register_queries
 
@@ -222,6 +229,79 @@ def diagnosed_referrals(practice_id: int | None) -> int:
     return int(db.session.scalar(_scoped(query, practice_id, (Patient,))) or 0)
 
 
+# Each course provider's responsiveness (issue 15): of the referrals to its programmes, how
+# many it answered (accepted, declined or booked), accepted, and booked within
+# BOOKED_WITHIN_DAYS of the referral; and the median days to its first answer.
+RESPONSIVENESS = ("referred", "answered", "accepted", "booked_within")
+
+
+@dataclass(frozen=True)
+class Responsiveness:
+    provider: str  # the provider's slug
+    name: str
+    counts: dict[str, int]
+    median_days_to_answer: float | None
+    # Published across practices: a count from 1 to SMALL_NUMBER - 1 is never shown, and no
+    # share or median is built on one (the counts themselves are not shown at all).
+    suppressed: bool = False
+
+    def share(self, figure: str) -> float | None:
+        """Of those referred, a percentage; None where either count is small (published)."""
+        numerator, denominator = self.counts[figure], self.counts["referred"]
+        if self.suppressed and (is_small(numerator) or is_small(denominator)):
+            return None
+        return percent(numerator, denominator)
+
+    @property
+    def median_days(self) -> float | None:
+        if self.suppressed and is_small(self.counts["answered"]):
+            return None
+        return self.median_days_to_answer
+
+    @property
+    def usual_days(self) -> int | None:
+        """Whole days within which the course team usually (the median) answers, once enough
+        referrals have been answered to say so."""
+        if self.counts["answered"] < RESPONSIVENESS_MIN_ANSWERED or self.median_days is None:
+            return None
+        return max(1, math.ceil(self.median_days))
+
+
+def responsiveness(practice_id: int | None) -> list[Responsiveness]:
+    booked_within = and_(
+        Referral.booked_at.is_not(None),
+        _days(Referral.booked_at, Referral.created_at) <= BOOKED_WITHIN_DAYS,
+    )
+    query = (
+        select(
+            Provider.id,
+            Provider.slug,
+            Provider.name,
+            func.count(Referral.id),
+            func.count(Referral.provider_answered_at),
+            func.count(Referral.accepted_at),
+            func.count(case((booked_within, 1))),
+        )
+        .select_from(Referral)
+        .join(Programme, Referral.programme_id == Programme.id)
+        .join(Provider, Programme.provider_id == Provider.id)
+        .group_by(Provider.id, Provider.slug, Provider.name)
+        .order_by(Provider.name)
+    )
+    rows = []
+    for provider_id, slug, name, *counts in db.session.execute(_scoped(query, practice_id)):
+        answered = Referral.provider_answered_at
+        median = _median(
+            _days(answered, Referral.created_at),
+            and_(answered.is_not(None), Programme.provider_id == provider_id),
+            practice_id,
+            (Programme,),
+        )
+        figures = dict(zip(RESPONSIVENESS, (int(c) for c in counts), strict=True))
+        rows.append(Responsiveness(slug, name, figures, median))
+    return rows
+
+
 @dataclass(frozen=True)
 class Dashboard:
     totals: Row
@@ -236,6 +316,7 @@ class Dashboard:
     dm014_newly_diagnosed: int
     dm014_period: tuple[str, str]
     practices_without_register: int
+    providers: list[Responsiveness]
     made_at: dt.datetime
     # Small counts are hidden: the view across practices (see published).
     suppressed: bool = False
@@ -282,13 +363,14 @@ class Dashboard:
                     for name, rows in figures["breakdowns"].items()
                 },
                 "dm014_period": tuple(figures["dm014_period"]),
+                "providers": [Responsiveness(**row) for row in figures["providers"]],
                 "made_at": made_at,
             }
         )
 
 
 # Figures stored in another shape (by an older release) are worked out again, not read.
-FIGURES_VERSION = 3
+FIGURES_VERSION = 4
 TOTAL = ("all", "all")
 
 
@@ -321,6 +403,7 @@ def published(board: Dashboard) -> Dashboard:
             name: [replace(r, hidden=hidden[name, r.key]) for r in rows]
             for name, rows in columns.items()
         },
+        providers=[replace(row, suppressed=True) for row in board.providers],
         median_days_to_attend=None if "attended" in totals.hidden else board.median_days_to_attend,
         median_days_from_diagnosis=None
         if is_small(board.diagnosed_referrals)
@@ -416,5 +499,12 @@ def _compute(practice_id: int | None) -> Dashboard:
         dm014_newly_diagnosed=register.newly_diagnosed,
         dm014_period=(register.start.isoformat(), register.end.isoformat()),
         practices_without_register=register_queries.practices_without_register(practice_id),
+        providers=responsiveness(practice_id),
         made_at=clock.now(),
     )
+
+
+def usual_answer_days() -> dict[str, int]:
+    """For each course provider (by slug) with enough answered referrals, across practices: the
+    days within which its course team usually answers (the programme cards say it)."""
+    return {row.provider: days for row in dashboard(None).providers if (days := row.usual_days)}

@@ -30,6 +30,7 @@ from finder.forms import choices, required
 from finder.i18n import native_name
 from finder.models import Area, CourseRun, Feedback, Programme, Venue
 from finder.openreferral import documents, tabular
+from finder.providers import links as provider_link_ops
 from finder.staff.forms import listed_problems
 from finder.submissions import new_key, redirect_once
 
@@ -400,3 +401,24 @@ def moderate(feedback_id: int) -> ResponseReturnValue:
     operations.moderate(item, decision, current_user.id)
     flash(_("Feedback approved.") if decision == "approved" else _("Feedback rejected."))
     return redirect(url_for(".feedback"))
+
+
+@staff("commissioner")
+def provider_links() -> ResponseReturnValue:
+    """The links made for course providers (references only), to revoke one."""
+    return render_template(
+        "commissioning/provider_links.jinja",
+        links=provider_link_ops.for_commissioner(),
+        now=clock.now(),
+    )
+
+
+@staff("commissioner")
+def revoke_provider_link(link_id: int) -> ResponseReturnValue:
+    link = provider_link_ops.revoke(link_id)
+    if link is None:
+        abort(404)
+    flash(
+        _("The link to referral %(reference)s no longer works.", reference=link.referral.reference)
+    )
+    return redirect(url_for(".provider_links"))

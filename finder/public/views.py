@@ -20,7 +20,18 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from finder import clock, dates, directory, guide, i18n, matching, menu, pagecache, ratelimit
+from finder import (
+    clock,
+    dates,
+    directory,
+    guide,
+    i18n,
+    matching,
+    menu,
+    next_steps,
+    pagecache,
+    ratelimit,
+)
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.database import writes
@@ -296,6 +307,7 @@ def self_refer_done(slug: str) -> ResponseReturnValue:
         return redirect(url_for(".self_refer", slug=slug))
     key = session.get("self_referral_run")
     run = next((r for r in directory.for_matching(programme).runs if r.key == key), None)
+    steps = next_steps.for_programme(programme)
     return render_template(
         "public/self_refer_done.jinja",
         programme=programme,
@@ -303,11 +315,8 @@ def self_refer_done(slug: str) -> ResponseReturnValue:
         message_channel=session.get("self_referral_message"),
         run=run,
         run_words=_run_words(run) if run else "",
-        call_by=dates.call_by(
-            clock.today(),
-            run.start_date if run else None,
-            current_app.config["FINDER_NOT_BOOKED_DAYS"],
-        ),
+        call_by=dates.call_by(clock.today(), run.start_date if run else None, steps.chase_days),
+        steps=steps,
     )
 
 

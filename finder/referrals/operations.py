@@ -24,7 +24,7 @@ from finder.models import (
     Referral,
     ReferralEvent,
 )
-from finder.policy import NO_RESPONSE_INVITATIONS
+from finder.policy import NO_RESPONSE_INVITATIONS, PROVIDER_ROLE
 from finder.referrals import statuses
 from finder.referrals.worklist import unanswered_invitations
 
@@ -86,8 +86,11 @@ def open_referral_for(
     )
 
 
-def _event(referral: Referral, kind: str, **values: Any) -> ReferralEvent:
+def add_event(referral: Referral, kind: str, **values: Any) -> ReferralEvent:
+    """An event on the referral's history, by whoever is acting (in the caller's unit)."""
     who = acting()
+    if who.via:  # a provider by its link: how the change came, on the history
+        values.setdefault("channel", who.via)
     event = ReferralEvent(at=now(), actor_id=who.user_id, actor_role=who.role, kind=kind, **values)
     referral.events.append(event)
     return event
@@ -115,7 +118,7 @@ def _new_referral(
         **fields,
     )
     db.session.add(referral)
-    _event(
+    add_event(
         referral,
         "status",
         to_status="referred",
@@ -164,9 +167,10 @@ def create_referral(
             linked_from_id=linked_from.id if linked_from else None,
         )
         if existing is not None:
-            _event(referral, "note", reason=f"possible duplicate of {existing.reference}")
+            add_event(referral, "note", reason=f"possible duplicate of {existing.reference}")
         _changed(referral, changes, SAME_PERSON)
         record("referral.create", referral.reference, programme=programme.slug)
+        _reach_provider(referral)
     return referral, True
 
 
@@ -209,7 +213,7 @@ def _changed(referral: Referral, changes: list[dict[str, Any]], reason: str) -> 
     (the fields' names, never their values)."""
     if not changes:
         return
-    _event(referral, "change", changes=changes, reason=reason)
+    add_event(referral, "change", changes=changes, reason=reason)
     referral.version += 1
     record("patient.update", referral.reference, fields=[c["field"] for c in changes])
 
@@ -243,7 +247,7 @@ def choose_course_run(
         if (old.id if old else None) == (run.id if run else None):
             return False
         current.course_run = db.session.get(CourseRun, run.id) if run else None
-        _event(
+        add_event(
             current,
             "change",
             changes=[
@@ -275,7 +279,7 @@ def set_next_action(referral: Referral, day: dt.date | None) -> None:
         if old == day:
             return
         current.next_action_on = day
-        _event(
+        add_event(
             current,
             "change",
             changes=[{"field": "next_action_on", "old": _shown(old), "new": _shown(day)}],
@@ -288,6 +292,13 @@ def _run_shown(run: CourseRun | None) -> str | None:
     return f"{run.start_date.isoformat()} {run.start_time:%H:%M} ({run.key})" if run else None
 
 
+def _reach_provider(referral: Referral) -> None:
+    """A new referral's link for its course provider, and the provider told of it."""
+    from finder.providers import links  # the provider side builds on this module
+
+    links.make_and_tell(referral)
+
+
 class InvalidTransition(ValueError):
     pass
 
@@ -297,6 +308,7 @@ class Conflict(RuntimeError):
 
 
 STAGE_COLUMNS = {
+    "accepted": "accepted_at",
     "booked": "booked_at",
     "attended": "attended_at",
     "completed": "completed_at",
@@ -328,12 +340,13 @@ def _locked(referral: Referral, seen_version: int | None = None) -> Referral:
     return current
 
 
-def _change(referral: Referral, to_status: str, reason: str | None) -> None:
-    """Change the status of a referral locked by this unit of work."""
+def _change(referral: Referral, to_status: str, reason: str | None, **detail: Any) -> None:
+    """Change the status of a referral locked by this unit of work, if the one acting may."""
     from_status = referral.status
-    if not statuses.can_change(from_status, to_status):
+    who = acting()
+    if to_status not in statuses.allowed_changes(who.role, from_status):
         raise InvalidTransition(f"{from_status} -> {to_status}")
-    _event(
+    event = add_event(
         referral,
         "status",
         from_status=from_status,
@@ -342,13 +355,23 @@ def _change(referral: Referral, to_status: str, reason: str | None) -> None:
         reason=reason or None,
     )
     referral.status = to_status
-    referral.status_changed_at = now()
+    referral.status_changed_at = event.at  # the history and the record tell one time
     referral.version += 1
     mark_stage(referral, to_status, referral.status_changed_at)
     if to_status == "booked" and referral.course_run_id is not None:
         take_place(referral.course_run_id)
+    if who.role == PROVIDER_ROLE and to_status in statuses.PROVIDER_ANSWERS:
+        referral.provider_answered_at = referral.provider_answered_at or event.at
+        if to_status == "booked":  # a provider that books a place has accepted the referral
+            referral.accepted_at = referral.accepted_at or event.at
     # The reason is free text (it may name someone): it stays on the referral's history.
-    record("referral.status", referral.reference, from_status=from_status, to_status=to_status)
+    record(
+        "referral.status",
+        referral.reference,
+        from_status=from_status,
+        to_status=to_status,
+        **detail,
+    )
 
 
 def take_place(run_id: int) -> None:
@@ -368,10 +391,41 @@ def change_status(
         _change(_locked(referral, seen_version), to_status, reason)
 
 
+def decline(referral: Referral, reason: str, seen_version: int | None = None) -> None:
+    """A course provider declines the referral, with a reason from the short list."""
+    if reason not in statuses.DECLINE_LABELS:
+        raise InvalidTransition(f"no such reason: {reason}")
+    with writes():
+        _change(
+            _locked(referral, seen_version),
+            "declined",
+            str(statuses.DECLINE_LABELS[reason]),
+            decline_reason=reason,
+        )
+
+
+def book(referral: Referral, run: CourseRun | None, seen_version: int | None = None) -> None:
+    """Book the referral onto a course run of its programme (None: an online programme, where
+    booked means registered). The one booking path: places left go down here at merge."""
+    with writes():
+        current = _locked(referral, seen_version)
+        if run is None and current.programme.delivery != "online":
+            raise InvalidTransition("a group course is booked onto a run")
+        if run is not None and (run.programme_id != current.programme_id or run.retired):
+            raise InvalidTransition(f"run {run.key} is not a run of {current.programme.slug}")
+        current.course_run_id = run.id if run else None
+        _change(
+            current,
+            "booked",
+            f"booked onto {run.key}" if run else "registered",
+            run=run.key if run else None,
+        )
+
+
 def add_note(referral: Referral, text: str) -> None:
     with writes():
         current = _locked(referral)
-        _event(current, "note", reason=text)
+        add_event(current, "note", reason=text)
         record("referral.note", current.reference)
 
 
@@ -383,10 +437,10 @@ def log_contact(referral: Referral, channel: str, outcome: str) -> None:
     the QOF exception."""
     with writes():
         current = _locked(referral)
-        _event(current, "contact", channel=channel, outcome=outcome)
+        add_event(current, "contact", channel=channel, outcome=outcome)
         flagged = any(e.kind == "exception" for e in current.events)
         if unanswered_invitations(current) >= NO_RESPONSE_INVITATIONS and not flagged:
-            _event(current, "exception", reason=NO_RESPONSE_EXCEPTION)
+            add_event(current, "exception", reason=NO_RESPONSE_EXCEPTION)
         record("referral.contact", current.reference, channel=channel, outcome=outcome)
 
 
@@ -415,6 +469,7 @@ def offer_another_format(
             programme=programme.slug,
             linked_from=current.reference,
         )
+        _reach_provider(linked)
     return linked
 
 

@@ -3,7 +3,8 @@
 Reasons (each clears by itself when its cause does):
 - ``run_cancelled``: referred or booked onto a course run that was cancelled (to book again);
 - ``did_not_attend``: the patient missed the course;
-- ``not_booked``: referred, and not booked after FINDER_NOT_BOOKED_DAYS;
+- ``not_booked``: referred (or accepted by the course), and not booked after
+  FINDER_NOT_BOOKED_DAYS since then;
 - ``awaiting_reply``: the last contact attempt got no answer, and no reply has come since.
 After NO_RESPONSE_INVITATIONS unanswered invitations in a row the record carries the QOF
 exception "no response to two invitations".
@@ -84,7 +85,7 @@ def assess(referral: Referral, now: dt.datetime, not_booked_days: int) -> Item |
         reasons.append("did_not_attend")
         due.append(referral.status_changed_at.date())
     overdue_from = referral.status_changed_at + dt.timedelta(days=not_booked_days)
-    if referral.status == "referred" and now >= overdue_from:
+    if referral.status in ("referred", "accepted") and now >= overdue_from:
         reasons.append("not_booked")
         due.append(overdue_from.date())
     contacts = _contacts(referral)

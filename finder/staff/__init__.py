@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from finder.i18n import language_prefixed
+from finder.providers import views as provider
 from finder.staff import (
     consultation,
     follow_up,
@@ -111,5 +112,19 @@ bp.add_url_rule(
     "/register/<int:entry_id>/exception",
     view_func=register.register_exception,
     endpoint="register_exception",
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/referrals/<ref>/provider-link",
+    view_func=referrals.new_provider_link,
+    endpoint="provider_link",
+    methods=["POST"],
+)
+bp.add_url_rule("/inbox", view_func=provider.inbox, endpoint="inbox")
+bp.add_url_rule("/inbox/<ref>", view_func=provider.inbox_referral, endpoint="inbox_referral")
+bp.add_url_rule(
+    "/inbox/<ref>/answer",
+    view_func=provider.inbox_answer,
+    endpoint="inbox_answer",
     methods=["POST"],
 )

@@ -14,6 +14,7 @@ from flask_login import current_user
 from finder import clock, directory, guide, menu
 from finder.access import staff
 from finder.circumstances import parse
+from finder.commissioning import uptake
 from finder.policy import PRACTICE_ROLES
 from finder.referrals import worklist
 from finder.staff.follow_up import REASON_LABELS
@@ -54,4 +55,5 @@ def consult() -> ResponseReturnValue:
         # A person from the register's "not yet referred" list: their details fill the referral.
         register=request.args.get("register", type=int),
         error_list=form.error_list(),
+        answer_days=uptake.usual_answer_days() if found else {},
     )

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from finder.circumstances import CHOICES, PARAMETERS
 from finder.forms import (
+    CONTACT_METHODS,
     BaseForm,
     ContactRequired,
     Fits,
@@ -25,6 +26,7 @@ from finder.forms import (
     NHSTextAreaField,
     OnceForm,
     choices,
+    seen_version,
     valid_nhs_number,
     valid_phone,
 )
@@ -34,8 +36,6 @@ from finder.models import Patient
 from finder.policy import CONTACT_CHANNELS, CONTACT_OUTCOMES, COURSE_LANGUAGES
 from finder.public.questions import QUESTIONS
 from finder.referrals.statuses import LABELS
-
-CONTACT_METHODS = {"phone": _l("Phone"), "email": _l("Email"), "letter": _l("Letter")}
 
 
 class LoginForm(BaseForm):
@@ -192,11 +192,6 @@ class StatusForm(BaseForm):
 
     def seen_version(self) -> int | None:
         return seen_version(self.version.data)
-
-
-def seen_version(value: str | None) -> int | None:
-    """The version a form was shown with; None from a page that did not send one."""
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
 
 
 class NoteForm(BaseForm):

@@ -27,7 +27,10 @@ def staff_navigation() -> list[dict[str, Any]]:
         items += [
             ("commissioning.directory", _("Directory")),
             ("commissioning.feedback", _("Feedback")),
+            ("commissioning.provider_links", _("Provider links")),
         ]
+    if current_user.role == "provider":
+        items.append(("staff.inbox", _("Inbox")))
     if current_user.role in ("commissioner", "clinician"):
         items.append(("commissioning.uptake", _("Uptake")))
     if current_user.role == "admin":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import segno
 from flask import (
     abort,
-    current_app,
     g,
     render_template,
     request,
@@ -13,7 +12,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from finder import audit, clock, dates, directory, links
+from finder import audit, clock, dates, directory, links, next_steps
 from finder.access import staff
 from finder.policy import PRACTICE_ROLES
 from finder.staff.referrals import practice_referral
@@ -41,12 +40,13 @@ def handout() -> ResponseReturnValue:
         call_by=dates.call_by(
             item.created_at.astimezone(clock.LONDON).date(),
             item.course_run.start_date if item.course_run else None,
-            current_app.config["FINDER_NOT_BOOKED_DAYS"],
+            next_steps.for_programme(programme, item).chase_days,
         )
         if item
         else None,
         qr_svg=qr_svg,
         qr_target=target,
+        steps=next_steps.for_programme(programme, item) if item else None,
     )
 
 
@@ -63,4 +63,9 @@ def letter() -> ResponseReturnValue:
 def sign_up_steps() -> ResponseReturnValue:
     item = practice_referral(request.args.get("ref", ""))
     audit.record_read("referral.sign_up_steps", item.reference, language=g.lang)
-    return render_template("public/sign_up_steps.jinja", referral=item, programme=item.programme)
+    return render_template(
+        "public/sign_up_steps.jinja",
+        referral=item,
+        programme=item.programme,
+        steps=next_steps.for_programme(item.programme, item),
+    )

@@ -24,10 +24,11 @@ from flask_login import current_user
 from finder import audit, clock, csvfile, directory, fhir, menu, nhs_number
 from finder.access import staff
 from finder.circumstances import parse
-from finder.forms import choices, required
+from finder.forms import CONTACT_METHODS, choices, required, seen_version
 from finder.i18n import native_name
 from finder.models import CourseRun, Patient, Referral
 from finder.policy import PRACTICE_ROLES
+from finder.providers import links as provider_links
 from finder.public.questions import QUESTIONS
 from finder.referrals import operations, queries, statuses
 from finder.referrals import search as finding
@@ -35,7 +36,6 @@ from finder.register import queries as register_queries
 from finder.staff import outbox
 from finder.staff.forms import (
     CHANNEL_LABELS,
-    CONTACT_METHODS,
     OUTCOME_LABELS,
     CorrectionForm,
     CourseRunForm,
@@ -43,7 +43,6 @@ from finder.staff.forms import (
     ReferralForm,
     RegistrationForm,
     StatusForm,
-    seen_version,
 )
 from finder.submissions import new_key, redirect_once
 
@@ -272,7 +271,7 @@ def referral(ref: str) -> ResponseReturnValue:
     item = practice_referral(ref)
     audit.record_read("referral.view", item.reference)
     status_form = StatusForm()
-    status_form.set_choices(sorted(statuses.TRANSITIONS[item.status]))
+    status_form.set_choices(sorted(statuses.allowed_changes(current_user.role, item.status)))
     return render_template(
         "staff/referral.jinja",
         referral=item,
@@ -289,6 +288,7 @@ def referral(ref: str) -> ResponseReturnValue:
         outcome_labels=OUTCOME_LABELS,
         nhs_number_display=nhs_number.display,
         **outbox.for_referral(item),
+        reach=provider_links.reach(item),
     )
 
 
@@ -407,6 +407,16 @@ def change_status(ref: str) -> ResponseReturnValue:
         for message in (m for messages in form.errors.values() for m in messages):
             flash(_("Nothing was changed. %(problem)s", problem=message), "error")
     return redirect(url_for(".referral", ref=item.reference))
+
+
+@staff(*PRACTICE_ROLES)
+def new_provider_link(ref: str) -> ResponseReturnValue:
+    """A new link for the course team, shown once on this page (earlier links stop working)."""
+    item = practice_referral(ref)
+    token = provider_links.replace(item)
+    return render_template(
+        "staff/provider_link.jinja", referral=item, link=provider_links.url(token)
+    )
 
 
 @staff(*PRACTICE_ROLES)

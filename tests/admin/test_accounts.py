@@ -154,6 +154,13 @@ def test_an_admin_creates_a_clinician_who_signs_in_with_the_password_shown(app, 
          "practice", "An account with this role belongs to no practice: choose none"),
         ({"name": "A", "email": "a@example.org", "role": "support", "practice": "NOPE"},
          "practice", "Choose a practice from the list"),
+        ({"name": "A", "email": "a@example.org", "role": "provider", "practice": ""},
+         "provider", "Choose the course provider this person works for"),
+        ({"name": "A", "email": "a@example.org", "role": "provider", "practice": "",
+          "provider": "nope"}, "provider", "Choose a course provider from the list"),
+        ({"name": "A", "email": "a@example.org", "role": "clinician", "practice": "DEMO01",
+          "provider": "x-pert-health"}, "provider",
+         "Only a course provider's account belongs to a provider: choose none"),
     ],
 )  # fmt: skip
 def test_bad_account_details_are_named_and_nothing_is_created(
@@ -169,6 +176,21 @@ def test_bad_account_details_are_named_and_nothing_is_created(
     assert [(a.get_text(strip=True), a["href"]) for a in summary] == [(message, f"#{field}")]
     with app.app_context():
         assert db.session.query(User).count() == before
+
+
+def test_an_admin_creates_a_course_providers_account_that_opens_its_inbox(app, signed_in):
+    email = f"team.{uuid.uuid4().hex[:8]}@example.org"
+    response = post(
+        signed_in("admin"), "/en/staff/users/new",
+        name="Xena Xpert", email=email, role="provider", practice="", provider="x-pert-health",
+    )  # fmt: skip
+    password = check_page(response.get_data(as_text=True)).select_one("[data-password]")
+    with app.app_context():
+        user = db.session.scalar(select(User).filter_by(email=email))
+        assert (user.role, user.practice, user.provider.slug) == ("provider", None, "x-pert-health")
+    client, _signed = sign_in_as(app, email, password.get_text(strip=True))
+    assert client.get("/en/staff/inbox").status_code == 200
+    assert client.get("/en/staff/referrals").status_code == 403
 
 
 def test_an_email_address_has_one_account(signed_in, app):
@@ -227,7 +249,12 @@ def test_a_role_change_ends_the_sessions_and_is_audited(app, signed_in):
         row = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "account.role").order_by(AuditEvent.id)
         ).all()[-1]
-        assert row.detail == {"account": user_id, "role": "commissioner", "practice": None}
+        assert row.detail == {
+            "account": user_id,
+            "role": "commissioner",
+            "practice": None,
+            "provider": None,
+        }
         assert row.actor.email == "admin@demo.invalid"
 
 
@@ -330,3 +357,9 @@ def test_the_account_commands(app):
     assert "belongs to no practice" in refused[2].output
     assert "existing practice" in refused[3].output
     assert account(app, user_id).role == "clinician"
+    run("set-role", email, "provider", "--provider", "x-pert-health")
+    assert account(app, user_id).role == "provider"
+    refused = runner.invoke(args=["set-role", email, "provider"])
+    assert "Choose the course provider" in refused.output
+    refused = runner.invoke(args=["set-role", email, "provider", "--provider", "nope"])
+    assert "slug of a provider" in refused.output

@@ -372,6 +372,7 @@ def refer(app, clinician, slug, run_id=None):
         "name": "Pat Example", "date_of_birth": "01/05/1960", "phone": "020 7946 0123",
         "preferred_language": "bn", "contact_method": ["phone"],
         "course_run": str(run_id or ""), "consent": ["y"],
+        "identity": "another",  # another Pat Example may have an open referral here
     }  # fmt: skip
     made = clinician.post(new, data={**shown_fields(clinician, new), **details})
     assert made.status_code == 302, page(made).find(class_="nhsuk-error-summary")

@@ -46,7 +46,14 @@ from tests.conftest import migrated_app, own_database
 from tests.staff.conftest import ACCOUNTS, csrf_token, sign_in
 
 # Anonymous, then each staff role (the demo account of that name).
-ROLES: tuple[str | None, ...] = (None, "clinician", "support", "commissioner", "admin")
+ROLES: tuple[str | None, ...] = (
+    None,
+    "clinician",
+    "support",
+    "commissioner",
+    "admin",
+    "provider",
+)
 LANG = "en"  # the crawl follows one language; hostile path parts cover the `lang` part
 
 NUL = "\x00"  # the app answers 400 to a NUL anywhere: fine, as long as it is not a 5xx
@@ -522,7 +529,19 @@ def own_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-def test_s28_no_input_to_any_page_or_form_gives_a_server_error(own_app):
+@pytest.fixture(scope="module")
+def link_token(own_app: Flask) -> str:
+    """A provider's link: no page links to one (the practice is shown it once), so the crawl
+    is given it."""
+    from finder.providers import links
+
+    with own_app.test_request_context():
+        login_user(db.session.scalar(select(User).filter_by(email=ACCOUNTS["clinician"])))
+        referral = db.session.scalars(select(Referral).order_by(Referral.id)).first()
+        return links.replace(referral)
+
+
+def test_s28_no_input_to_any_page_or_form_gives_a_server_error(own_app, link_token):
     app = own_app
     started = time.monotonic()
     clients = {
@@ -534,6 +553,7 @@ def test_s28_no_input_to_any_page_or_form_gives_a_server_error(own_app):
         {r: csrf_token(c, "/en/staff/" if r else "/en/staff/login") for r, c in clients.items()},
     )
     before = orphans(app)
+    site.path_values["links.open_link", "token"].append(link_token)
 
     for role in ROLES:
         crawl(site, role)
@@ -548,6 +568,9 @@ def test_s28_no_input_to_any_page_or_form_gives_a_server_error(own_app):
         if "POST" in rule.methods
         for role in site.roles(rule)
     ]
+    # The provider's link first: fuzzing the commissioner's "revoke" and the practice's "make
+    # a new link" forms ends it.
+    forms.sort(key=lambda form: form.rule.endpoint != "links.open_link")
     crawled = site.requests
 
     for rule in rules:

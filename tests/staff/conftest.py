@@ -24,6 +24,8 @@ ACCOUNTS = {
     "clinician2": "clinician2@demo.invalid",
     "commissioner": "commissioner@demo.invalid",
     "admin": "admin@demo.invalid",
+    "provider": "provider@demo.invalid",  # DESMOND's course team
+    "provider_xpert": "provider-xpert@demo.invalid",
 }
 
 

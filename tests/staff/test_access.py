@@ -10,7 +10,15 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from finder.extensions import db
-from finder.models import CourseRun, Feedback, Practice, Programme, RegisterEntry, User
+from finder.models import (
+    CourseRun,
+    Feedback,
+    Practice,
+    Programme,
+    ProviderLink,
+    RegisterEntry,
+    User,
+)
 from finder.policy import ROLES
 from finder.referrals import operations
 from tests.staff.conftest import csrf_token, sign_in
@@ -21,6 +29,7 @@ SAMPLE_VALUES = {
     "name": "diabetes",
     "filename": "finder.css",
     "id": "not-a-record",  # the Open Referral UK API's records (404 is an answer)
+    "token": "not-a-token",  # a public page: a wrong token is its own answer (404)
 }
 
 
@@ -63,7 +72,8 @@ def matrix_referral(app):
         login_user(user)
         made, _created = operations.create_referral(
             db.session.get(Practice, user.practice_id),
-            db.session.scalar(select(Programme).filter_by(slug="x-pert")),
+            # DESMOND's: the demo provider account's programme, so its inbox pages open it.
+            db.session.scalar(select(Programme).filter_by(slug="desmond")),
             operations.PatientDetails(
                 name="Matrix Example",
                 date_of_birth=dt.date(1950, 1, 1),
@@ -119,10 +129,11 @@ def matrix_referral(app):
         )
         db.session.add(entry)
         db.session.commit()
-        return made.reference, feedback.id, run.id, account.id, entry.id
+        link = db.session.scalar(select(ProviderLink).filter_by(referral_id=made.id))
+        return made.reference, feedback.id, run.id, account.id, entry.id, link.id
 
 
-WHO = ["anonymous", "clinician", "support", "commissioner", "admin"]
+WHO = ["anonymous", "clinician", "support", "commissioner", "admin", "provider"]
 
 
 def test_the_matrix_covers_every_role():
@@ -139,7 +150,7 @@ def test_role_route_matrix(app, matrix_referral, who):
     for rule, view in routes(app):
         if rule.endpoint == "staff.logout":
             continue  # signing out would end the session the matrix uses; tested on its own
-        ref, feedback_id, run_id, user_id, entry_id = matrix_referral
+        ref, feedback_id, run_id, user_id, entry_id, link_id = matrix_referral
         values = {
             "entry_id": entry_id,
             **SAMPLE_VALUES,
@@ -147,6 +158,7 @@ def test_role_route_matrix(app, matrix_referral, who):
             "feedback_id": feedback_id,
             "run_id": run_id,
             "user_id": user_id,
+            "link_id": link_id,
         }
         if rule.endpoint == "commissioning.venue":
             values["slug"] = "canal-health-centre"
