@@ -21,7 +21,7 @@ STAFF_BLUEPRINTS = frozenset({"staff", "commissioning", "admin"})
 UNCOMPRESSED = frozenset({"public.self_refer", "public.self_refer_done", "public.feedback"})
 # Public pages that show personal data back (the self-referral form, also when it is shown
 # again with errors, and its confirmation): never kept by a browser or proxy.
-PERSONAL = frozenset({"public.self_refer", "public.self_refer_done"})
+PERSONAL = frozenset({"public.self_refer", "public.self_refer_done", "public.my_link"})
 
 
 _CSP = "; ".join(

@@ -25,7 +25,18 @@ from finder.models import Patient
 from finder.policy import COURSE_LANGUAGES
 
 
-class SelfReferralForm(ContactRequired, OnceForm):
+class Preferences:
+    """What a person tells us about how to contact them and who comes with them."""
+
+    preferred_language = NHSSelectField(
+        _l("Which language should we use when we contact you?"),
+        choices=choices((tag, native_name(tag)) for tag in COURSE_LANGUAGES),
+    )
+    interpreter_needed = NHSBooleanField(_l("I would like an interpreter"))
+    companion_coming = NHSBooleanField(_l("A relative, friend or carer will come with me"))
+
+
+class SelfReferralForm(Preferences, ContactRequired, OnceForm):
     name = NHSStringField(
         _l("Your full name"),
         validators=[DataRequired(_l("Enter your full name")), Fits(Patient.name)],
@@ -54,12 +65,6 @@ class SelfReferralForm(ContactRequired, OnceForm):
         choices=[],
         validators=[DataRequired(_l("Select your GP practice"))],
     )
-    preferred_language = NHSSelectField(
-        _l("Which language should we use when we contact you?"),
-        choices=choices((tag, native_name(tag)) for tag in COURSE_LANGUAGES),
-    )
-    interpreter_needed = NHSBooleanField(_l("I would like an interpreter"))
-    companion_coming = NHSBooleanField(_l("A relative, friend or carer will come with me"))
     consent = NHSBooleanField(
         _l("I agree that my GP practice and the course team can use these details to contact me"),
         validators=[DataRequired(_l("Tick the box to say you agree, so we can contact you"))],
@@ -67,6 +72,15 @@ class SelfReferralForm(ContactRequired, OnceForm):
 
     def set_practices(self, practices: list[tuple[str, str]]) -> None:
         self.practice.choices = choices([("", _l("Choose your GP practice")), *practices])
+
+
+class InvitedReferralForm(Preferences, OnceForm):
+    """The self-referral of someone invited by their practice, which has their details."""
+
+    consent = NHSBooleanField(
+        _l("I agree that my GP practice and the course team can use my details to contact me"),
+        validators=[DataRequired(_l("Tick the box to say you agree, so we can contact you"))],
+    )
 
 
 class FeedbackForm(OnceForm):
