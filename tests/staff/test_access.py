@@ -21,6 +21,7 @@ SAMPLE_VALUES = {
     "name": "diabetes",
     "filename": "finder.css",
     "id": "not-a-record",  # the Open Referral UK API's records (404 is an answer)
+    "token": "not-a-token",  # a personal link (a friendly 404 is an answer)
 }
 
 
