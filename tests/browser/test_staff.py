@@ -165,35 +165,3 @@ def test_the_outbox_and_a_referrals_messages_pass_axe(open_page, app, make_refer
     expect(page.locator(f"tr[data-key='{ref}:browser']")).to_contain_text("pat@example.com")
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
-
-
-def test_invite_a_selection_without_javascript_and_read_the_history(open_page, tmp_path):
-    """The "not yet referred" list works without JavaScript: tick two people, press the one
-    button (the checkboxes belong to its form through their form attribute); axe finds nothing
-    on the list or on a person's history."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    csv = tmp_path / "register.csv"
-    csv.write_text(
-        "NHS number,Name,Date of birth,Date of diagnosis,Preferred language,Mobile\n"
-        "999 000 1049,Ivy Browser,01/01/1961,01/02/2026,English,07700 900 111\n"
-        "999 000 1057,Jon Browser,02/02/1962,02/03/2026,Polish,07700 900 112\n"
-    )
-    page = open_page("/en/staff/register/import", javascript=False)
-    sign_in(page)
-    page.locator("input[type=file]").set_input_files(str(csv))
-    page.get_by_role("button", name=re.compile("Import")).click()
-    expect(page.get_by_text(re.compile(r"Register imported: \d+ added"))).to_be_visible()
-    axe = Axe()
-    assert axe.run(page).violations_count == 0, axe.run(page).generate_report()
-    page.get_by_label("Invite Ivy Browser").check()
-    page.get_by_label("Invite Jon Browser").check()
-    page.get_by_role("button", name="Invite the people ticked").click()
-    expect(page.get_by_text("2 invitations sent.")).to_be_visible()
-    expect(page.get_by_text("Invited once, last on").first).to_be_visible()
-    page.get_by_role("link", name="History of Ivy Browser").click()
-    expect(page.locator(".app-timeline li").first).to_contain_text(
-        "Invitation 1 sent by text message (Dr Demo Clinician)"
-    )
-    results = axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
