@@ -36,7 +36,7 @@ from finder.extensions import db
 logger = logging.getLogger(__name__)
 NAME = "finder"  # Huey's queue name: every web and worker node must use the same
 # The modules whose jobs every app registers.
-MODULES = ("finder.outbox.sending", "finder.commissioning.uptake")
+MODULES = ("finder.outbox.sending", "finder.commissioning.uptake", "finder.register.invitations")
 PENDING = "finder_jobs_pending"
 
 
@@ -162,7 +162,11 @@ def enqueue(function: Callable[..., Any], *args: Any) -> None:
 @event.listens_for(Session, "after_commit")
 def _queue_pending(session: Session) -> None:
     """The change is committed whatever happens here: a job that cannot be queued (the store
-    is down) is logged, and the modules' sweeps queue it again later."""
+    is down) is logged, and the modules' sweeps queue it again later. SQLAlchemy sends this
+    event for a savepoint released too (``begin_nested``): the jobs then wait for the real
+    commit (run earlier, they would not find the rows, or on SQLite not get the lock)."""
+    if session.in_nested_transaction():
+        return
     for task, args in session.info.pop(PENDING, []):
         try:
             task(*args)

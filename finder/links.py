@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from werkzeug.datastructures import MultiDict
 
 from finder.circumstances import PARAMETERS
@@ -47,5 +47,8 @@ def with_query(path: str, args: MultiDict[str, str] | Mapping[str, str]) -> str:
 
 
 def absolute(endpoint: str, **values: Any) -> str:
-    """An absolute URL of this site, from FINDER_BASE_URL."""
-    return str(current_app.config["FINDER_BASE_URL"]).rstrip("/") + url_for(endpoint, **values)
+    """An absolute URL of this site, from FINDER_BASE_URL (also outside a request: a job)."""
+    base = str(current_app.config["FINDER_BASE_URL"]).rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    return base + current_app.url_map.bind("localhost").build(endpoint, values)

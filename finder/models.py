@@ -339,6 +339,38 @@ class RegisterEntry(db.Model):  # type: ignore[name-defined,misc]
     exception_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
+class Invitation(db.Model):  # type: ignore[name-defined,misc]
+    """An invitation sent to a person on the register (register/invitations.py): the first by
+    staff, the second by staff or automatically. The personal link's token is kept only as its
+    SHA-256 hash. Personal data: only staff of the entry's practice."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (
+        UniqueConstraint("register_entry_id", "number", name="uq_invitation_entry_number"),
+        UniqueConstraint("token_hash", name="uq_invitation_token_hash"),
+        Index("ix_invitation_number_created_at", "number", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    register_entry_id: Mapped[int] = mapped_column(
+        ForeignKey("register_entry.id", ondelete="CASCADE")
+    )
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"))
+    number: Mapped[int]  # 1, 2: the first invitation, the second
+    token_hash: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(10))  # sms | email | letter
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_message.id"))
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))  # None: the job
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # first opened
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+
+    entry: Mapped[RegisterEntry] = relationship()
+    message: Mapped[OutboundMessage | None] = relationship()
+    sent_by: Mapped[User | None] = relationship()
+    referral: Mapped[Referral | None] = relationship()
+
+
 class Referral(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "referral"
     # A practice's list, newest first, reads one practice's rows in order (1,000,000 referrals).

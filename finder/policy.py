@@ -43,6 +43,21 @@ REGISTER_EXCEPTIONS = {
     "unavailable": "DSEPSU_COD",  # no service available
     "no_response": "DSEPDEC_COD",  # no answer to two invitations (recorded as a decline)
 }
+# Invitations (register/invitations.py): with no self-referral this many days after an
+# invitation, the next one goes automatically (up to NO_RESPONSE_INVITATIONS); as many days
+# after the last, the QOF exception "no response to two invitations" is proposed to staff.
+INVITATION_ANSWER_DAYS = 14
+# A personal link works for this long after its invitation (long enough for both invitations
+# and a late answer), then shows a page asking the person to contact their practice.
+INVITATION_LINK_DAYS = 90
+# Random bytes in a personal link's token: 96 bits (16 URL-safe characters), unguessable and
+# short enough for a text message.
+INVITATION_TOKEN_BYTES = 12
+# In a text message, the practice's name is cut to this many characters and the link may be
+# at most this long (FINDER_BASE_URL + "/xx/my/" + the token), so that the message fits in
+# SMS_FRAGMENTS in every language (tests/outbox/test_sms_length.py).
+SMS_PRACTICE_NAME = 32
+SMS_LINK = 64
 # The "not yet referred" list shows at most this many people (the most urgent first).
 REGISTER_LIST_LIMIT = 200
 

@@ -23,7 +23,9 @@ UNCOMPRESSED = frozenset(
 )
 # Public pages that show personal data back (the self-referral form, also when it is shown
 # again with errors, and its confirmation): never kept by a browser or proxy.
-PERSONAL = frozenset({"public.self_refer", "public.self_refer_done", "links.open_link"})
+PERSONAL = frozenset(
+    {"public.self_refer", "public.self_refer_done", "links.open_link", "public.my_link"}
+)
 
 
 _CSP = "; ".join(

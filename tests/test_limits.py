@@ -312,6 +312,8 @@ NOT_FROM_FORMS = {
     "register_entry.nhs_number", "register_entry.name", "register_entry.preferred_language",
     "register_entry.mobile", "register_entry.email", "register_entry.postal_address",
     "register_entry.exception",
+    # Invitations: the token's hash and a channel chosen by register/invitations.py.
+    "invitation.token_hash", "invitation.channel",
     # Messages: made by outbox.send from checked values; Notify's id and status are checked
     # for length by /notify/callback (tests/outbox/test_outbox.py).
     "outbound_message.key", "outbound_message.recipient", "outbound_message.channel",

@@ -111,6 +111,7 @@ def send(
     referral: Referral | None,
     recipient: str,
     key: str,
+    practice_id: int | None = None,
 ) -> OutboundMessage:
     """Record a message and send it once the caller's ``writes()`` block commits.
 
@@ -119,7 +120,8 @@ def send(
     language; personalisation: the template's fields; referral: what it is about, if anything;
     recipient: "patient", "provider" or "practice"; key: names the referral and the event
     (``DE-ABCD-EFGH:confirmation``), so that a second call, a retry or a second worker never
-    sends it twice: the message already recorded under the key is returned instead.
+    sends it twice: the message already recorded under the key is returned instead;
+    practice_id: the practice whose staff see it, when there is no referral (an invitation).
     """
     _check(channel, to, template, language, recipient)
     words = render(template, channel, language, personalisation)
@@ -134,7 +136,7 @@ def send(
         message = OutboundMessage(
             key=key,
             referral=referral,
-            practice_id=referral.practice_id if referral is not None else None,
+            practice_id=referral.practice_id if referral is not None else practice_id,
             recipient=recipient,
             channel=channel,
             to=to,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 
+from finder.policy import SMS_LINK, SMS_PRACTICE_NAME
+
 
 @dataclass(frozen=True)
 class Template:
@@ -54,6 +56,48 @@ TEMPLATES: dict[str, Template] = {
             "you how to start.\n\n"
             "If you have not heard anything in 2 weeks, call your GP practice and give them "
             "your reference number."
+        ),
+    ),
+    # Invitations from a practice to a person on its register (register/invitations.py). The
+    # NHS guide to writing messages: who it is from, one action, the link; no diagnosis in a
+    # text message (a lock screen shows it) nor in an email's subject or first line.
+    "invitation": Template(
+        fields={"practice": SMS_PRACTICE_NAME, "link": SMS_LINK},
+        subject=_l("%(practice)s: choose a free health course"),
+        email=_l(
+            "%(practice)s invites you to choose a free health course.\n\n"
+            "Open this link to see the courses and choose one that suits you:\n%(link)s\n\n"
+            "The courses help people with type 2 diabetes to look after their health. "
+            "It takes about 5 minutes to choose.\n\n"
+            "If you have questions, call %(practice)s."
+        ),
+        sms=_l("%(practice)s: please choose a free health course that suits you: %(link)s"),
+        letter=_l(
+            "%(practice)s invites you to choose a free health course.\n\n"
+            "The courses help people with type 2 diabetes to look after their health.\n\n"
+            "To see the courses and choose one that suits you, type this address into a phone "
+            "or computer:\n%(link)s\n\n"
+            "If you have questions, or you would like help to choose, call %(practice)s."
+        ),
+    ),
+    "invitation_reminder": Template(
+        fields={"practice": SMS_PRACTICE_NAME, "link": SMS_LINK},
+        subject=_l("%(practice)s: a reminder to choose a free health course"),
+        email=_l(
+            "%(practice)s wrote to you about a free health course. We have not heard from "
+            "you yet.\n\n"
+            "Open this link to see the courses and choose one that suits you:\n%(link)s\n\n"
+            "The courses help people with type 2 diabetes to look after their health.\n\n"
+            "If you do not want a course, or you have questions, call %(practice)s."
+        ),
+        sms=_l("%(practice)s: a reminder to choose a free health course: %(link)s"),
+        letter=_l(
+            "%(practice)s wrote to you about a free health course. We have not heard from "
+            "you yet.\n\n"
+            "The courses help people with type 2 diabetes to look after their health.\n\n"
+            "To see the courses and choose one that suits you, type this address into a phone "
+            "or computer:\n%(link)s\n\n"
+            "If you do not want a course, or you have questions, call %(practice)s."
         ),
     ),
 }

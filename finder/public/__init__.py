@@ -26,6 +26,7 @@ bp.add_url_rule(
 bp.add_url_rule(
     "/self-refer/<slug>/done", view_func=views.self_refer_done, endpoint="self_refer_done"
 )
+bp.add_url_rule("/my/<token>", view_func=views.my_link, endpoint="my_link")
 bp.add_url_rule(
     "/feedback/<slug>", view_func=views.feedback, endpoint="feedback", methods=["GET", "POST"]
 )

@@ -27,7 +27,18 @@ from finder.policy import COURSE_LANGUAGES
 ANY_RUN = "any"
 
 
-class SelfReferralForm(ContactRequired, OnceForm):
+class Preferences:
+    """What a person tells us about how to contact them and who comes with them."""
+
+    preferred_language = NHSSelectField(
+        _l("Which language should we use when we contact you?"),
+        choices=choices((tag, native_name(tag)) for tag in COURSE_LANGUAGES),
+    )
+    interpreter_needed = NHSBooleanField(_l("I would like an interpreter"))
+    companion_coming = NHSBooleanField(_l("A relative, friend or carer will come with me"))
+
+
+class SelfReferralForm(Preferences, ContactRequired, OnceForm):
     name = NHSStringField(
         _l("Your full name"),
         validators=[DataRequired(_l("Enter your full name")), Fits(Patient.name)],
@@ -56,15 +67,9 @@ class SelfReferralForm(ContactRequired, OnceForm):
         choices=[],
         validators=[DataRequired(_l("Select your GP practice"))],
     )
-    preferred_language = NHSSelectField(
-        _l("Which language should we use when we contact you?"),
-        choices=choices((tag, native_name(tag)) for tag in COURSE_LANGUAGES),
-    )
     # Group programmes with dates: the run the person chooses ("any" when they leave it to the
     # practice); the view sets the choices, and removes the field when there are none.
     course_run = NHSRadioField(_l("Which course would you like to go to?"), default=ANY_RUN)
-    interpreter_needed = NHSBooleanField(_l("I would like an interpreter"))
-    companion_coming = NHSBooleanField(_l("A relative, friend or carer will come with me"))
     consent = NHSBooleanField(
         _l("I agree that my GP practice and the course team can use these details to contact me"),
         validators=[DataRequired(_l("Tick the box to say you agree, so we can contact you"))],
@@ -82,6 +87,15 @@ class SelfReferralForm(ContactRequired, OnceForm):
         self.course_run.choices = choices([*runs, (ANY_RUN, any_date)])
         if self.course_run.data == ANY_RUN and best and not self.is_submitted():
             self.course_run.data = best
+
+
+class InvitedReferralForm(Preferences, OnceForm):
+    """The self-referral of someone invited by their practice, which has their details."""
+
+    consent = NHSBooleanField(
+        _l("I agree that my GP practice and the course team can use my details to contact me"),
+        validators=[DataRequired(_l("Tick the box to say you agree, so we can contact you"))],
+    )
 
 
 class FeedbackForm(OnceForm):

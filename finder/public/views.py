@@ -37,11 +37,12 @@ from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.database import writes
 from finder.extensions import db
 from finder.messages import language_name, when
-from finder.models import Practice, Programme
+from finder.models import Invitation, Practice, Programme
 from finder.outbox import patients
 from finder.public import questions
-from finder.public.forms import FeedbackForm, SelfReferralForm
+from finder.public.forms import FeedbackForm, InvitedReferralForm, SelfReferralForm
 from finder.referrals import operations
+from finder.register import invitations
 from finder.submissions import redirect_once
 
 
@@ -241,6 +242,56 @@ def _run_words(run: matching.Run) -> str:
 
 
 @public
+def my_link(token: str) -> ResponseReturnValue:
+    """A personal link from an invitation: the finder, with what the practice knows filled in.
+    A forged or expired link gets a page saying so, and nothing else."""
+    invitation = invitations.from_token(token)
+    if invitation is None:
+        return render_template("public/my_link_invalid.jinja"), 404
+    invitations.opened(invitation)
+    return redirect(
+        url_for(".question", name=PARAMETERS[0], language=invitation.entry.preferred_language)
+    )
+
+
+def _self_refer_invited(
+    programme: Programme, answers: dict[str, str], invitation: Invitation
+) -> ResponseReturnValue:
+    """The self-referral of someone who came through their personal link: the practice has
+    their details, so they are asked only what it does not know."""
+    entry = invitation.entry
+    form = InvitedReferralForm()
+    if request.method == "GET":
+        form.preferred_language.data = entry.preferred_language
+        form.interpreter_needed.data = entry.interpreter_needed
+    elif form.validate_on_submit():
+
+        def refer() -> str:
+            with writes():  # the referral and its confirmation, or neither
+                referral = invitations.self_refer(
+                    invitation,
+                    programme,
+                    answers,
+                    preferred_language=form.preferred_language.data,
+                    interpreter_needed=bool(form.interpreter_needed.data),
+                    companion_coming=bool(form.companion_coming.data),
+                )
+                confirmation = patients.confirm_self_referral(referral)
+            session["self_referral"] = referral.reference
+            session["self_referral_message"] = patients.queued(confirmation)
+            return url_for(".self_refer_done", slug=programme.slug)
+
+        return redirect_once(form.submission.data, refer)
+    return render_template(
+        "public/self_refer_invited.jinja",
+        form=form,
+        programme=programme,
+        answers=answers,
+        has_error=bool(form.errors),
+    )
+
+
+@public
 def self_refer(slug: str) -> ResponseReturnValue:
     programme = directory.programme(slug)
     if (
@@ -250,6 +301,9 @@ def self_refer(slug: str) -> ResponseReturnValue:
     ):
         abort(404)
     person, _bad = parse(request.args, directory.area_names())
+    invitation = invitations.current()
+    if invitation is not None:
+        return _self_refer_invited(programme, person.answered(), invitation)
     form = SelfReferralForm()
     form.set_practices(directory.practices())
     upcoming = _upcoming(programme) if programme.delivery == "group" else []

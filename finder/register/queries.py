@@ -15,7 +15,7 @@ from finder.models import Patient, Practice, Referral, RegisterEntry
 from finder.policy import DM014_MONTHS, QOF_YEAR_START_MONTH
 
 
-def _has_referral() -> Exists:
+def has_referral() -> Exists:
     """Whether the entry's person (same practice, same NHS number) has any referral."""
     return exists().where(
         Patient.practice_id == RegisterEntry.practice_id,
@@ -48,7 +48,7 @@ def not_yet_referred(practice_id: int, limit: int) -> tuple[list[RegisterEntry],
     where = and_(
         RegisterEntry.practice_id == practice_id,
         RegisterEntry.exception.is_(None),
-        ~_has_referral(),
+        ~has_referral(),
     )
     total = db.session.scalar(select(func.count()).select_from(RegisterEntry).where(where)) or 0
     entries = db.session.scalars(

@@ -109,6 +109,17 @@ bp.add_url_rule(
     "/register/sample.csv", view_func=register.register_sample, endpoint="register_sample"
 )
 bp.add_url_rule(
+    "/register/invite",
+    view_func=register.register_invite,
+    endpoint="register_invite",
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/register/<int:entry_id>",
+    view_func=register.register_history,
+    endpoint="register_history",
+)
+bp.add_url_rule(
     "/register/<int:entry_id>/exception",
     view_func=register.register_exception,
     endpoint="register_exception",

@@ -44,6 +44,7 @@ PATHS = [
     "/self-refer/desmond",
     "/feedback/desmond",
     "/feedback/desmond/done",
+    "/my/not-a-real-token",  # a personal link that does not work: its friendly page
     "/staff/login",
     "/no-such-page",
 ]
