@@ -339,11 +339,17 @@ class NHSRadioField(NHSField, RadioField):
             "idPrefix": self.id,
             "fieldset": {"legend": {"text": str(self.label.text), "size": "s"}},
             "items": [
-                {"value": c.value, "text": str(c.label), "checked": c.selected}
+                {"value": c.value, **_label(c.label), "checked": c.selected}
                 for c in self._choice_items()
             ],
             **overrides,
         }
+
+
+def _label(label: Any) -> dict[str, Any]:
+    """A choice's label as a component takes it: markup (names isolated with ``bdi``) as html,
+    anything else as text."""
+    return {"html": label} if isinstance(label, Markup) else {"text": str(label)}
 
 
 class NHSSelectField(NHSField, SelectField):

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from finder import (
@@ -225,20 +226,21 @@ def _upcoming(programme: Programme) -> list[matching.Run]:
     return [r for r in runs if r.start_date >= today and r.places_left > 0]
 
 
-def _run_words(run: matching.Run) -> str:
-    """One run in a sentence or three: when, where, and in which language."""
-    words = [_("When: %(when)s.", when=when(run))]
+def _run_words(run: matching.Run) -> Markup:
+    """One run in a sentence or three: when, where, and in which language. The venue, borough
+    and postcode are isolated (``bdi``): a right-to-left page keeps their English whole."""
+    words = [escape(_("When: %(when)s.", when=when(run)))]
     if run.venue:
         words.append(
-            _(
-                "Where: %(venue)s, %(borough)s, %(postcode)s.",
-                venue=run.venue,
-                borough=run.borough,
-                postcode=run.postcode,
-            )
+            Markup(escape(_("Where: %(venue)s, %(borough)s, %(postcode)s.")))  # noqa: S704  # nosec B704
+            % {
+                "venue": i18n.bdi(run.venue),
+                "borough": i18n.bdi(run.borough),
+                "postcode": i18n.bdi(run.postcode),
+            }
         )
-    words.append(_("Language: %(language)s.", language=language_name(run.language)))
-    return " ".join(words)
+    words.append(escape(_("Language: %(language)s.", language=language_name(run.language))))
+    return Markup(" ").join(words)
 
 
 @public

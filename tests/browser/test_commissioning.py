@@ -81,9 +81,9 @@ def test_a_commissioner_pauses_a_programme_in_a_browser_and_patients_are_told(op
         page.get_by_role("button", name="Save").click()
         expect(page.locator(".app-flash")).to_contain_text("Saved the facts of help-diabetes")
         expect(page.locator(".app-programme-state")).to_contain_text("Paused until")
-        expect(page.locator(".app-history tbody tr").first).to_contain_text(
-            "Facts: state, paused_until"
-        )
+        latest = page.locator(".app-history tbody tr").first
+        expect(latest).to_contain_text("state")
+        expect(latest).to_contain_text("paused_until")
 
         patient = open_page("/en/programmes/help-diabetes", javascript=False)
         expect(patient.locator(".app-paused")).to_have_text(

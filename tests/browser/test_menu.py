@@ -49,7 +49,6 @@ def test_self_referral_keeps_the_chosen_run(open_page, words, lang):
     expect(page).to_have_url(re.compile(rf"/{lang}/self-refer/x-pert/done$"))
     expect(page.locator(".app-chosen-run")).to_contain_text("13:30")
     not_booked = _(
-        "Your place is not booked yet. The practice will tell you if they can book you on this "
-        "course."
+        "Your place is not booked yet. They will tell you if they can book you on this course."
     )
     expect(page.locator("main")).to_contain_text(not_booked)

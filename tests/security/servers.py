@@ -114,7 +114,7 @@ def self_refer(base: str, name: str) -> str | None:
         ).encode()
         done = opener.open(base + "/en/self-refer/x-pert", data, timeout=10)
         page = done.read().decode()
-        found = re.search(r'class="app-reference">(DE-[0-9A-Z-]+)<', page)
+        found = re.search(r'class="app-reference">(?:<bdi>)?(DE-[0-9A-Z-]+)<', page)
         return found.group(1) if found and done.status == 200 else None
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return None

@@ -123,6 +123,8 @@ def test_s26_postgres_crash_mid_stream_and_while_idle(cluster):
 
         db.engine.dispose()
     with gunicorn(cluster.url) as (base, server):
+        # Workers fork one after another once the preloaded app is warm (gunicorn.conf.py).
+        wait_for(lambda: len(workers(server)) == 3)
         before = workers(server)
         assert len(before) == 3
         warm_up = [f"Warm Person {i}" for i in range(6)]
