@@ -40,7 +40,7 @@ from werkzeug.test import TestResponse
 from finder.circumstances import CHOICES, PARAMETERS
 from finder.extensions import db
 from finder.links import CARRIED
-from finder.models import CourseRun, Programme, Referral, User
+from finder.models import CourseRun, Programme, Referral, RegisterEntry, User
 from finder.referrals import operations
 from tests.conftest import migrated_app, own_database
 from tests.staff.conftest import ACCOUNTS, csrf_token, sign_in
@@ -461,6 +461,8 @@ def fuzz_form(site: Site, form: Form) -> set[int]:
 
 def fuzz_path(site: Site, rule: Rule) -> None:
     """Every path part of the route, one at a time, replaced by each hostile value."""
+    if not site.roles(rule):  # a machine's route (Notify's receipts, a bearer token): no parts
+        return
     role = site.roles(rule)[0]
     for name in rule.arguments:
         hostile = HOSTILE_INT if isinstance(rule._converters[name], IntegerConverter) else ()
@@ -557,6 +559,31 @@ def test_s28_no_input_to_any_page_or_form_gives_a_server_error(own_app, link_tok
     )
     before = orphans(app)
     site.path_values["links.open_link", "token"].append(link_token)
+    # The Open Referral UK API is linked from no page: its records' ids from its own lists.
+    anyone = app.test_client()
+    for endpoint, listing in (
+        ("openreferral.service", "/openreferral/services"),
+        ("openreferral.service_at_location", "/openreferral/service_at_locations"),
+        ("openreferral.taxonomy", "/openreferral/taxonomies"),
+        ("openreferral.taxonomy_term", "/openreferral/taxonomy_terms"),
+    ):
+        site.path_values[endpoint, "id"].append(anyone.get(listing).get_json()["contents"][0]["id"])
+    # A person on the register, so its pages are linked from "not yet referred".
+    with app.app_context():
+        clinician = db.session.scalar(select(User).filter_by(email="clinician@demo.invalid"))
+        db.session.add(
+            RegisterEntry(
+                practice_id=clinician.practice_id,
+                nhs_number="9434765919",
+                name="Fuzz Register",
+                date_of_birth=dt.date(1950, 1, 1),
+                diagnosis_date=dt.date(2026, 1, 1),
+                preferred_language="en",
+                interpreter_needed=False,
+                imported_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        db.session.commit()
 
     for role in ROLES:
         crawl(site, role)
