@@ -377,9 +377,14 @@ def course_run(ref: str) -> ResponseReturnValue:
             if changed:
                 flash(_("Course date saved."))
     else:
-        for message in (m for messages in form.errors.values() for m in messages):
-            flash(_("Nothing was changed. %(problem)s", problem=message), "error")
+        _nothing_changed(form)
     return redirect(url_for(".referral", ref=item.reference))
+
+
+def _nothing_changed(form: Any) -> None:
+    """A refused change form: each problem, saying nothing was changed."""
+    for message in (m for messages in form.errors.values() for m in messages):
+        flash(_("Nothing was changed. %(problem)s", problem=message), "error")
 
 
 @staff(*PRACTICE_ROLES)
@@ -404,8 +409,7 @@ def change_status(ref: str) -> ResponseReturnValue:
         else:
             flash(_("Status changed to %(status)s.", status=statuses.LABELS[item.status]))
     else:
-        for message in (m for messages in form.errors.values() for m in messages):
-            flash(_("Nothing was changed. %(problem)s", problem=message), "error")
+        _nothing_changed(form)
     return redirect(url_for(".referral", ref=item.reference))
 
 
