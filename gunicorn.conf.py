@@ -30,13 +30,15 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 class SecretPathsHidden(Logger):
-    """A provider's link, /r/<token>, opens a referral without signing in: its token is never
-    written to the access log (finder/providers/links.py)."""
+    """A provider's link (/r/<token>) and a person's personal link (/<lang>/my/<token>) open
+    what they open without signing in: their tokens are never written to the access log
+    (finder.links.hide_secrets)."""
 
     def atoms(self, resp, req, environ, request_time):
+        from finder.links import hide_secrets  # imported here: the app's folder is on the path
+
         atoms = super().atoms(resp, req, environ, request_time)
-        if atoms.get("U", "").startswith("/r/"):
-            atoms["U"] = "/r/(token)"
+        atoms["U"] = hide_secrets(atoms.get("U", ""))
         return atoms
 
 

@@ -20,7 +20,13 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from finder.policy import LANGUAGES, LONG_WAIT_DAYS, NOT_BOOKED_DAYS, RETENTION_FLOOR_DAYS
+from finder.policy import (
+    BASE_URL_MAX,
+    LANGUAGES,
+    LONG_WAIT_DAYS,
+    NOT_BOOKED_DAYS,
+    RETENTION_FLOOR_DAYS,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses to run with
@@ -176,6 +182,13 @@ class Settings(BaseSettings):
             self.FINDER_REQUIRE_MFA = not self.FINDER_DEMO
         if not self.FINDER_BASE_URL and not self.production:
             self.FINDER_BASE_URL = "http://127.0.0.1:8000"
+        if len((self.FINDER_BASE_URL or "").rstrip("/")) > BASE_URL_MAX:
+            raise PydanticCustomError(
+                "base_url",
+                "FINDER_BASE_URL must be at most {most} characters: a personal link in a text "
+                "message starts with it.",
+                {"most": BASE_URL_MAX},
+            )
         host = urlsplit(self.FINDER_BASE_URL or "").hostname
         if self.production and not self.TRUSTED_HOSTS and host:
             self.TRUSTED_HOSTS = [host]

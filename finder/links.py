@@ -9,6 +9,7 @@ the Host header a request happened to send.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -44,6 +45,17 @@ def carried(args: MultiDict[str, str] | Mapping[str, str]) -> list[tuple[str, st
 def with_query(path: str, args: MultiDict[str, str] | Mapping[str, str]) -> str:
     pairs = carried(args)
     return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+# The paths whose last part is a secret: a provider's link to one referral (/r/<token>) and a
+# person's personal link (/<lang>/my/<token>). Their tokens are never written to the access
+# log, and leave a message's stored words once it is sent (``hide_secrets``).
+SECRET_PATH = re.compile(r"(/r/|/[a-z]{2}/my/)[A-Za-z0-9_-]+")
+
+
+def hide_secrets(text: str) -> str:
+    """``text`` with the token of every secret link in it replaced by "(token)"."""
+    return SECRET_PATH.sub(r"\1(token)", text)
 
 
 def absolute(endpoint: str, **values: Any) -> str:

@@ -58,6 +58,8 @@ INVITATION_TOKEN_BYTES = 12
 # SMS_FRAGMENTS in every language (tests/outbox/test_sms_length.py).
 SMS_PRACTICE_NAME = 32
 SMS_LINK = 64
+# So FINDER_BASE_URL may be at most this long (the site refuses to start otherwise).
+BASE_URL_MAX = SMS_LINK - len("/xx/my/") - -(-INVITATION_TOKEN_BYTES * 4 // 3)
 # The "not yet referred" list shows at most this many people (the most urgent first).
 REGISTER_LIST_LIMIT = 200
 

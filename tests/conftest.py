@@ -260,5 +260,15 @@ def fetch(client: FlaskClient) -> Callable[..., BeautifulSoup]:
     return get
 
 
+@pytest.fixture(scope="module")
+def notify() -> Iterator[Any]:
+    """A fake GOV.UK Notify server for a module's app (``fake_notify.settings``)."""
+    from tests.outbox.fake_notify import FakeNotify
+
+    fake = FakeNotify().start()
+    yield fake
+    fake.stop()
+
+
 # Staff fixtures (sign in as a demo role, make a referral) are used by several suites.
 from tests.staff.conftest import make_referral, signed_in  # noqa: E402, F401

@@ -7,6 +7,9 @@ worker killed mid-send), sends it with our key as Notify's ``reference``, and re
 answer. A refused send (4xx) fails at once; a busy or broken Notify (429, 5xx, no answer) is
 tried again with back-off. ``sweep`` queues again what a dead worker left behind.
 
+A secret link in a message (a provider's or a person's own) is kept in its stored words only
+until Notify has them (or never, without a key): then the token is replaced by "(token)".
+
 Our words are sent as the personalisation of one generic template per channel (email and text
 message); letters are our own PDFs (``letters.py``).
 """
@@ -30,6 +33,7 @@ from finder import clock, jobs
 from finder.audit import SYSTEM, record
 from finder.database import writes
 from finder.extensions import db
+from finder.links import hide_secrets
 from finder.models import OutboundMessage, Referral
 from finder.outbox import letters
 from finder.outbox.texts import TEMPLATES, render
@@ -143,7 +147,7 @@ def send(
             template=template,
             language=language,
             subject=words.subject,
-            body=words.body,
+            body=words.body if sending else hide_secrets(words.body),
             status=QUEUED if sending else NOT_SENT,
             error=None if sending else "no key",
             created_at=now,
@@ -228,6 +232,12 @@ def _finish(message_id: int, claim: int, **values: Any) -> None:
         )
 
 
+def _failed(message: OutboundMessage, error: str) -> None:
+    _finish(
+        message.id, message.attempts, status=FAILED, error=error, body=hide_secrets(message.body)
+    )
+
+
 @jobs.job(
     retries=MESSAGE_ATTEMPTS - 1,
     retry_delay=MESSAGE_RETRY_SECONDS,
@@ -267,9 +277,7 @@ def deliver(message_id: int) -> None:
         answer = (_already_sent(client, message) if claim > 1 else None) or _post(client, message)
     except HTTPError as error:
         if error.status_code != 429 and error.status_code < 500:
-            _finish(
-                message_id, claim, status=FAILED, error=f"refused by Notify ({error.status_code})"
-            )
+            _failed(message, f"refused by Notify ({error.status_code})")
             return
         problem = f"Notify answered {error.status_code}"
     except requests.RequestException as error:
@@ -282,10 +290,11 @@ def deliver(message_id: int) -> None:
             notify_id=str(answer["id"]),
             sent_at=clock.now(),
             error=None,
+            body=hide_secrets(message.body),
         )
         return
     if claim >= MESSAGE_ATTEMPTS:
-        _finish(message_id, claim, status=FAILED, error=f"{problem}; gave up after {claim} tries")
+        _failed(message, f"{problem}; gave up after {claim} tries")
         return
     _finish(message_id, claim, status=QUEUED, error=problem, queued_at=clock.now())
     raise Transient(problem)

@@ -23,8 +23,9 @@ class Template:
     # Evaluated in the message's language.
     subject: LazyString
     email: LazyString
-    sms: LazyString
-    letter: LazyString
+    # None: not sent on that channel (a provider's message is an email only).
+    sms: LazyString | None = None
+    letter: LazyString | None = None
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,13 @@ def render(template: str, channel: str, language: str, personalisation: dict[str
     """The message's words in ``language``; KeyError for an unknown template or a missing
     placeholder."""
     found = TEMPLATES[template]
+    words = getattr(found, channel)
+    if words is None:
+        raise KeyError(f"{template} is not sent by {channel}")
     missing = set(found.fields) - set(personalisation)
     if missing:
         raise KeyError(f"{template} needs {', '.join(sorted(missing))}")
     with force_locale(language):
-        body = str(getattr(found, channel)) % personalisation
+        body = str(words) % personalisation
         subject = str(found.subject) % personalisation if channel == "email" else None
     return Rendered(subject, body)

@@ -1,28 +1,84 @@
 """Telling a course provider about a referral: the one place that does it.
 
-At merge this is wired to ``finder.outbox.send`` (issue 15, item 3: GOV.UK Notify, by the job
-queue), which emails the provider's referral contact the link. Until then nothing is sent:
-the link's making is recorded on the referral's history and in the audit, and no page says
-the provider was emailed.
+The provider's referral contact in the directory (``Programme.referral_contact``: a team's
+email address, or a phone number) is emailed a link to the referral, through the outbox
+(GOV.UK Notify, by the job queue; recorded as "not sent" without a Notify key). A contact with
+no email address in it gets nothing, and the referral's history says so: the practice passes
+the referral on another way (a new link from the referral page, shown once).
+
+The link is a secret: it goes into the message only (and leaves its stored words once sent),
+never into the history or the audit. The message's words are the staff domain's: English.
 """
 
 from __future__ import annotations
 
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+
 from finder.audit import record
+from finder.directory import text_for
 from finder.models import Referral
+from finder.outbox import send
+from finder.outbox.texts import TEMPLATES, Template
+from finder.policy import PROVIDER_LINK_DAYS
 from finder.referrals.operations import add_event
 
-LINK_MADE = "a link for the course team was made"
+EMAILED = "the course team was emailed a link to this referral"
+NO_ADDRESS = (
+    "the directory has no email address for the course team: nothing was sent. Give them the "
+    "referral another way (make a new link for them below)"
+)
+
+TEMPLATES["provider_referral"] = Template(
+    fields={"practice": 100, "programme": 100, "reference": 12, "link": 200, "days": 3},
+    subject=_l("New referral %(reference)s to %(programme)s"),
+    email=_l(
+        "%(practice)s has referred someone to %(programme)s. The reference is %(reference)s.\n\n"
+        "Open this link to see how to contact them, then accept or decline the referral, book "
+        "a course date and record attendance:\n%(link)s\n\n"
+        "The link opens only this referral and works for %(days)s days. Do not forward it: "
+        "anyone who has it can see the person's contact details."
+    ),
+)
+
+
+def email_address(contact: str | None) -> str | None:
+    """The first email address in a directory contact ("Referrals: team@example.nhs.uk or
+    020 7946 0000"), or None."""
+    for word in re.split(r"[\s,;()<>]+", contact or ""):
+        if "@" not in word:
+            continue
+        try:
+            return validate_email(word.strip("."), check_deliverability=False).normalized
+        except EmailNotValidError:
+            continue
+    return None
 
 
 def tell_provider(referral: Referral, link: str) -> None:
-    """Tell the referral's course provider about it, with ``link`` (in the caller's unit).
-
-    Wired at merge: ``outbox.send(channel="email", to=<the provider's referral contact>,
-    template="provider_referral", language="en", personalisation={"link": link, "reference":
-    referral.reference}, referral=referral, recipient="provider", key=f"provider-link:{...}")``.
-    The link is a secret: it goes into the message only, never into the history or the audit.
-    """
-    del link  # not sent yet: see above
-    add_event(referral, "link", reason=LINK_MADE)
-    record("provider_link.create", referral.reference)
+    """Email the referral's course provider ``link`` (in the caller's unit of work)."""
+    to = email_address(referral.programme.referral_contact)
+    if to is None:
+        add_event(referral, "link", reason=NO_ADDRESS)
+        record("provider_link.create", referral.reference, emailed=False)
+        return
+    send(
+        channel="email",
+        to=to,
+        template="provider_referral",
+        language="en",
+        personalisation={
+            "practice": referral.practice.name,
+            "programme": text_for(referral.programme, "en")[0].name,
+            "reference": referral.reference,
+            "link": link,
+            "days": str(PROVIDER_LINK_DAYS),
+        },
+        referral=referral,
+        recipient="provider",
+        key=f"{referral.reference}:provider-link",
+    )
+    add_event(referral, "link", reason=EMAILED)
+    record("provider_link.create", referral.reference, emailed=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from finder import nhs_number
+from finder import clock, nhs_number
 from finder.audit import acting, record
 from finder.clock import now
 from finder.database import locked, writes
@@ -238,25 +238,30 @@ def choose_course_run(
     seen_version: int | None = None,
 ) -> bool:
     """Choose or change the course run of a referral, at any time, by staff or a provider
-    (the one path for a booking: the acting person is whoever is signed in). A referral
-    still "referred", or one whose course was missed, becomes "booked" on a run. One "change"
-    event, old run -> new run. Returns whether anything changed."""
+    (the one path for a booking: the acting person is whoever is signed in). Returns whether
+    anything changed."""
     with writes():
-        current = _locked(referral, seen_version)
-        old = current.course_run
-        if (old.id if old else None) == (run.id if run else None):
-            return False
+        return _choose_run(_locked(referral, seen_version), run, reason)
+
+
+# Choosing a run books a referral in these statuses (a missed course is booked again).
+BOOKED_BY_CHOOSING = frozenset({"referred", "accepted", "did_not_attend"})
+
+
+def _choose_run(current: Referral, run: CourseRun | None, reason: str | None) -> bool:
+    """The course run of a referral locked by this unit of work: one "change" event, old run ->
+    new run, and "booked" when its status is waiting for one; the places follow."""
+    if run is not None and (run.programme_id != current.programme_id or run.retired):
+        raise InvalidTransition(f"run {run.key} is not a run of {current.programme.slug}")
+    held = _place_held(current)
+    old = current.course_run
+    changed = (old.id if old else None) != (run.id if run else None)
+    if changed:
         current.course_run = db.session.get(CourseRun, run.id) if run else None
         add_event(
             current,
             "change",
-            changes=[
-                {
-                    "field": "course_run",
-                    "old": _run_shown(old),
-                    "new": _run_shown(run),
-                }
-            ],
+            changes=[{"field": "course_run", "old": _run_shown(old), "new": _run_shown(run)}],
             reason=reason or None,
         )
         current.version += 1
@@ -266,9 +271,11 @@ def choose_course_run(
             old=old.key if old else None,
             new=run.key if run else None,
         )
-        if run is not None and current.status in ("referred", "did_not_attend"):
-            _change(current, "booked", f"booked on {run.key}")
-    return True
+    if run is not None and current.status in BOOKED_BY_CHOOSING:
+        _change(current, "booked", f"booked on {run.key}", run=run.key)
+        return True
+    _move_place(held, _place_held(current))
+    return changed
 
 
 def set_next_action(referral: Referral, day: dt.date | None) -> None:
@@ -343,6 +350,7 @@ def _locked(referral: Referral, seen_version: int | None = None) -> Referral:
 def _change(referral: Referral, to_status: str, reason: str | None, **detail: Any) -> None:
     """Change the status of a referral locked by this unit of work, if the one acting may."""
     from_status = referral.status
+    held = _place_held(referral)
     who = acting()
     if to_status not in statuses.allowed_changes(who.role, from_status):
         raise InvalidTransition(f"{from_status} -> {to_status}")
@@ -358,8 +366,7 @@ def _change(referral: Referral, to_status: str, reason: str | None, **detail: An
     referral.status_changed_at = event.at  # the history and the record tell one time
     referral.version += 1
     mark_stage(referral, to_status, referral.status_changed_at)
-    if to_status == "booked" and referral.course_run_id is not None:
-        take_place(referral.course_run_id)
+    _move_place(held, _place_held(referral))
     if who.role == PROVIDER_ROLE and to_status in statuses.PROVIDER_ANSWERS:
         referral.provider_answered_at = referral.provider_answered_at or event.at
         if to_status == "booked":  # a provider that books a place has accepted the referral
@@ -374,14 +381,31 @@ def _change(referral: Referral, to_status: str, reason: str | None, **detail: An
     )
 
 
-def take_place(run_id: int) -> None:
-    """Someone was booked onto the course run: one place fewer (never fewer than none).
+# A referral in these statuses holds a place on its run. One who did not attend does not
+# (booked again, they take a place on the new run).
+HOLDS_PLACE = frozenset({"booked", "attended", "completed"})
 
-    Every booking goes through ``_change``, which calls this: the one place places go down."""
-    run = locked(CourseRun, id=run_id)
-    if run is not None and run.places_left > 0:
-        run.places_left -= 1
-        record("directory.run_place_taken", run.key, places_left=run.places_left)
+
+def _place_held(referral: Referral) -> int | None:
+    return referral.course_run_id if referral.status in HOLDS_PLACE else None
+
+
+def _move_place(held: int | None, holds: int | None) -> None:
+    """The one place places left change with bookings: a place given back on the run the
+    referral held (withdrawn, declined, moved to another run; only before the course starts)
+    and one taken on the run it holds now (never fewer than none)."""
+    if held == holds:
+        return
+    if held is not None:
+        run = locked(CourseRun, id=held)
+        if run is not None and run.start_date > clock.today():
+            run.places_left += 1
+            record("directory.run_place_given_back", run.key, places_left=run.places_left)
+    if holds is not None:
+        run = locked(CourseRun, id=holds)
+        if run is not None and run.places_left > 0:
+            run.places_left -= 1
+            record("directory.run_place_taken", run.key, places_left=run.places_left)
 
 
 def change_status(
@@ -405,21 +429,16 @@ def decline(referral: Referral, reason: str, seen_version: int | None = None) ->
 
 
 def book(referral: Referral, run: CourseRun | None, seen_version: int | None = None) -> None:
-    """Book the referral onto a course run of its programme (None: an online programme, where
-    booked means registered). The one booking path: places left go down here at merge."""
+    """A provider books the referral onto a course run of its programme (the same path as
+    staff choosing a run), or registers it on an online programme (no run)."""
     with writes():
         current = _locked(referral, seen_version)
-        if run is None and current.programme.delivery != "online":
-            raise InvalidTransition("a group course is booked onto a run")
-        if run is not None and (run.programme_id != current.programme_id or run.retired):
-            raise InvalidTransition(f"run {run.key} is not a run of {current.programme.slug}")
-        current.course_run_id = run.id if run else None
-        _change(
-            current,
-            "booked",
-            f"booked onto {run.key}" if run else "registered",
-            run=run.key if run else None,
-        )
+        if run is None:
+            if current.programme.delivery != "online":
+                raise InvalidTransition("a group course is booked onto a run")
+            _change(current, "booked", "registered")
+        elif not _choose_run(current, run, None) or current.status != "booked":
+            raise InvalidTransition(f"{current.status}: not booked onto {run.key}")
 
 
 def add_note(referral: Referral, text: str) -> None:

@@ -40,7 +40,6 @@ from finder.policy import (
     INVITATION_LINK_DAYS,
     INVITATION_TOKEN_BYTES,
     NO_RESPONSE_INVITATIONS,
-    SMS_LINK,
     SMS_PRACTICE_NAME,
 )
 from finder.referrals import operations
@@ -90,8 +89,6 @@ def invite(entry_id: int, number: int) -> Invitation | None:
         channel, to = found
         token = secrets.token_urlsafe(INVITATION_TOKEN_BYTES)
         link = links.absolute("public.my_link", lang=entry.preferred_language, token=token)
-        if len(link) > SMS_LINK:
-            raise ValueError(f"FINDER_BASE_URL makes links longer than {SMS_LINK} characters")
         practice = db.session.get(Practice, entry.practice_id)
         assert practice is not None  # noqa: S101 - a foreign key
         name = practice.name

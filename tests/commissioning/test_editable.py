@@ -399,3 +399,42 @@ def test_booking_someone_onto_a_run_takes_a_place(own_app):
         assert db.session.get(CourseRun, run_id).places_left == places - 1
     history = audited(own_app, "desmond-islington-bengali", "directory.run_place_taken")
     assert history[-1].detail["places_left"] == places - 1
+
+
+def test_places_follow_the_booking_to_another_run_and_back_on_withdrawal(own_app):
+    """Moving a booked person to another date gives the old run its place back and takes one
+    on the new run; withdrawing gives the place back (counts written by hand)."""
+    with own_app.app_context():
+        runs = {
+            key: db.session.scalar(select(CourseRun).filter_by(key=key))
+            for key in ("desmond-camden-weekday", "desmond-camden-saturday")
+        }
+        ids = {key: run.id for key, run in runs.items()}
+        start = {key: run.places_left for key, run in runs.items()}
+
+    def places():
+        with own_app.app_context():
+            return {key: db.session.get(CourseRun, i).places_left for key, i in ids.items()}
+
+    clinician = sign_in(own_app.test_client(), "clinician")
+    reference = refer(own_app, clinician, "desmond")
+    path = f"/en/staff/referrals/{reference}"
+
+    def choose(key):
+        form = page(clinician.get(path)).find("form", action=f"{path}/course-date")
+        hidden = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+        data = {**hidden, "course_run": str(ids[key]), "run_reason": "phoned"}
+        assert clinician.post(f"{path}/course-date", data=data).status_code == 302
+
+    weekday, saturday = start["desmond-camden-weekday"], start["desmond-camden-saturday"]
+    choose("desmond-camden-weekday")  # referred: choosing a date books it
+    assert places() == {"desmond-camden-weekday": weekday - 1, "desmond-camden-saturday": saturday}
+    choose("desmond-camden-saturday")
+    assert places() == {"desmond-camden-weekday": weekday, "desmond-camden-saturday": saturday - 1}
+    status = page(clinician.get(path)).find("form", action=f"{path}/status")
+    hidden = {i["name"]: i.get("value", "") for i in status.select("input[type=hidden]")}
+    data = {**hidden, "status": "withdrawn", "reason": "moved away"}
+    assert clinician.post(f"{path}/status", data=data).status_code == 302
+    assert places() == {"desmond-camden-weekday": weekday, "desmond-camden-saturday": saturday}
+    given_back = audited(own_app, "desmond-camden-saturday", "directory.run_place_given_back")
+    assert given_back[-1].detail["places_left"] == saturday

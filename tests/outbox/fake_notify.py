@@ -147,3 +147,15 @@ class FakeNotify:
             self.failures.clear()
             self.rejected.clear()
             self.hold = 0.0
+
+
+def settings(fake: FakeNotify, **more: Any) -> dict[str, Any]:
+    """An app's settings to send through ``fake`` with the real client."""
+    return {
+        "NOTIFY_API_KEY": API_KEY,
+        "NOTIFY_BASE_URL": fake.url,
+        "NOTIFY_EMAIL_TEMPLATE_ID": EMAIL_TEMPLATE,
+        "NOTIFY_SMS_TEMPLATE_ID": SMS_TEMPLATE,
+        "NOTIFY_TIMEOUT": 5,
+        **more,
+    }

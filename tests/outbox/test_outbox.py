@@ -15,7 +15,7 @@ from finder.extensions import db
 from finder.models import AuditEvent, OutboundMessage, Referral
 from finder.outbox import send, sending
 from tests.conftest import check_page, migrated_app, own_database
-from tests.outbox.fake_notify import API_KEY, EMAIL_TEMPLATE, SMS_TEMPLATE, FakeNotify
+from tests.outbox.fake_notify import EMAIL_TEMPLATE, SMS_TEMPLATE, settings
 from tests.public.test_self_refer import answers, client_at
 from tests.staff.conftest import sign_in
 
@@ -23,22 +23,11 @@ TOKEN = "callback-token-" + "x" * 32
 
 
 @pytest.fixture(scope="module")
-def notify():
-    fake = FakeNotify().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
 def notify_app(notify, tmp_path_factory):
     app = migrated_app(
         own_database("outbox", tmp_path_factory),
-        NOTIFY_API_KEY=API_KEY,
-        NOTIFY_BASE_URL=notify.url,
-        NOTIFY_EMAIL_TEMPLATE_ID=EMAIL_TEMPLATE,
-        NOTIFY_SMS_TEMPLATE_ID=SMS_TEMPLATE,
+        **settings(notify),
         NOTIFY_CALLBACK_TOKEN=TOKEN,
-        NOTIFY_TIMEOUT=5,
     )
     yield app
     with app.app_context():

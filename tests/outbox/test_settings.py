@@ -28,12 +28,20 @@ TEMPLATES = {"NOTIFY_EMAIL_TEMPLATE_ID": EMAIL_TEMPLATE, "NOTIFY_SMS_TEMPLATE_ID
         ({"NOTIFY_CALLBACK_TOKEN": "short"}, "NOTIFY_CALLBACK_TOKEN"),
         ({"FINDER_JOBS_STUCK_SECONDS": 20, "NOTIFY_TIMEOUT": 20}, "FINDER_JOBS_STUCK_SECONDS"),
         ({"FINDER_JOBS_STUCK_SECONDS": 0}, "FINDER_JOBS_STUCK_SECONDS"),
+        # 64 characters a link in a text message, less "/bn/my/" and a 16-character token.
+        ({"FINDER_BASE_URL": "https://" + "a" * 29 + ".nhs.uk"}, "at most 41 characters"),
     ],
 )
 def test_wrong_message_settings_stop_the_app_naming_them(tmp_path, config, named):
     with pytest.raises(ConfigurationError, match=named) as refused:
         make_app(f"sqlite:///{tmp_path / 'x.db'}", **config)
     assert API_KEY not in str(refused.value)  # never the secret itself
+
+
+def test_a_base_url_of_41_characters_is_taken(tmp_path):
+    base = "https://" + "a" * 26 + ".nhs.uk"
+    assert len(base) == 41
+    assert make_app(f"sqlite:///{tmp_path / 'x.db'}", FINDER_BASE_URL=base)
 
 
 def test_a_purged_referral_takes_its_messages(tmp_path):

@@ -147,13 +147,6 @@ def run(tmp_path, app, notify, env, prefix: str, workers: int) -> dict[str, int]
 
 
 @pytest.fixture(scope="module")
-def notify():
-    fake = FakeNotify().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
 def database(tmp_path_factory):
     url = own_database("workers", tmp_path_factory)
     app = migrated_app(url)

@@ -18,10 +18,10 @@ from sqlalchemy import select, update
 
 from finder import jobs
 from finder.extensions import db
-from finder.models import Invitation, Patient, Referral, RegisterEntry
+from finder.models import Invitation, OutboundMessage, Patient, Referral, RegisterEntry
 from finder.policy import INVITATION_ANSWER_DAYS, INVITATION_LINK_DAYS
 from tests.conftest import check_page, migrated_app, own_database
-from tests.outbox.fake_notify import API_KEY, EMAIL_TEMPLATE, SMS_TEMPLATE, FakeNotify
+from tests.outbox.fake_notify import FakeNotify, settings
 from tests.public.test_self_refer import client_at
 from tests.staff.conftest import csrf_token, sign_in
 from tests.staff.test_register import upload
@@ -42,22 +42,11 @@ REGISTER = (
 
 
 @pytest.fixture(scope="module")
-def notify() -> Iterator[FakeNotify]:
-    fake = FakeNotify().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
 def app(notify: FakeNotify, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = migrated_app(
         own_database("invite", tmp_path_factory),
-        NOTIFY_API_KEY=API_KEY,
-        NOTIFY_BASE_URL=notify.url,
-        NOTIFY_EMAIL_TEMPLATE_ID=EMAIL_TEMPLATE,
-        NOTIFY_SMS_TEMPLATE_ID=SMS_TEMPLATE,
+        **settings(notify),
         NOTIFY_CALLBACK_TOKEN=TOKEN,
-        NOTIFY_TIMEOUT=5,
         FINDER_BASE_URL=BASE,
     )
     yield app
@@ -177,6 +166,14 @@ def test_invite_open_the_link_self_refer_and_leave_the_list(app, register, notif
         token = path.rsplit("/", 1)[1]
         assert token not in invitation.token_hash  # only the hash is kept
         assert len(token) >= 16
+        # Nor is the token kept in the message's words once Notify has them.
+        [kept] = db.session.scalars(
+            select(OutboundMessage).where(
+                OutboundMessage.practice_id == invitation.entry.practice_id
+            )
+        ).all()
+        assert token not in kept.body
+        assert "/my/(token)" in kept.body
 
     # Notify's receipt reaches the timeline.
     receipt = client.post(
