@@ -1,7 +1,8 @@
 """Access decorators: exactly one on every view (a test walks app.url_map to check).
 
 ``public``: anyone. ``staff(*roles)``: a signed-in, active staff member with one of the roles
-(any role when none are given). Anonymous users go to sign in; a wrong role gets 403.
+(any role when none are given). Anonymous users go to sign in (a locked session to unlock
+it); a wrong role gets 403.
 ``bearer(setting)``: another service, with the token that setting holds in an
 ``Authorization: Bearer`` header (compared in constant time); without it, or when the setting
 is unset, 401 in JSON. Such a route takes no cookies, so it is exempt from CSRF.
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, jsonify, redirect, request, url_for
+from flask import abort, current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 
 from finder.policy import ROLES
@@ -43,6 +44,10 @@ def staff(*roles: str) -> Callable[[F], F]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
+                if session.get("locked_user"):
+                    # Locked (idle): a form sent now goes along (307) to be kept.
+                    code = 307 if request.method == "POST" else 302
+                    return redirect(url_for("staff.unlock", next=request.full_path), code=code)
                 return redirect(url_for("staff.login", next=request.full_path))
             if current_user.role not in allowed:
                 abort(403)

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from finder import passwords
+from finder import devices, passwords
 from finder.audit import record
 from finder.database import locked, writes
 from finder.extensions import db
@@ -86,6 +86,7 @@ def _locked(user: User) -> User:
 
 def _end_sessions(user: User) -> None:
     user.session_epoch += 1
+    devices.forget_all(user)
 
 
 def create_user(

@@ -463,6 +463,30 @@ class ProviderLink(db.Model):  # type: ignore[name-defined,misc]
         return self.revoked_at is None and at < self.expires_at
 
 
+class RememberedDevice(db.Model):  # type: ignore[name-defined,misc]
+    """A browser where a staff member gave their second step today: signing in there again
+    asks for the password only, until ``expires_at`` (midnight in London).
+
+    Only a hash of the cookie's token is kept. Signing out, a new second factor or an admin
+    ending the account's sessions forgets every device of the account (``revoked_at``)."""
+
+    __tablename__ = "remembered_device"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the browser said it is ("Firefox on Windows"), for the account page.
+    label: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    def usable(self, at: dt.datetime) -> bool:
+        return self.revoked_at is None and at < self.expires_at
+
+
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     """Who read or changed what, and when. Holds references, never personal data."""
 

@@ -131,9 +131,10 @@ LONG_WAIT_DAYS = 42
 SIGNIN_MAX_FAILURES = 5
 SIGNIN_WINDOW = dt.timedelta(minutes=15)
 
-# Staff sessions on shared practice PCs end after this long without a request, and this long
-# after sign-in whatever happens (OWASP ASVS 5.0 7.3.1/7.3.2; ASVS 4.0.3 V3.3.2 gave the L2
-# figures "12 hours or 30 minutes of inactivity").
+# Staff sessions on shared practice PCs are locked after this long without a request (the
+# password opens them again), and end this long after sign-in whatever happens (OWASP ASVS
+# 5.0 7.3.1/7.3.2; ASVS 4.0.3 V3.3.2 gave the L2 figures "12 hours or 30 minutes of
+# inactivity").
 SESSION_IDLE = dt.timedelta(minutes=30)
 SESSION_ABSOLUTE = dt.timedelta(hours=12)
 

@@ -1,5 +1,6 @@
 """Security controls on every request: headers with a nonce-based Content-Security-Policy,
-no caching of pages that show personal data, a correlation id, and staff session timeouts.
+no caching of pages that show personal data, a correlation id, and staff session timeouts
+(idle: the session is locked, finder/staff/signin.py ``unlock``; absolute: it ends).
 """
 
 from __future__ import annotations
@@ -58,15 +59,18 @@ def csp(nonce: str) -> str:
     return _CSP.format(nonce=nonce)
 
 
-def _session_expired(now: dt.datetime) -> bool:
+def _session_state(now: dt.datetime) -> str:
+    """ "ended" (SESSION_ABSOLUTE after sign-in, or no clocks), "idle" (SESSION_IDLE without a
+    request: the session is locked) or "live"."""
     started = session.get("started")
     seen = session.get("seen")
     if started is None or seen is None:
-        return True
-    return (
-        now - dt.datetime.fromtimestamp(seen, dt.UTC) > SESSION_IDLE
-        or now - dt.datetime.fromtimestamp(started, dt.UTC) > SESSION_ABSOLUTE
-    )
+        return "ended"
+    if now - dt.datetime.fromtimestamp(started, dt.UTC) > SESSION_ABSOLUTE:
+        return "ended"
+    if now - dt.datetime.fromtimestamp(seen, dt.UTC) > SESSION_IDLE:
+        return "idle"
+    return "live"
 
 
 def start_session() -> None:
@@ -89,9 +93,13 @@ def init_app(app: Flask) -> None:
             abort(400)
         if current_user.is_authenticated:
             now = clock.now()
-            if _session_expired(now):
+            state = _session_state(now)
+            if state == "ended":
                 logout_user()
                 session.clear()
+            elif state == "idle":  # locked: the same person's password opens it again
+                session["locked_user"] = current_user.id
+                logout_user()
             else:
                 session["seen"] = now.timestamp()
 

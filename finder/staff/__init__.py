@@ -31,6 +31,14 @@ bp.add_url_rule(
     endpoint="mfa_confirm",
     methods=["GET", "POST"],
 )
+bp.add_url_rule("/unlock", view_func=signin.unlock, endpoint="unlock", methods=["GET", "POST"])
+bp.add_url_rule("/account", view_func=signin.account, endpoint="account")
+bp.add_url_rule(
+    "/account/devices/<int:device_id>/forget",
+    view_func=signin.forget_device,
+    endpoint="forget_device",
+    methods=["POST"],
+)
 bp.add_url_rule("/", view_func=consultation.home, endpoint="home")
 bp.add_url_rule("/consult", view_func=consultation.consult, endpoint="consult")
 bp.add_url_rule("/outbox", view_func=outbox.outbox, endpoint="outbox")

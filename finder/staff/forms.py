@@ -55,6 +55,19 @@ class CodeForm(BaseForm):
     )
 
 
+class SecondStepForm(CodeForm):
+    remember = NHSBooleanField(
+        _l("This is my own computer: do not ask me for a code on it again today"),
+        hint=_l("Only on a computer nobody else signs in to as you. Signing out forgets it."),
+    )
+
+
+class UnlockForm(BaseForm):
+    password = NHSPasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password"))]
+    )
+
+
 def consult_form(areas: Mapping[str, str], formdata: Any) -> BaseForm:
     """All the finder's questions on one page, built from the one vocabulary (a GET form)."""
 

@@ -36,6 +36,7 @@ def staff_navigation() -> list[dict[str, Any]]:
     if current_user.role == "admin":
         items.append(("admin.users", _("Accounts")))
     items.append(("public.explainers", _("Explainers")))
+    items.append(("staff.account", _("Your account")))
     return [
         {"href": url_for(endpoint), "text": text, "current": request.endpoint == endpoint}
         for endpoint, text in items

@@ -7,6 +7,11 @@ Who may do what:
 - A signed-in user replaces their second factor only after giving a current code or a
   recovery code again ("confirmed", for five minutes). Any change of second factor ends every
   other session of the account.
+- Whoever gave the second step may have this browser remembered until the end of the day
+  (finder/devices.py): there, the password alone signs the same account in again.
+- After SESSION_IDLE without a request the session is locked, not ended (finder/security.py):
+  the same person's password unlocks it, and a form sent while it was locked is kept and
+  offered again, so no work is lost. SESSION_ABSOLUTE after sign-in it ends.
 """
 
 from __future__ import annotations
@@ -14,23 +19,24 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from finder import devices, security, throttle
 from finder import mfa as mfa_codes
-from finder import security, throttle
 from finder.access import public, staff
 from finder.audit import record
 from finder.clock import now
 from finder.database import locked, writes
 from finder.extensions import db
-from finder.forms import required
+from finder.forms import BaseForm, required
 from finder.models import User
 from finder.passwords import verify, verify_nobody
-from finder.staff.forms import CodeForm, LoginForm
+from finder.policy import SESSION_ABSOLUTE
+from finder.staff.forms import CodeForm, LoginForm, SecondStepForm, UnlockForm
 
 PENDING_FOR = dt.timedelta(minutes=5)
 WRONG_CODE = "Enter the 6-digit code your authenticator app shows now"
@@ -74,6 +80,13 @@ def login() -> ResponseReturnValue:
         )
         if user is not None and user.active and right:
             session.clear()  # a new session on sign-in
+            if user.totp_secret:
+                with writes():
+                    device = devices.recognised(user, request)
+                if device is not None:
+                    return _complete_sign_in(
+                        user, safe_next(request.args.get("next")), device=device.id
+                    )
             if user.totp_secret or current_app.config["FINDER_REQUIRE_MFA"]:
                 session["pending_user"] = user.id
                 session["pending_since"] = at.timestamp()
@@ -93,14 +106,19 @@ def _failed(email: str, user: User | None, at: dt.datetime, action: str) -> None
             record(action, None, outcome="throttled", account=user.id if user else None)
 
 
-def _complete_sign_in(user: User, target: str | None) -> ResponseReturnValue:
+def _complete_sign_in(
+    user: User, target: str | None, device: int | None = None
+) -> ResponseReturnValue:
     session.clear()
     login_user(user)
     session["epoch"] = user.session_epoch
     security.start_session()
     with writes():
         throttle.clear(user.email)
-        record("staff.login", account=user.id)
+        if device is None:
+            record("staff.login", account=user.id)
+        else:
+            record("staff.login", account=user.id, device=device)
     return redirect(target or url_for(".home"))
 
 
@@ -140,9 +158,15 @@ def mfa() -> ResponseReturnValue:
     user = _pending_user()
     if user is None or not user.totp_secret:
         return redirect(url_for(".login"))
-    form = CodeForm()
+    form = SecondStepForm()
     if form.validate_on_submit() and _check_code(user, form, "staff.login.second_step"):
-        return _complete_sign_in(user, session.get("next"))
+        response = _complete_sign_in(user, session.get("next"))
+        if form.remember.data:
+            with writes():
+                device = devices.remember(user, request, response)  # type: ignore[arg-type]
+                db.session.flush()
+                record("staff.device_remembered", account=user.id, device=device.id)
+        return response
     return render_template("staff/mfa.jinja", form=form, has_error=bool(form.errors))
 
 
@@ -232,6 +256,7 @@ def _enrol(user: User, code: str) -> list[str] | None:
         mfa_codes.verify_code(account, code)  # this code is now used
         codes = mfa_codes.new_recovery_codes(account)
         account.session_epoch += 1
+        devices.forget_all(account)
         record("staff.mfa_replaced" if replaced else "staff.mfa_enrolled", account=account.id)
     return codes
 
@@ -243,7 +268,86 @@ def logout() -> ResponseReturnValue:
         account = locked(User, id=current_user.id)
         assert account is not None  # noqa: S101 - the signed-in account exists
         account.session_epoch += 1
+        devices.forget_all(account)
         record("staff.logout", account=account.id)
     logout_user()
     session.clear()
     return redirect(url_for(".login"))
+
+
+def _locked_user() -> User | None:
+    """Whose locked session this browser holds, if it may still be unlocked."""
+    user = db.session.get(User, session.get("locked_user", 0))
+    started = session.get("started")
+    if (
+        user is None
+        or not user.active
+        or session.get("epoch") != user.session_epoch
+        or started is None
+        or now().timestamp() - started > SESSION_ABSOLUTE.total_seconds()
+    ):
+        return None
+    return user
+
+
+@public
+def unlock() -> ResponseReturnValue:
+    """A locked session: the same person's password opens it again. A form sent while it was
+    locked arrives here (307) and is offered again once unlocked."""
+    target = safe_next(request.args.get("next"))
+    user = _locked_user()
+    if user is None:
+        if session.pop("locked_user", None) is not None:
+            session.clear()  # locked too long ago, or the account's sessions have ended
+        return redirect(url_for(".login", next=target))
+    form = UnlockForm(prefix="unlock")
+    carried = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if not name.startswith("unlock-") and name != "csrf_token"
+    ]
+    if "unlock-password" in request.form and form.validate_on_submit():
+        at = now()
+        if wait := throttle.wait_seconds(user.email, at):
+            session.clear()  # no more tries on this session: sign in afresh
+            return _throttled(LoginForm(), wait)
+        if verify(user.password_hash, required(form.password.data)):
+            login_user(user)
+            session.pop("locked_user", None)
+            session["seen"] = at.timestamp()
+            with writes():
+                throttle.clear(user.email)
+                record("staff.unlock", account=user.id)
+            if carried and target:
+                return render_template("staff/unlocked.jinja", carried=carried, target=target)
+            return redirect(target or url_for(".home"))
+        _failed(user.email, user, at, "staff.unlock")
+        form.password.errors = [_("Enter your password")]
+    return render_template(
+        "staff/unlock.jinja",
+        form=form,
+        user=user,
+        carried=carried,
+        has_error=bool(form.errors),
+    )
+
+
+@staff()
+def account() -> ResponseReturnValue:
+    """Your account: the devices remembered today (each can be forgotten) and the second step."""
+    return render_template(
+        "staff/account.jinja",
+        devices=devices.listed(current_user),
+        this_device=devices.recognised_id(current_user, request),
+    )
+
+
+@staff()
+def forget_device(device_id: int) -> ResponseReturnValue:
+    form = BaseForm()
+    if form.validate_on_submit():
+        with writes():
+            if devices.forget(current_user, device_id):
+                record("staff.device_forgotten", account=current_user.id, device=device_id)
+                flash(_("That device is forgotten: it will ask for a code again."))
+    return redirect(url_for(".account"))

@@ -108,7 +108,10 @@ def test_s6_idle_and_absolute_timeouts(app):
         clock.shift(dt.timedelta(minutes=29))
         assert client.get("/en/staff/").status_code == 200
         clock.shift(dt.timedelta(minutes=31))
-        assert client.get("/en/staff/").status_code == 302, "30 minutes idle"
+        idle = client.get("/en/staff/")
+        assert idle.status_code == 302, "30 minutes idle"
+        assert "/en/staff/unlock" in idle.location, "locked: the password again"
+        assert "Unlock" in client.get(idle.location).get_data(as_text=True)
         client = sign_in(app.test_client(), "commissioner")
         active = dt.timedelta()
         while client.get("/en/staff/").status_code == 200:  # busy all day: a click every 29 min
@@ -116,6 +119,7 @@ def test_s6_idle_and_absolute_timeouts(app):
             active += dt.timedelta(minutes=29)
             assert active < dt.timedelta(hours=13)
         assert dt.timedelta(hours=12) <= active < dt.timedelta(hours=12, minutes=30)
+        assert "/en/staff/login" in client.get("/en/staff/").location, "ended, not locked"
 
 
 # S8: CSRF on every state-changing route.
@@ -133,6 +137,7 @@ def test_s8_every_post_route_needs_a_csrf_token(app, make_referral):
         "user_id": 1,
         "entry_id": 1,
         "link_id": 1,
+        "device_id": 1,
         "token": "not-a-token",
     }
     # Routes for other services (a bearer token, no cookies) are not open to CSRF.

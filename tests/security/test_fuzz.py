@@ -40,7 +40,7 @@ from werkzeug.test import TestResponse
 from finder.circumstances import CHOICES, PARAMETERS
 from finder.extensions import db
 from finder.links import CARRIED
-from finder.models import CourseRun, Programme, Referral, RegisterEntry, User
+from finder.models import CourseRun, Programme, Referral, RegisterEntry, RememberedDevice, User
 from finder.referrals import operations
 from tests.conftest import migrated_app, own_database
 from tests.staff.conftest import ACCOUNTS, csrf_token, sign_in
@@ -581,6 +581,16 @@ def test_s28_no_input_to_any_page_or_form_gives_a_server_error(own_app, link_tok
                 preferred_language="en",
                 interpreter_needed=False,
                 imported_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        # A computer the clinician had remembered, so the account page links to forgetting it.
+        db.session.add(
+            RememberedDevice(
+                user_id=clinician.id,
+                token_hash="0" * 64,
+                label="Firefox on Linux",
+                created_at=dt.datetime.now(dt.UTC),
+                expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
             )
         )
         db.session.commit()

@@ -11,17 +11,8 @@ import time_machine
 from sqlalchemy import func, select
 
 from finder.config import ConfigurationError
-from tests.conftest import check_page, make_app, migrated_app
+from tests.conftest import check_page, make_app
 from tests.staff.conftest import ACCOUNTS, csrf_token
-
-
-@pytest.fixture(scope="module")
-def strict_app(tmp_path_factory):
-    """An app that is not in demo mode: two-step sign-in is required."""
-    app = migrated_app(f"sqlite:///{tmp_path_factory.mktemp('mfa') / 'm.db'}")
-    app.config["FINDER_DEMO"] = False
-    app.config["FINDER_REQUIRE_MFA"] = True
-    return app
 
 
 def password(client, account="clinician"):

@@ -30,6 +30,7 @@ SAMPLE_VALUES = {
     "filename": "finder.css",
     "id": "not-a-record",  # the Open Referral UK API's records (404 is an answer)
     "token": "not-a-token",  # a public page: a wrong token is its own answer (404)
+    "device_id": 1,  # forgetting a device that is not yours changes nothing (302)
 }
 
 
@@ -53,8 +54,13 @@ def test_two_access_decorators_are_refused():
 
 def test_staff_routes_are_the_only_non_public_ones(app):
     for rule, view in routes(app):
-        # Signing in (password, then the second step) is open to anyone.
-        signing_in = rule.endpoint in ("staff.login", "staff.mfa", "staff.mfa_enrol")
+        # Signing in (password, then the second step, or unlocking) is open to anyone.
+        signing_in = rule.endpoint in (
+            "staff.login",
+            "staff.mfa",
+            "staff.mfa_enrol",
+            "staff.unlock",
+        )
         if "/staff/" in rule.rule and not signing_in:
             assert view.access[0] == "staff", rule.rule
         elif rule.endpoint == "outbox.callback":  # GOV.UK Notify's receipts
@@ -176,7 +182,8 @@ def test_role_route_matrix(app, matrix_referral, who):
             assert response.status_code == 401, (who, path)
         elif kind == "public":
             assert response.status_code not in (401, 403), (who, path)
-            if rule.endpoint not in ("staff.mfa", "staff.mfa_enrol"):  # no password given yet
+            # No password given yet, or no locked session to unlock.
+            if rule.endpoint not in ("staff.mfa", "staff.mfa_enrol", "staff.unlock"):
                 assert "/staff/login" not in (response.location or ""), (who, path)
         elif who == "anonymous":
             assert response.status_code == 302, (who, path, response.status_code)
