@@ -16,12 +16,15 @@ from tests.outbox.fake_notify import settings
 from tests.providers.test_provider_side import a_run, answer, page
 from tests.staff.conftest import referral, sign_in
 
+CALLBACK = "callback-token-" + "y" * 32
+DESMOND_REFERRAL = "306741000000104"  # shared/reference/codes.md, QOF cluster DSEP_COD
+
 
 @pytest.fixture(scope="module")
 def own_app(notify, tmp_path_factory):
     app = migrated_app(
         own_database("provider_email", tmp_path_factory),
-        **settings(notify),
+        **settings(notify, NOTIFY_CALLBACK_TOKEN=CALLBACK),
     )
     with app.app_context():
         contacts = {
@@ -65,7 +68,22 @@ def test_the_course_team_is_emailed_a_link_that_accepts_and_books(own_app, notif
     assert answer(anyone, path, "booked", run=str(run.id)).status_code == 302
     assert referral(own_app, reference).status == "booked"
 
-    seen = page(clinician.get(f"/en/staff/referrals/{reference}")).get_text(" ", strip=True)
+    # Notify's delivery receipt reaches the referral's messages.
+    receipt = own_app.test_client().post(
+        "/notify/callback",
+        json=notify.receipt(got, "delivered"),
+        headers={"Authorization": f"Bearer {CALLBACK}"},
+    )
+    assert receipt.status_code == 200
+    record = page(clinician.get(f"/en/staff/referrals/{reference}"))
+    row = record.select_one(f"tr[data-key='{reference}:provider-link']")
+    assert row["data-status"] == "delivered"
+    accepted = next(
+        li for li in record.select(".app-timeline__item") if "status Accepted" in li.get_text()
+    )
+    assert "the course team, by its link" in accepted.get_text()
+    assert f"SNOMED CT {DESMOND_REFERRAL}" in accepted.get_text()
+    seen = record.get_text(" ", strip=True)
     assert "the course team was emailed a link to this referral" in seen
     assert "Desmond.Referrals@example.org" in seen  # the message, in "Messages sent"
     assert "First answered by the course team Not yet" not in seen
@@ -73,7 +91,7 @@ def test_the_course_team_is_emailed_a_link_that_accepts_and_books(own_app, notif
         [message] = db.session.scalars(
             select(OutboundMessage).filter_by(key=f"{reference}:provider-link")
         ).all()
-        assert (message.status, message.recipient) == ("sent", "provider")
+        assert (message.status, message.recipient) == ("delivered", "provider")
         assert token not in message.body
         assert "/r/(token)" in message.body
         assert not any(
