@@ -30,6 +30,8 @@ SAMPLE_VALUES = {
     "filename": "finder.css",
     "id": "not-a-record",  # the Open Referral UK API's records (404 is an answer)
     "token": "not-a-token",  # a public page: a wrong token is its own answer (404)
+    "code": "100002-bn",  # a short link back to some results (finder.shortlinks)
+    "area": "camden",
 }
 
 
