@@ -14,9 +14,7 @@ bp.add_url_rule("/find", view_func=views.find, endpoint="find")
 bp.add_url_rule("/find/check", view_func=views.check_answers, endpoint="check")
 bp.add_url_rule("/find/<name>", view_func=views.question, endpoint="question")
 bp.add_url_rule("/results", view_func=views.results, endpoint="results")
-bp.add_url_rule(
-    "/s/<code>", view_func=views.short_link, endpoint="short_link", defaults={"area": None}
-)
+bp.add_url_rule("/s/<code>", view_func=views.short_link, endpoint="short_link")
 bp.add_url_rule("/s/<code>/<area>", view_func=views.short_link, endpoint="short_link")
 bp.add_url_rule("/programmes", view_func=views.programmes, endpoint="programmes")
 bp.add_url_rule("/programmes/<slug>", view_func=views.programme, endpoint="programme")

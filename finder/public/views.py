@@ -167,7 +167,7 @@ def results() -> ResponseReturnValue:
 
 
 @public
-def short_link(code: str, area: str | None) -> ResponseReturnValue:
+def short_link(code: str, area: str | None = None) -> ResponseReturnValue:
     """A short link (finder.shortlinks) goes back to the results it was made from."""
     person = shortlinks.decode(code, area, directory.area_names())
     if person is None:
