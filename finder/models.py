@@ -110,6 +110,8 @@ class Programme(db.Model):  # type: ignore[name-defined,misc]
     # Has a version designed for people diagnosed in the last 12 months (DESMOND's module).
     newly_diagnosed_module: Mapped[bool] = mapped_column(default=False, server_default=false())
     join_url: Mapped[str | None] = mapped_column(String(500))
+    # Joining needs an email address of one's own (an account on the programme's website).
+    needs_email: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Each fact and its source: {"fact", "url", "unverified"}; an unverified fact ("to be
     # confirmed") is shown as not yet verified.
     sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
@@ -143,6 +145,11 @@ class Programme(db.Model):  # type: ignore[name-defined,misc]
 
     def takes_referrals(self, today: dt.date) -> bool:
         return self.state != "retired" and not self.paused_on(today)
+
+    @property
+    def joined_online(self) -> bool:
+        """People join it themselves, straight on its own website (no referral needed)."""
+        return self.delivery == "online" and self.self_referral and bool(self.join_url)
 
 
 class ProgrammeText(db.Model):  # type: ignore[name-defined,misc]

@@ -180,6 +180,7 @@ class ProgrammeSeed(Strict):
     sessions: Sessions | None = None
     session_hours: SessionHours | None = None
     join_url: WebLink | None = None
+    needs_email: bool = False
     referral_contact: str | None = Field(None, max_length=max_length(Programme.referral_contact))
     areas: list[Slug]
     last_verified: dt.date
@@ -478,6 +479,7 @@ def _write(seeds: Seeds, w: _Writer, today: dt.date, demo: bool, demo_password: 
                 "sessions": p.sessions,
                 "session_hours": p.session_hours,
                 "join_url": p.join_url,
+                "needs_email": p.needs_email,
                 "referral_contact": p.referral_contact,
                 "sources": [s.model_dump(mode="json") for s in p.sources],
                 "last_verified": p.last_verified,

@@ -237,6 +237,10 @@ class FactsForm(BaseForm):
         validators=[DataRequired(_l("Say if people can bring someone"))],
     )
     self_referral = NHSBooleanField(_l("People can refer themselves"))
+    needs_email = NHSBooleanField(
+        _l("Joining needs an email address"),
+        hint=_l("Patients are told they need one to start an online course on its website"),
+    )
     content_languages = NHSStringField(
         _l("Languages of the course material"),
         hint=_l(

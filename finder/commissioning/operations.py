@@ -87,7 +87,7 @@ def save_programme(programme: Programme, change: ProgrammeChange) -> ProgrammeTe
 FACTS = (
     "delivery", "sessions", "session_hours", "diabetes_types", "stages", "self_referral",
     "companion_welcome", "covers_other_conditions", "content_languages", "join_url",
-    "referral_contact", "sources", "state", "paused_until",
+    "needs_email", "referral_contact", "sources", "state", "paused_until",
 )  # fmt: skip
 
 

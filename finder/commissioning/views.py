@@ -122,6 +122,7 @@ def edit_facts(slug: str) -> ResponseReturnValue:
             "covers_other_conditions": form.covers_other_conditions.data,
             "content_languages": language_list(form.content_languages.data),
             "join_url": form.join_url.data or None,
+            "needs_email": bool(form.needs_email.data),
             "referral_contact": form.referral_contact.data or None,
             "sources": [
                 {

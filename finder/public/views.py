@@ -27,11 +27,13 @@ from finder import (
     directory,
     guide,
     i18n,
+    links,
     matching,
     menu,
     next_steps,
     pagecache,
     ratelimit,
+    shortlinks,
 )
 from finder.access import public
 from finder.circumstances import PARAMETERS, Circumstances, parse
@@ -148,6 +150,8 @@ def results() -> ResponseReturnValue:
     rows = directory.shown_programmes(person.area)
     found = menu.for_person(person, rows)
     by_slug = {p.slug: p for p in rows}
+    code, area = shortlinks.encode(person)
+    short = links.absolute("public.short_link", code=code, **({"area": area} if area else {}))
     return render_template(
         "public/results.jinja",
         menu=found,
@@ -157,7 +161,18 @@ def results() -> ResponseReturnValue:
         nothing_fits=not any(o.fit in ("good", "possible") for o in found.options),
         not_eligible=[o for o in found.options if o.fit == "not_eligible"],
         elsewhere=directory.shown_elsewhere(person.area) if person.area else 0,
+        short_link=short,
+        short_qr=links.qr_svg(short),
     )
+
+
+@public
+def short_link(code: str, area: str | None = None) -> ResponseReturnValue:
+    """A short link (finder.shortlinks) goes back to the results it was made from."""
+    person = shortlinks.decode(code, area, directory.area_names())
+    if person is None:
+        abort(404)
+    return redirect(_url(".results", person.answered()))
 
 
 @public

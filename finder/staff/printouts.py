@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import segno
 from flask import (
     abort,
     g,
@@ -10,7 +9,6 @@ from flask import (
     request,
 )
 from flask.typing import ResponseReturnValue
-from markupsafe import Markup
 
 from finder import audit, clock, dates, directory, links, next_steps
 from finder.access import staff
@@ -29,9 +27,6 @@ def handout() -> ResponseReturnValue:
     if item:
         audit.record_read("referral.handout", item.reference, language=g.lang)
     target = links.absolute("public.programme", slug=programme.slug)
-    # segno writes the SVG itself from the URL's bits: no outside text goes in unescaped.
-    svg = segno.make(target, error="m").svg_inline(scale=3)
-    qr_svg = Markup(svg)  # noqa: S704  # nosec B704
     return render_template(
         "public/handout.jinja",
         referral=item,
@@ -44,7 +39,7 @@ def handout() -> ResponseReturnValue:
         )
         if item
         else None,
-        qr_svg=qr_svg,
+        qr_svg=links.qr_svg(target, scale=3),
         qr_target=target,
         steps=next_steps.for_programme(programme, item) if item else None,
     )

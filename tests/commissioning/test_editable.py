@@ -74,8 +74,8 @@ def test_the_facts_page_sends_back_what_it_shows_and_that_changes_nothing(own_ap
     after = programme(own_app, "dsmp")
     for field in ("delivery", "sessions", "session_hours", "diabetes_types", "stages",
                   "self_referral", "companion_welcome", "covers_other_conditions",
-                  "content_languages", "join_url", "referral_contact", "sources", "state",
-                  "paused_until", "last_verified"):  # fmt: skip
+                  "content_languages", "join_url", "needs_email", "referral_contact", "sources",
+                  "state", "paused_until", "last_verified"):  # fmt: skip
         assert getattr(after, field) == getattr(before, field), field
     assert [a.slug for a in after.areas] == ["haringey", "islington"]  # programmes.yaml
     assert audited(own_app, "dsmp", "directory.programme_facts")[-1].detail["changed"] == []
@@ -156,6 +156,36 @@ def test_every_fact_is_edited_in_the_site_and_reaches_patients(own_app, commissi
     )
 
 
+def test_whether_joining_needs_an_email_address_is_a_fact_patients_are_told(own_app, commissioner):
+    path = FACTS.format(slug="help-diabetes")
+    shown = shown_fields(commissioner, path)
+    assert shown["needs_email"] == ["y"]  # programmes.yaml
+    patient = own_app.test_client()
+    steps = page(patient.get("/en/programmes/help-diabetes")).select(".app-start-now li")
+    assert [li.get_text(strip=True) for li in steps] == [
+        "Go to the website.",
+        "Make an account with your email address.",
+        "Start the first part when it suits you.",
+    ]
+
+    response = post(commissioner, path, {**shown, "needs_email": []})
+    assert response.status_code == 302, page(response).find(class_="nhsuk-error-summary")
+    assert programme(own_app, "help-diabetes").needs_email is False
+    steps = page(patient.get("/en/programmes/help-diabetes")).select(".app-start-now li")
+    assert [li.get_text(strip=True) for li in steps] == [
+        "Go to the website.",
+        "Start the first part when it suits you.",
+    ]
+    last = audited(own_app, "help-diabetes", "directory.programme_facts")[-1]
+    assert "needs_email" in last.detail["changed"]
+    # (The first save also puts the sources' "about" in the form's order.)
+    response = post(commissioner, path, {**shown_fields(commissioner, path), "needs_email": ["y"]})
+    assert response.status_code == 302
+    assert programme(own_app, "help-diabetes").needs_email is True
+    last = audited(own_app, "help-diabetes", "directory.programme_facts")[-1]
+    assert last.detail["changed"] == ["needs_email"]
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
@@ -204,8 +234,12 @@ def test_every_source_removed_is_refused(own_app, commissioner):
 
 
 def sign_up_link(client, slug):
+    """Sign up through this site, or Start now on the course's own (people join it themselves)."""
     links = page(client.get(f"/en/programmes/{slug}")).find_all("a")
-    return next((a for a in links if "Sign up" in a.get_text()), None)
+    return next(
+        (a for a in links if "Sign up" in a.get_text() or a.get_text(strip=True) == "Start now"),
+        None,
+    )
 
 
 def test_a_paused_programme_takes_no_one_until_its_date_then_opens_by_itself(own_app, commissioner):

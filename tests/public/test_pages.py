@@ -222,11 +222,16 @@ def test_a_programme_page_shows_runs_languages_and_last_checked(fetch):
 
 
 def test_the_online_programme_page_has_its_sign_up_link(fetch):
+    # People join Healthy Living themselves on its website (tests/public/test_start_now.py).
     page = fetch("/en/programmes/help-diabetes")
+    start = page.find("a", string=lambda s: s and s.strip() == "Start now")
+    assert start["href"] == "https://www.healthyliving.nhs.uk/"
+    assert not page.find("a", string=lambda s: s and s.startswith("Sign up for"))
+    # X-PERT takes self-referrals through this site.
+    page = fetch("/en/programmes/x-pert")
     link = page.find(lambda tag: tag.name == "a" and tag.get_text().startswith("Sign up for"))
-    assert link["href"] == "/en/self-refer/help-diabetes"
-    own_site = page.find("a", string="Go to the course's own website")
-    assert own_site["href"] == "https://www.healthyliving.nhs.uk/"
+    assert link["href"] == "/en/self-refer/x-pert"
+    assert not page.find("a", string=lambda s: s and s.strip() == "Start now")
 
 
 def test_nothing_about_a_visitor_is_stored(client):

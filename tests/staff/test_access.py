@@ -31,6 +31,8 @@ SAMPLE_VALUES = {
     "id": "not-a-record",  # the Open Referral UK API's records (404 is an answer)
     "token": "not-a-token",  # a public page: a wrong token is its own answer (404)
     "device_id": 1,  # forgetting a device that is not yours changes nothing (302)
+    "code": "100002-bn",  # a short link back to some results (finder.shortlinks)
+    "area": "camden",
 }
 
 
