@@ -9,6 +9,7 @@ in-process. Usage: python scripts/national.py [REFERRALS]
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
 import statistics
@@ -54,6 +55,23 @@ def person(n: int) -> tuple[str, str, str, dt.date]:
 
 
 AREAS, PROGRAMMES, PRACTICES, BATCH = 200, 5000, 2000, 20_000
+
+
+def bulk(model: type, rows: list[dict[str, object]]) -> None:
+    """Insert rows: PostgreSQL's COPY (about ten times faster than INSERTs at this size), else
+    an executemany INSERT."""
+    if db.engine.dialect.name != "postgresql":
+        db.session.execute(insert(model), rows)
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    columns = list(rows[0])
+    cursor = db.session.connection().connection.cursor()
+    names = ", ".join(columns)
+    with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [json.dumps(v) if isinstance(v, dict | list) else v for v in row.values()]
+            )
 
 
 def generate(referrals: int) -> None:
@@ -179,9 +197,8 @@ def generate(referrals: int) -> None:
                     "completed_at": created + dt.timedelta(days=60) if stage < 0.1 else None,
                 }
             )
-        db.session.execute(insert(Patient), patients)
-        db.session.execute(insert(Referral), rows)
-        db.session.execute(insert(PatientSearchTerm), terms)
+        for model, values in ((Patient, patients), (Referral, rows), (PatientSearchTerm, terms)):
+            bulk(model, values)
         db.session.commit()
         print(f"  {start + size:,} referrals", end="\r", flush=True)
     print()
