@@ -34,8 +34,11 @@ def test_the_online_card_links_straight_to_the_course_website_with_the_steps(fet
         "Make an account with your email address.",
         "Start the first part when it suits you.",
     ]
-    # Joined on its own website: not through this site's sign-up form.
-    assert not online.find("a", href=lambda h: h and "/self-refer/" in h)
+    # Joined on its own website; telling the practice (a self-referral, which QOF DM014
+    # counts) is offered beside it, never in its place.
+    [tell] = online.find_all("a", href=lambda h: h and "/self-refer/" in h)
+    assert tell.get_text(strip=True) == "Tell your GP practice"
+    assert tell["href"].startswith("/en/self-refer/help-diabetes?")
     # Nothing is promised that the site does not do.
     text = online.get_text(" ", strip=True)
     assert "GP will be told" not in text
