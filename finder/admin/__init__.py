@@ -6,20 +6,19 @@ from flask import Blueprint
 
 from finder.admin import views
 from finder.i18n import language_prefixed
+from finder.routing import add_routes
 
 bp = language_prefixed(Blueprint("admin", __name__, url_prefix="/<lang>/staff"))
 
-GET_POST = ["GET", "POST"]
-bp.add_url_rule("/users", view_func=views.users, endpoint="users")
-bp.add_url_rule("/users/new", view_func=views.new_user, endpoint="new_user", methods=GET_POST)
-bp.add_url_rule("/users/<int:user_id>", view_func=views.user, endpoint="user", methods=GET_POST)
-bp.add_url_rule(
-    "/users/<int:user_id>/disable", view_func=views.disable, endpoint="disable", methods=["POST"]
+add_routes(
+    bp,
+    [
+        # (path, endpoint, view, methods)
+        ("/users", "users", views.users, "GET"),
+        ("/users/new", "new_user", views.new_user, "GET POST"),
+        ("/users/<int:user_id>", "user", views.user, "GET POST"),
+        ("/users/<int:user_id>/disable", "disable", views.disable, "POST"),
+        ("/users/<int:user_id>/enable", "enable", views.enable, "POST"),
+        ("/users/<int:user_id>/reset-two-step", "reset_two_step", views.reset_two_step, "POST"),
+    ],
 )
-bp.add_url_rule(
-    "/users/<int:user_id>/enable", view_func=views.enable, endpoint="enable", methods=["POST"]
-)
-bp.add_url_rule(
-    "/users/<int:user_id>/reset-two-step", view_func=views.reset_two_step,
-    endpoint="reset_two_step", methods=["POST"],
-)  # fmt: skip

@@ -6,52 +6,37 @@ from flask import Blueprint
 
 from finder.commissioning import views
 from finder.i18n import language_prefixed
+from finder.routing import add_routes
 
 bp = language_prefixed(Blueprint("commissioning", __name__, url_prefix="/<lang>/staff"))
 
-GET_POST = ["GET", "POST"]
-bp.add_url_rule("/directory/", view_func=views.directory_home, endpoint="directory")
-bp.add_url_rule(
-    "/directory/programmes/<slug>", view_func=views.edit_programme, endpoint="programme",
-    methods=GET_POST,
-)  # fmt: skip
-bp.add_url_rule(
-    "/directory/programmes/<slug>/facts", view_func=views.edit_facts, endpoint="facts",
-    methods=GET_POST,
-)  # fmt: skip
-bp.add_url_rule(
-    "/directory/runs/new", view_func=views.edit_run, endpoint="new_run", methods=GET_POST
+add_routes(
+    bp,
+    [
+        # (path, endpoint, view, methods)
+        ("/directory/", "directory", views.directory_home, "GET"),
+        ("/directory/programmes/<slug>", "programme", views.edit_programme, "GET POST"),
+        ("/directory/programmes/<slug>/facts", "facts", views.edit_facts, "GET POST"),
+        ("/directory/runs/new", "new_run", views.edit_run, "GET POST"),
+        ("/directory/runs/<int:run_id>", "run", views.edit_run, "GET POST"),
+        ("/directory/runs/<int:run_id>/delete", "delete_run", views.delete_run, "POST"),
+        ("/directory/venues/new", "new_venue", views.edit_venue, "GET POST"),
+        ("/directory/venues/<slug>", "venue", views.edit_venue, "GET POST"),
+        ("/directory/areas", "areas", views.add_area, "POST"),
+        ("/directory/export.json", "export_json", views.export_json, "GET"),
+        ("/directory/export.csv", "export_csv", views.export_csv, "GET"),
+        ("/directory/export-datapackage.zip", "export_package", views.export_package, "GET"),
+        ("/directory/import", "import", views.import_json, "GET POST"),
+        ("/uptake", "uptake", views.uptake_page, "GET"),
+        ("/uptake.csv", "uptake_csv", views.uptake_csv, "GET"),
+        ("/feedback", "feedback", views.feedback_list, "GET"),
+        ("/feedback/<int:feedback_id>", "moderate", views.moderate, "POST"),
+        ("/provider-links", "provider_links", views.provider_links, "GET"),
+        (
+            "/provider-links/<int:link_id>/revoke",
+            "revoke_provider_link",
+            views.revoke_provider_link,
+            "POST",
+        ),
+    ],
 )
-bp.add_url_rule(
-    "/directory/runs/<int:run_id>", view_func=views.edit_run, endpoint="run", methods=GET_POST
-)
-bp.add_url_rule(
-    "/directory/runs/<int:run_id>/delete", view_func=views.delete_run, endpoint="delete_run",
-    methods=["POST"],
-)  # fmt: skip
-bp.add_url_rule(
-    "/directory/venues/new", view_func=views.edit_venue, endpoint="new_venue", methods=GET_POST
-)
-bp.add_url_rule(
-    "/directory/venues/<slug>", view_func=views.edit_venue, endpoint="venue", methods=GET_POST
-)
-bp.add_url_rule("/directory/areas", view_func=views.add_area, endpoint="areas", methods=["POST"])
-bp.add_url_rule("/directory/export.json", view_func=views.export_json, endpoint="export_json")
-bp.add_url_rule("/directory/export.csv", view_func=views.export_csv, endpoint="export_csv")
-bp.add_url_rule(
-    "/directory/export-datapackage.zip", view_func=views.export_package, endpoint="export_package"
-)
-bp.add_url_rule(
-    "/directory/import", view_func=views.import_json, endpoint="import", methods=GET_POST
-)
-bp.add_url_rule("/uptake", view_func=views.uptake_page, endpoint="uptake")
-bp.add_url_rule("/uptake.csv", view_func=views.uptake_csv, endpoint="uptake_csv")
-bp.add_url_rule("/feedback", view_func=views.feedback_list, endpoint="feedback")
-bp.add_url_rule(
-    "/feedback/<int:feedback_id>", view_func=views.moderate, endpoint="moderate", methods=["POST"]
-)
-bp.add_url_rule("/provider-links", view_func=views.provider_links, endpoint="provider_links")
-bp.add_url_rule(
-    "/provider-links/<int:link_id>/revoke", view_func=views.revoke_provider_link,
-    endpoint="revoke_provider_link", methods=["POST"],
-)  # fmt: skip

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, request
 
 from finder.extensions import csrf
 from finder.openreferral import views
+from finder.routing import add_routes
 
 bp = Blueprint("openreferral", __name__, url_prefix="/openreferral")
 csrf.exempt(bp)
@@ -22,19 +23,19 @@ def anyone_may_read(response: Response) -> Response:
     return response
 
 
-bp.add_url_rule("/", view_func=views.index, endpoint="index")
-bp.add_url_rule("/openapi.json", view_func=views.openapi, endpoint="openapi")
-bp.add_url_rule("/services", view_func=views.services, endpoint="services")
-bp.add_url_rule("/services/<id>", view_func=views.service, endpoint="service")
-bp.add_url_rule(
-    "/service_at_locations", view_func=views.service_at_locations, endpoint="service_at_locations"
+add_routes(
+    bp,
+    [
+        # (path, endpoint, view, methods)
+        ("/", "index", views.index, "GET"),
+        ("/openapi.json", "openapi", views.openapi, "GET"),
+        ("/services", "services", views.services, "GET"),
+        ("/services/<id>", "service", views.service, "GET"),
+        ("/service_at_locations", "service_at_locations", views.service_at_locations, "GET"),
+        ("/service_at_locations/<id>", "service_at_location", views.service_at_location, "GET"),
+        ("/taxonomies", "taxonomies", views.taxonomies, "GET"),
+        ("/taxonomies/<id>", "taxonomy", views.taxonomy, "GET"),
+        ("/taxonomy_terms", "taxonomy_terms", views.taxonomy_terms, "GET"),
+        ("/taxonomy_terms/<id>", "taxonomy_term", views.taxonomy_term, "GET"),
+    ],
 )
-bp.add_url_rule(
-    "/service_at_locations/<id>",
-    view_func=views.service_at_location,
-    endpoint="service_at_location",
-)
-bp.add_url_rule("/taxonomies", view_func=views.taxonomies, endpoint="taxonomies")
-bp.add_url_rule("/taxonomies/<id>", view_func=views.taxonomy, endpoint="taxonomy")
-bp.add_url_rule("/taxonomy_terms", view_func=views.taxonomy_terms, endpoint="taxonomy_terms")
-bp.add_url_rule("/taxonomy_terms/<id>", view_func=views.taxonomy_term, endpoint="taxonomy_term")

@@ -6,30 +6,31 @@ from flask import Blueprint
 
 from finder.i18n import language_prefixed
 from finder.public import views
+from finder.routing import add_routes
 
 bp = language_prefixed(Blueprint("public", __name__, url_prefix="/<lang>"))
 
-bp.add_url_rule("/", view_func=views.start, endpoint="start")
-bp.add_url_rule("/find", view_func=views.find, endpoint="find")
-bp.add_url_rule("/find/check", view_func=views.check_answers, endpoint="check")
-bp.add_url_rule("/find/<name>", view_func=views.question, endpoint="question")
-bp.add_url_rule("/results", view_func=views.results, endpoint="results")
-bp.add_url_rule("/s/<code>", view_func=views.short_link, endpoint="short_link")
-bp.add_url_rule("/s/<code>/<area>", view_func=views.short_link, endpoint="short_link")
-bp.add_url_rule("/programmes", view_func=views.programmes, endpoint="programmes")
-bp.add_url_rule("/programmes/<slug>", view_func=views.programme, endpoint="programme")
-bp.add_url_rule("/accessibility", view_func=views.accessibility, endpoint="accessibility")
-bp.add_url_rule("/privacy", view_func=views.privacy, endpoint="privacy")
-bp.add_url_rule("/explainer", view_func=views.explainers, endpoint="explainers")
-bp.add_url_rule("/programmes/<slug>/explainer", view_func=views.explainer, endpoint="explainer")
-bp.add_url_rule(
-    "/self-refer/<slug>", view_func=views.self_refer, endpoint="self_refer", methods=["GET", "POST"]
+add_routes(
+    bp,
+    [
+        # (path, endpoint, view, methods)
+        ("/", "start", views.start, "GET"),
+        ("/find", "find", views.find, "GET"),
+        ("/find/check", "check", views.check_answers, "GET"),
+        ("/find/<name>", "question", views.question, "GET"),
+        ("/results", "results", views.results, "GET"),
+        ("/s/<code>", "short_link", views.short_link, "GET"),
+        ("/s/<code>/<area>", "short_link", views.short_link, "GET"),
+        ("/programmes", "programmes", views.programmes, "GET"),
+        ("/programmes/<slug>", "programme", views.programme, "GET"),
+        ("/accessibility", "accessibility", views.accessibility, "GET"),
+        ("/privacy", "privacy", views.privacy, "GET"),
+        ("/explainer", "explainers", views.explainers, "GET"),
+        ("/programmes/<slug>/explainer", "explainer", views.explainer, "GET"),
+        ("/self-refer/<slug>", "self_refer", views.self_refer, "GET POST"),
+        ("/self-refer/<slug>/done", "self_refer_done", views.self_refer_done, "GET"),
+        ("/my/<token>", "my_link", views.my_link, "GET"),
+        ("/feedback/<slug>", "feedback", views.feedback, "GET POST"),
+        ("/feedback/<slug>/done", "feedback_done", views.feedback_done, "GET"),
+    ],
 )
-bp.add_url_rule(
-    "/self-refer/<slug>/done", view_func=views.self_refer_done, endpoint="self_refer_done"
-)
-bp.add_url_rule("/my/<token>", view_func=views.my_link, endpoint="my_link")
-bp.add_url_rule(
-    "/feedback/<slug>", view_func=views.feedback, endpoint="feedback", methods=["GET", "POST"]
-)
-bp.add_url_rule("/feedback/<slug>/done", view_func=views.feedback_done, endpoint="feedback_done")
