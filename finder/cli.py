@@ -89,8 +89,6 @@ def seed_command(demo: bool | None, replace: bool, yes: bool) -> None:
             "(the directory's version wins); `flask seed --replace` overwrites them"
         )
     if demo:
-        contacts = demo_data.seed_referral_contacts()
-        click.echo(f"{contacts} demo referral contacts")
         made = demo_data.seed_referrals(clock.now())
         click.echo(f"{made} demo referrals" if made else "demo referrals already present")
         listed = demo_data.seed_register(clock.now())

@@ -40,21 +40,6 @@ def _nhs_number(rnd: random.Random) -> str:
             return "".join(map(str, digits)) + str(check)
 
 
-def seed_referral_contacts() -> int:
-    """A demo referral contact (example.org: never delivered) for each programme that takes
-    referrals and has none, so that a referral's email to its course team can be seen in the
-    outbox. Returns how many were set."""
-    missing = db.session.scalars(
-        select(Programme).where(
-            Programme.referral_contact.is_(None), Programme.delivery != "online"
-        )
-    ).all()
-    for programme in missing:
-        programme.referral_contact = f"{programme.slug}.referrals@example.org"
-    db.session.commit()
-    return len(missing)
-
-
 def seed_referrals(now: dt.datetime, per_practice: int = 24) -> int:
     """Create demo referrals unless there are any already. Returns how many were made."""
     if db.session.scalar(select(func.count()).select_from(Referral)):

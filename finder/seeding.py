@@ -452,6 +452,15 @@ def seed(
     return writer.outcome
 
 
+def _demo_contact(programme: ProgrammeSeed, demo: bool) -> str | None:
+    """In demo mode, a programme that takes referrals and has no referral contact gets one at
+    example.org (never delivered), so that a referral's email to its course team can be seen
+    in the outbox."""
+    if not demo or programme.delivery == "online":
+        return None
+    return f"{programme.slug}.referrals@example.org"
+
+
 def _write(seeds: Seeds, w: _Writer, today: dt.date, demo: bool, demo_password: str) -> None:
     data = seeds.entries
     areas = {a.slug: w.put("area", Area, {"slug": a.slug}, {"name": a.name}) for a in data["areas"]}
@@ -480,7 +489,7 @@ def _write(seeds: Seeds, w: _Writer, today: dt.date, demo: bool, demo_password: 
                 "session_hours": p.session_hours,
                 "join_url": p.join_url,
                 "needs_email": p.needs_email,
-                "referral_contact": p.referral_contact,
+                "referral_contact": p.referral_contact or _demo_contact(p, demo),
                 "sources": [s.model_dump(mode="json") for s in p.sources],
                 "last_verified": p.last_verified,
                 "areas": sorted((areas[a] for a in p.areas), key=lambda a: a.slug),

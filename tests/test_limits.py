@@ -322,6 +322,8 @@ NOT_FROM_FORMS = {
     "outbound_message.notify_status", "outbound_message.notify_id", "outbound_message.error",
     "patient_search_term.term",
     "provider_link.token_hash",
+    # Remembered devices: the token's hash, and a label devices.label makes from fixed names.
+    "remembered_device.token_hash", "remembered_device.label",
 }  # fmt: skip
 
 

@@ -35,7 +35,7 @@ from finder.extensions import db
 from finder.forms import BaseForm, required
 from finder.models import User
 from finder.passwords import verify, verify_nobody
-from finder.policy import SESSION_ABSOLUTE
+from finder.policy import SESSION_ABSOLUTE, SESSION_IDLE
 from finder.staff.forms import CodeForm, LoginForm, SecondStepForm, UnlockForm
 
 PENDING_FOR = dt.timedelta(minutes=5)
@@ -327,6 +327,7 @@ def unlock() -> ResponseReturnValue:
         "staff/unlock.jinja",
         form=form,
         user=user,
+        idle_minutes=SESSION_IDLE.total_seconds() // 60,
         carried=carried,
         has_error=bool(form.errors),
     )
