@@ -6,28 +6,26 @@ answers, in one order: finder.links; junk, tracking tags or another order make n
 the directory version (triggers raise it on every change, migration 0008; each worker reads it
 at most every FINDER_DIRECTORY_CHECK_SECONDS, so a change shows within that time) and today's
 date (runs that have started and stale facts depend on it). Only anonymous visitors with
-nothing in their session share pages, so nothing personal is ever kept. The
-Content-Security-Policy nonce is taken out of a kept page and each response gets its own.
+nothing in their session share pages, so nothing personal is ever kept. A page holds nothing
+that differs per response (the Content-Security-Policy allows its one inline script by hash:
+finder.security), so it is kept as bytes and as their gzip, made once, and served as it is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, NamedTuple
 
 from cachetools import LRUCache
-from flask import Flask, Response, current_app, g, make_response, request, session
+from flask import Flask, Response, current_app, make_response, request, session
 from flask_login import current_user
 
 from finder import clock, directory
 from finder.links import with_query
-
-# Stands in for the nonce in a kept page: no rendered page can hold these bytes (a NUL is
-# refused in any request, and templates never write one).
-SLOT = b"\x00nonce\x00"
 
 
 class Key(NamedTuple):
@@ -36,15 +34,22 @@ class Key(NamedTuple):
     day: dt.date
 
 
+class Kept(NamedTuple):
+    body: bytes
+    gzipped: bytes
+
+
 class Pages:
-    """A bounded, thread-safe store of rendered pages (bytes with SLOT for the nonce)."""
+    """A bounded, thread-safe store of rendered pages, each with its gzip."""
 
     def __init__(self, max_bytes: int) -> None:
-        self._pages: LRUCache[Key, bytes] = LRUCache(max_bytes, getsizeof=len)
+        self._pages: LRUCache[Key, Kept] = LRUCache(
+            max_bytes, getsizeof=lambda kept: len(kept.body) + len(kept.gzipped)
+        )
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: Key) -> bytes | None:
+    def get(self, key: Key) -> Kept | None:
         with self._lock:
             found = self._pages.get(key)
             if found is None:
@@ -53,10 +58,10 @@ class Pages:
                 self.hits += 1
             return found  # type: ignore[no-any-return]  # cachetools' get is untyped
 
-    def put(self, key: Key, body: bytes) -> None:
-        if len(body) <= self._pages.maxsize:
+    def put(self, key: Key, kept: Kept) -> None:
+        if len(kept.body) + len(kept.gzipped) <= self._pages.maxsize:
             with self._lock:
-                self._pages[key] = body
+                self._pages[key] = kept
 
 
 def pages() -> Pages:
@@ -79,13 +84,26 @@ def kept(view: Callable[..., Any]) -> Callable[..., Any]:
         if not _shareable():
             return view(*args, **kwargs)
         key = Key(with_query(request.path, request.args), directory.version(), clock.today())
-        nonce = g.csp_nonce.encode()
-        body = pages().get(key)
-        if body is not None:
-            return Response(body.replace(SLOT, nonce), mimetype="text/html")
-        response = make_response(view(*args, **kwargs))
-        if response.status_code == 200 and not session.modified:
-            pages().put(key, response.get_data().replace(nonce, SLOT))
-        return response
+        kept = pages().get(key)
+        if kept is None:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code != 200 or session.modified:
+                return response
+            body = response.get_data()
+            level = current_app.config["COMPRESS_LEVEL"]
+            kept = Kept(body, gzip.compress(body, compresslevel=level, mtime=0))
+            pages().put(key, kept)
+        return _served(kept)
 
     return serve
+
+
+def _served(kept: Kept) -> Response:
+    """The kept page, gzipped when the browser takes gzip (every browser does)."""
+    if request.accept_encodings["gzip"]:
+        response = Response(kept.gzipped, mimetype="text/html")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(kept.body, mimetype="text/html")
+    response.headers["Vary"] = "Accept-Encoding"
+    return response

@@ -1,12 +1,16 @@
-"""Security controls on every request: headers with a nonce-based Content-Security-Policy,
+"""Security controls on every request: headers with a hash-based Content-Security-Policy,
 no caching of pages that show personal data, a correlation id, and staff session timeouts
 (idle: the session is locked, finder/staff/signin.py ``unlock``; absolute: it ends).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import re
 import secrets
+from importlib.resources import files
 
 from flask import Flask, Response, abort, g, request, session
 from flask_login import current_user, logout_user
@@ -29,10 +33,24 @@ PERSONAL = frozenset(
 )
 
 
-_CSP = "; ".join(
+def _inline_script() -> str:
+    """The one inline script on our pages: the NHS.UK page template's, which marks the page as
+    having JavaScript. Read from the installed template, so an upgrade that changes it keeps
+    its hash right (tests/security/test_controls.py compares it with the served page)."""
+    template = files("nhsuk_frontend_jinja") / "templates" / "nhsuk" / "template.jinja"
+    found = re.search(r"<script[^>]*>(.*?)</script>", template.read_text(encoding="utf-8"))
+    if found is None:
+        raise RuntimeError("the NHS.UK page template has no inline script")
+    return found.group(1)
+
+
+# The script is allowed by its hash: a page holds no per-response nonce, so a kept page's
+# bytes (and their gzip) are served as they are (finder.pagecache).
+SCRIPT_HASH = base64.b64encode(hashlib.sha256(_inline_script().encode()).digest()).decode()
+CSP = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'nonce-{nonce}'",
+        f"script-src 'self' 'sha256-{SCRIPT_HASH}'",
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
@@ -43,8 +61,9 @@ _CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-# The same on every response (set once per response with the nonce's policy).
+# The same on every response.
 HEADERS = {
+    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     # Answers travel in the query string: never send them to another site.
     "Referrer-Policy": "no-referrer",
@@ -53,10 +72,6 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
-
-
-def csp(nonce: str) -> str:
-    return _CSP.format(nonce=nonce)
 
 
 def _session_state(now: dt.datetime) -> str:
@@ -84,7 +99,6 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def per_request() -> None:
         g.request_id = secrets.token_hex(8)
-        g.csp_nonce = secrets.token_urlsafe(16)
         # No text we keep may hold a NUL character (PostgreSQL refuses them): bad input, 400.
         values = [*request.args.values(), request.path]
         if request.method not in ("GET", "HEAD"):
@@ -105,8 +119,6 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def headers(response: Response) -> Response:
-        nonce = g.get("csp_nonce") or secrets.token_urlsafe(16)
-        response.headers["Content-Security-Policy"] = csp(nonce)
         response.headers.update(HEADERS)
         if "request_id" in g:
             response.headers["X-Request-Id"] = g.request_id
@@ -115,10 +127,6 @@ def init_app(app: Flask) -> None:
         elif request.endpoint not in UNCOMPRESSED:
             response = compress.after_request(response)
         return response
-
-    @app.context_processor
-    def nonce() -> dict[str, str]:
-        return {"csp_nonce": g.get("csp_nonce", "")}
 
     if app.config["FINDER_ENV"] == "production":
         app.config.update(
