@@ -27,6 +27,13 @@ bp.add_url_rule(
     "/self-refer/<slug>/done", view_func=views.self_refer_done, endpoint="self_refer_done"
 )
 bp.add_url_rule("/my/<token>", view_func=views.my_link, endpoint="my_link")
+bp.add_url_rule("/my/<token>/calendar.ics", view_func=views.my_calendar, endpoint="my_calendar")
+bp.add_url_rule(
+    "/my/<token>/cannot-make-it",
+    view_func=views.my_cannot_attend,
+    endpoint="my_cannot_attend",
+    methods=["POST"],
+)
 bp.add_url_rule(
     "/feedback/<slug>", view_func=views.feedback, endpoint="feedback", methods=["GET", "POST"]
 )
