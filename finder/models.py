@@ -463,7 +463,8 @@ class Reminder(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "reminder"
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
-    course_run_id: Mapped[int] = mapped_column(ForeignKey("course_run.id"))
+    # A run deleted from the directory (it has no referrals left) takes its reminders with it.
+    course_run_id: Mapped[int] = mapped_column(ForeignKey("course_run.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10))  # policy.REMINDER_DAYS: "week", "day"
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from finder.directory import text_for
 from finder.forms import is_mobile
-from finder.i18n import site_language
+from finder.i18n import babel_locale, site_language
 from finder.messages import when
 from finder.models import CourseRun, OutboundMessage, Patient, Referral
 from finder.outbox.sending import NOT_SENT, send
@@ -75,7 +75,7 @@ def about_booking(
     language = site_language(patient.preferred_language)
     link = booking.new_link(referral)
     venue = run.venue
-    with force_locale(language):
+    with force_locale(babel_locale(language)):
         place = f"{venue.name}, {venue.address}, {venue.postcode}" if venue else ""
         access = (
             ""
@@ -93,7 +93,7 @@ def about_booking(
             "practice": referral.practice.name,
         }
         personalisation = {
-            "date": str(format_skeleton("MMMd", run.start_date, locale=language)),
+            "date": str(format_skeleton("MMMd", run.start_date, locale=babel_locale(language))),
             "time": format_time(run.start_time, "HH:mm"),
             "postcode": venue.postcode if venue else "",
             "link": link,

@@ -46,8 +46,8 @@ BOOKING_DETAILS = _l(
     "When: %(when)s\n"
     "Where: %(place)s\n"
     "%(access)s\n\n"
-    "Open this link to see the details, add the course to your calendar, or tell us if you "
-    "cannot come:\n%(link)s\n\n"
+    "Open this link to see your course. You can add it to your calendar there, or tell us if "
+    "you cannot come:\n%(link)s\n\n"
     "If you have questions, call %(practice)s."
 )
 

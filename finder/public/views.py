@@ -10,7 +10,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
     g,
     redirect,
     render_template,
@@ -339,8 +338,7 @@ def my_cannot_attend(token: str) -> ResponseReturnValue:
         form.run.errors = [_("Something went wrong. Press the button again.")]
         return _booking_page(referral, token, form, status=400)
     act_as(PATIENT)
-    if operations.cannot_attend(referral, int(form.run.data or 0)):
-        flash(_("You told us you cannot make it. Your place has been given back."))
+    operations.cannot_attend(referral, int(form.run.data or 0))
     return redirect(url_for(".my_link", token=token))
 
 

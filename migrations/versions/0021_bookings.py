@@ -38,7 +38,7 @@ def upgrade():
         sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('message_id', sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(['referral_id'], ['referral.id']),
-        sa.ForeignKeyConstraint(['course_run_id'], ['course_run.id']),
+        sa.ForeignKeyConstraint(['course_run_id'], ['course_run.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['message_id'], ['outbound_message.id']),
         sa.PrimaryKeyConstraint('id'),
     )

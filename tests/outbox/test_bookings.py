@@ -15,11 +15,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import textstat
 import time_machine
 from flask import Flask
 from sqlalchemy import select
 
 from finder import jobs
+from finder.commissioning.operations import remove_run
 from finder.extensions import db
 from finder.models import (
     Area,
@@ -33,6 +35,7 @@ from finder.models import (
 from tests.conftest import check_page, migrated_app, own_database
 from tests.outbox.fake_notify import FakeNotify, settings
 from tests.providers.test_provider_side import answer
+from tests.public.test_readability import PAGE_GRADE, sentences_of
 from tests.staff.conftest import sign_in
 
 BASE = "http://127.0.0.1:8000"
@@ -350,7 +353,127 @@ def test_a_booking_days_away_gets_only_the_reminder_still_ahead(app, person, not
     assert day.startswith("Przypomnienie: Twój kurs zdrowia zaczyna się jutro o 10:00, E1 6AN.")
 
 
+def test_the_page_reads_at_age_9_to_11_booked_and_after(app, person, notify):
+    with at(dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)):
+        provider = sign_in(app.test_client(), "provider")
+        answer(provider, f"/en/staff/inbox/{person}", "booked", run=str(run_id(app, SECOND["key"])))
+        english = "/en/my/" + link_in(texts(notify)[0]).rsplit("/", 1)[1]
+        anyone = app.test_client()
+        booked = check_page(anyone.get(english).get_data(as_text=True))
+        form = booked.select_one("form[action$='/cannot-make-it']")
+        data = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+        assert anyone.post(form["action"], data=data).status_code == 302
+        after = check_page(anyone.get(english).get_data(as_text=True))
+    assert booked.h1.get_text(strip=True) == "Your place on a course"
+    assert after.h1.get_text(strip=True) == "Choose another date or course"
+    for page in (booked, after):
+        assert textstat.flesch_kincaid_grade(sentences_of(page)) <= PAGE_GRADE
+
+
 def test_a_forged_link_opens_nothing(app):
     client = app.test_client()
     assert client.get("/pl/my/notARealToken1234").status_code == 404
     assert client.get("/pl/my/notARealToken1234/calendar.ics").status_code == 404
+
+
+def test_a_cancelled_course_sends_no_reminder_and_its_page_offers_other_dates(app, person, notify):
+    """A commissioner cancels the run after the booking: the reminder due is not sent, the
+    person's page no longer shows the course as theirs, and "I can't make it" is gone."""
+    first = FIRST["key"]
+    with at(dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)):
+        provider = sign_in(app.test_client(), "provider")
+        answer(provider, f"/en/staff/inbox/{person}", "booked", run=str(run_id(app, first)))
+    [confirmation] = texts(notify)
+    with app.app_context():
+        run = db.session.get(CourseRun, run_id(app, first))
+        assert remove_run(run)  # it has a referral: cancelled, not deleted
+    try:
+        with at(dt.datetime(2027, 3, 15, 10, 5, tzinfo=dt.UTC)):
+            run_the_job(app)
+            page = check_page(app.test_client().get(link_in(confirmation)).get_data(as_text=True))
+        assert len(texts(notify)) == 1
+        assert [r[3] for r in reminders(app, person)] == ["cancelled", "waiting"]
+        assert page.select_one("form[action$='/cannot-make-it']") is None
+        assert page.select_one("a.app-calendar") is None
+        assert first not in [li["data-run"] for li in page.select(".app-other-dates li")]
+    finally:
+        with app.app_context():
+            db.session.get(CourseRun, run_id(app, first)).retired = False
+            db.session.commit()
+
+
+SPARE = "desmond-test-hall-spare"
+
+
+def test_a_run_someone_was_moved_away_from_can_still_be_deleted(app, person, notify):
+    """Its reminders (cancelled) go with it; the person's own go on."""
+    with app.app_context():
+        desmond = db.session.scalar(select(Programme).filter_by(slug="desmond"))
+        spare = CourseRun(
+            key=SPARE, programme=desmond, start_date=dt.date(2027, 5, 3),
+            start_time=dt.time(10, 0), end_time=dt.time(16, 30), language="en", sessions=1,
+            pattern="one_day", places_left=5, venue_id=db.session.scalar(
+                select(Venue.id).filter_by(slug="test-hall")),
+        )  # fmt: skip
+        db.session.add(spare)
+        db.session.commit()
+    with at(dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)):
+        provider = sign_in(app.test_client(), "provider")
+        answer(provider, f"/en/staff/inbox/{person}", "booked", run=str(run_id(app, SPARE)))
+        move(app, person, SECOND["key"])
+    with app.app_context():
+        assert not remove_run(db.session.get(CourseRun, run_id(app, SPARE)))
+    assert [r[:2] for r in reminders(app, person)] == [
+        (SECOND["key"], "week"),
+        (SECOND["key"], "day"),
+    ]
+
+
+def test_without_its_form_token_the_button_changes_nothing(app, person, notify):
+    with at(dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)):
+        provider = sign_in(app.test_client(), "provider")
+        answer(provider, f"/en/staff/inbox/{person}", "booked", run=str(run_id(app, SECOND["key"])))
+        own = link_in(texts(notify)[0])
+        anyone = app.test_client()
+        action = f"{own}/cannot-make-it"
+        no_token = anyone.post(action, data={"run": str(run_id(app, SECOND["key"]))})
+        assert no_token.status_code == 400
+        # With the page's token but not the run it showed: the page again, with the problem.
+        form = check_page(anyone.get(own).get_data(as_text=True)).select_one(
+            "form[action$='/cannot-make-it']"
+        )
+        data = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+        refused = anyone.post(action, data={**data, "run": "not a run"})
+        assert refused.status_code == 400
+        page = check_page(refused.get_data(as_text=True))
+        assert page.select_one(".nhsuk-error-summary a")["href"] == "#cannot-make-it"
+        assert page.find("title").get_text().startswith("Błąd:")
+        assert page.select_one("form[action$='/cannot-make-it']") is not None
+    assert the_referral(app, person).status == "booked"
+
+
+def test_by_email_the_course_is_named_after_the_first_line(app, make_referral, notify):
+    """Someone who asked to be emailed gets an email in English: no diagnosis in the subject
+    or the first line; then the course, when, where, step-free access and the link."""
+    notify.reset()
+    with at(BOOKED):
+        reference = make_referral(
+            phone=None, email="pat@example.com", contact_method="email", preferred_language="en"
+        )
+    notify.reset()
+    with at(dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)):
+        provider = sign_in(app.test_client(), "provider")
+        answer(
+            provider, f"/en/staff/inbox/{reference}", "booked", run=str(run_id(app, SECOND["key"]))
+        )
+    [email] = [n for n in notify.received if n["body"].get("email_address") == "pat@example.com"]
+    subject = email["body"]["personalisation"]["subject"]
+    body = email["body"]["personalisation"]["body"]
+    assert subject == "Your place on a health course, 12 Apr"
+    first_line, rest = body.split("\n", 1)
+    assert first_line == "You have a place on a health course."
+    assert "Course: DESMOND" in rest
+    assert "When: every Monday for 6 weeks, 18:00 to 20:30, from 12 April" in rest
+    assert "Where: Test Hall, 1 Example Road, E1 6AN" in rest
+    assert "Step-free access." in rest
+    assert link_in(rest).startswith("/en/my/")
