@@ -270,12 +270,15 @@ def my_link(token: str) -> ResponseReturnValue:
 def _booking_page(
     referral: Referral, token: str, form: CannotAttendForm, status: int = 200
 ) -> ResponseReturnValue:
-    """The person's booking: the course, the calendar file and "I can't make it"; with no
-    booking (they could not make it, or it ended), other dates and the menu for their answers."""
+    """The person's booking: the course, the calendar file and "I can't make it" (until the
+    course starts); with no booking (they could not make it, or the course was cancelled),
+    other dates and the menu for their answers."""
     run = booking.booked_run(referral)
     today = clock.today()
-    if run is not None and (run.retired or run.start_date < today):
+    if run is not None and run.retired:
         run = None
+    # Once the course has started, the person is on it: no "I can't make it" any more.
+    can_cancel = run is not None and booking.starts_at(run) > clock.now()
     if run is not None:
         form.run.data = str(run.id)
     programme = referral.programme
@@ -288,6 +291,7 @@ def _booking_page(
             referral=referral,
             programme=programme,
             run=run,
+            can_cancel=can_cancel,
             others=others,
             token=token,
             form=form,

@@ -452,12 +452,15 @@ def cannot_attend(referral: Referral, run_id: int) -> bool:
     (statuses.PATIENT_CHANGES) and off the run, its place given back and its reminders
     cancelled (``_move_place``); the course team is emailed, and the practice's follow-up list
     shows it (worklist reason ``cannot_attend``). Returns whether anything changed: nothing
-    does when the booking is no longer on ``run_id`` (pressed twice, or moved meanwhile)."""
+    does when the booking is no longer on ``run_id`` (pressed twice, or moved meanwhile), nor
+    once the course was cancelled or has started (the page no longer offers it then)."""
     with writes():
         current = _locked(referral)
         run = current.course_run
         if current.status != "booked" or run is None or run.id != run_id:
             return False
+        if run.retired or booking.starts_at(run) <= now():
+            return False  # a cancelled course, or one under way: the practice's to sort out
         back = "accepted" if current.accepted_at else "referred"
         _change(current, back, CANNOT_ATTEND, run=run.key)
         _choose_run(current, None, CANNOT_ATTEND)

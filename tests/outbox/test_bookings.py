@@ -36,7 +36,7 @@ from tests.conftest import check_page, migrated_app, own_database
 from tests.outbox.fake_notify import FakeNotify, settings
 from tests.providers.test_provider_side import answer
 from tests.public.test_readability import PAGE_GRADE, sentences_of
-from tests.staff.conftest import sign_in
+from tests.staff.conftest import csrf_token, sign_in
 
 BASE = "http://127.0.0.1:8000"
 LONDON = ZoneInfo("Europe/London")
@@ -351,6 +351,21 @@ def test_a_booking_days_away_gets_only_the_reminder_still_ahead(app, person, not
         run_the_job(app)
     [_confirmation, day] = texts(notify)
     assert day.startswith("Przypomnienie: Twój kurs zdrowia zaczyna się jutro o 10:00, E1 6AN.")
+    # Once the course is under way, the page still shows it, with no "I can't make it".
+    with at(dt.datetime(2027, 3, 22, 10, 30, tzinfo=dt.UTC)):
+        anyone = app.test_client()
+        page = check_page(anyone.get(link_in(day)).get_data(as_text=True))
+        assert page.select_one(".app-booking")["data-run"] == FIRST["key"]
+        assert page.select_one("form[action$='/cannot-make-it']") is None
+        late = anyone.post(
+            link_in(day) + "/cannot-make-it",
+            data={
+                "csrf_token": csrf_token(anyone, "/pl/feedback/desmond"),
+                "run": str(run_id(app, FIRST["key"])),
+            },
+        )
+        assert late.status_code == 302
+    assert the_referral(app, person).status == "booked"
 
 
 def test_the_page_reads_at_age_9_to_11_booked_and_after(app, person, notify):
