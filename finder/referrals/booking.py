@@ -8,14 +8,15 @@ REMINDER_DAYS still ahead (booked 3 days before the course: only the day-before 
 
 Reminders are rows, not Huey jobs with an ``eta``: a row is made and cancelled in the
 booking's own transaction (a booking rolled back leaves none; a changed one can never fire),
-it outlives a lost queue or a restarted worker, and staff and tests can read it. ``remind``, a
+it outlives a lost queue or a restarted worker, and it can be read back. ``remind``, a
 periodic job (every 15 minutes and at a worker's start), sends each one due, once: it locks the
 referral and then the reminder, checks the booking still stands (booked on that run, the run
 not cancelled and not started), sends only the latest of a booking's reminders that are due
 (a worker down for a week sends the day-before one, not both), and marks it sent; the message
 itself is keyed on the referral, the run and the kind (``outbox.send``), so a second run of the
-job, or a second worker, sends nothing twice. A run a commissioner moved to another date moves
-its reminders with it: each is checked against the run's date when it falls due.
+job, or a second worker, sends nothing twice. When a reminder is due is worked out from its
+run's date each time (``due_at`` keeps the last answer): a run a commissioner moves to another
+date takes its reminders with it, earlier or later.
 
 Each message carries a personal link, ``/<lang>/my/<token>`` (as invitations do): a new random
 token per message, only its SHA-256 hash kept (``BookingLink``); it opens the referral's
@@ -32,7 +33,7 @@ import secrets
 from zoneinfo import ZoneInfo
 
 import icalendar
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from finder import clock, jobs, links
 from finder.audit import SYSTEM, record
@@ -63,10 +64,10 @@ def starts_at(run: CourseRun) -> dt.datetime:
     return dt.datetime.combine(run.start_date, run.start_time, LONDON)
 
 
-def due(run: CourseRun, kind: str) -> dt.datetime:
-    """When the reminder ``kind`` of a booking on ``run`` is sent: REMINDER_DAYS[kind] days
-    before the course, at REMINDER_HOUR London time (in UTC)."""
-    day = run.start_date - dt.timedelta(days=REMINDER_DAYS[kind])
+def due(start_date: dt.date, kind: str) -> dt.datetime:
+    """When the reminder ``kind`` of a booking on a run starting on ``start_date`` is sent:
+    REMINDER_DAYS[kind] days before, at REMINDER_HOUR London time (in UTC)."""
+    day = start_date - dt.timedelta(days=REMINDER_DAYS[kind])
     return dt.datetime.combine(day, dt.time(REMINDER_HOUR), LONDON).astimezone(dt.UTC)
 
 
@@ -140,11 +141,10 @@ def changed(referral: Referral) -> None:
     if run is None:
         return
     for kind in REMINDER_DAYS:
-        if due(run, kind) > now:
+        at = due(run.start_date, kind)
+        if at > now:
             db.session.add(
-                Reminder(
-                    referral_id=referral.id, course_run_id=run.id, kind=kind, due_at=due(run, kind)
-                )
+                Reminder(referral_id=referral.id, course_run_id=run.id, kind=kind, due_at=at)
             )
     key = f"{referral.reference}:booking-{referral.version}"
     patients.about_booking(referral, run, "confirmation", key=key)
@@ -153,16 +153,20 @@ def changed(referral: Referral) -> None:
 @jobs.job(every=jobs.minutes(15), at_start=True)
 def remind() -> None:
     """Send every reminder that is due (the module's docstring says how, and why once)."""
-    ids = db.session.scalars(
-        select(Reminder.id)
+    now = clock.now()
+    # Reminders of runs starting soon (the date may have moved), and any past their due_at.
+    horizon = clock.today() + dt.timedelta(days=max(REMINDER_DAYS.values()) + 1)
+    found = db.session.execute(
+        select(Reminder.id, Reminder.kind, CourseRun.start_date)
+        .join(CourseRun, CourseRun.id == Reminder.course_run_id)
         .where(
-            Reminder.due_at <= clock.now(),
             Reminder.sent_at.is_(None),
             Reminder.cancelled_at.is_(None),
+            or_(Reminder.due_at <= now, CourseRun.start_date <= horizon),
         )
-        .order_by(Reminder.due_at.desc())
     ).all()
-    for reminder_id in ids:
+    ready = sorted((due(start, kind), id_) for id_, kind, start in found if due(start, kind) <= now)
+    for _due, reminder_id in reversed(ready):  # the latest first
         _remind(reminder_id)
 
 
@@ -182,26 +186,28 @@ def _remind(reminder_id: int) -> None:
         if run is None or run.id != reminder.course_run_id or run.retired or starts_at(run) <= now:
             reminder.cancelled_at = now  # the booking changed in a way that did not say so
             return
-        reminder.due_at = due(run, reminder.kind)  # the run may have moved to another date
+        reminder.due_at = due(run.start_date, reminder.kind)  # the run may have moved
         if reminder.due_at > now:
             return
-        later = db.session.scalar(
-            select(Reminder.id).where(
+        others = db.session.scalars(
+            select(Reminder.kind).where(
                 Reminder.referral_id == referral.id,
                 Reminder.course_run_id == run.id,
-                Reminder.sent_at.is_(None),
+                Reminder.id != reminder.id,
                 Reminder.cancelled_at.is_(None),
-                Reminder.due_at > reminder.due_at,
-                Reminder.due_at <= now,
             )
-        )
-        if later is not None:
-            reminder.cancelled_at = now  # the later one says it all
+        ).all()
+        days = REMINDER_DAYS[reminder.kind]
+        if any(REMINDER_DAYS[k] < days and due(run.start_date, k) <= now for k in others):
+            reminder.cancelled_at = now  # a later one is due too, and says it all
             return
         key = f"{referral.reference}:reminder-{reminder.kind}-{run.key}"
         message = patients.about_booking(referral, run, reminder.kind, key=key)
+        if message is None:
+            reminder.cancelled_at = now  # no mobile nor email to write to
+            return
         reminder.sent_at = now
-        reminder.message_id = message.id if message is not None else None
+        reminder.message_id = message.id
         record("booking.reminder", referral.reference, actor=SYSTEM, kind=reminder.kind)
 
 

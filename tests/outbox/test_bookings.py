@@ -18,9 +18,9 @@ import pytest
 import textstat
 import time_machine
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from finder import jobs
+from finder import clock, jobs, maintenance
 from finder.commissioning.operations import remove_run
 from finder.extensions import db
 from finder.models import (
@@ -32,6 +32,7 @@ from finder.models import (
     Reminder,
     Venue,
 )
+from finder.policy import RETENTION_FLOOR_DAYS
 from tests.conftest import check_page, migrated_app, own_database
 from tests.outbox.fake_notify import FakeNotify, settings
 from tests.providers.test_provider_side import answer
@@ -139,8 +140,13 @@ def run_the_job(app: Flask) -> None:
         jobs.queue().tasks["finder.referrals.booking.remind"]()
 
 
-def texts(notify: FakeNotify) -> list[str]:
-    return [n["body"]["personalisation"]["body"] for n in notify.received if n["type"] == "sms"]
+def texts(notify: FakeNotify, reference: str = "") -> list[str]:
+    """The text messages Notify took (about one referral: its key starts with the reference)."""
+    return [
+        n["body"]["personalisation"]["body"]
+        for n in notify.received
+        if n["type"] == "sms" and n["reference"].startswith(reference)
+    ]
 
 
 def link_in(text: str) -> str:
@@ -194,7 +200,7 @@ def test_booked_reminded_moved_and_cannot_make_it(app, person, notify):
         )
         assert booked.status_code == 302
     assert places(app, first) == first_places - 1
-    [confirmation] = texts(notify)
+    [confirmation] = texts(notify, reference)
     assert notify.received[0]["body"]["phone_number"] == MOBILE
     # In Polish: the date, the time and the postcode, and no diagnosis on a lock screen.
     assert confirmation.startswith("Twoje miejsce na kursie zdrowia: 22 mar o 10:00, E1 6AN.")
@@ -219,14 +225,14 @@ def test_booked_reminded_moved_and_cannot_make_it(app, person, notify):
     # 13 days before: nothing.
     with at(dt.datetime(2027, 3, 9, 10, 0, tzinfo=dt.UTC)):
         run_the_job(app)
-    assert len(texts(notify)) == 1
+    assert len(texts(notify, reference)) == 1
 
     # 7 days before, at 10:00: the week's reminder, once however often the job runs.
     with at(dt.datetime(2027, 3, 15, 10, 5, tzinfo=dt.UTC)):
         run_the_job(app)
         run_the_job(app)
-    assert len(texts(notify)) == 2
-    week = texts(notify)[1]
+    assert len(texts(notify, reference)) == 2
+    week = texts(notify, reference)[1]
     assert "22 mar" in week
     assert "10:00" in week
     assert "E1 6AN" in week
@@ -269,8 +275,10 @@ def test_booked_reminded_moved_and_cannot_make_it(app, person, notify):
         (second, "week", dt.datetime(2027, 4, 5, 9, 0, tzinfo=dt.UTC), "waiting"),
         (second, "day", dt.datetime(2027, 4, 11, 9, 0, tzinfo=dt.UTC), "waiting"),
     ]
-    assert len(texts(notify)) == 3
-    assert texts(notify)[2].startswith("Twoje miejsce na kursie zdrowia: 12 kwi o 18:00, E1 6AN.")
+    assert len(texts(notify, reference)) == 3
+    assert texts(notify, reference)[2].startswith(
+        "Twoje miejsce na kursie zdrowia: 12 kwi o 18:00, E1 6AN."
+    )
 
     # The day before the old date, and the old date itself: nothing about the old run.
     for moment in (
@@ -279,17 +287,17 @@ def test_booked_reminded_moved_and_cannot_make_it(app, person, notify):
     ):
         with at(moment):
             run_the_job(app)
-    assert len(texts(notify)) == 3
+    assert len(texts(notify, reference)) == 3
 
     # A week before the new date: its reminder.
     with at(dt.datetime(2027, 4, 5, 9, 5, tzinfo=dt.UTC)):
         run_the_job(app)
-    assert len(texts(notify)) == 4
-    assert "12 kwi" in texts(notify)[3]
-    assert "18:00" in texts(notify)[3]
+    assert len(texts(notify, reference)) == 4
+    assert "12 kwi" in texts(notify, reference)[3]
+    assert "18:00" in texts(notify, reference)[3]
 
     # "I can't make it", from the page the latest reminder links to.
-    own = link_in(texts(notify)[3])
+    own = link_in(texts(notify, reference)[3])
     with at(dt.datetime(2027, 4, 6, 8, 0, tzinfo=dt.UTC)):
         page = check_page(anyone.get(own).get_data(as_text=True))
         form = page.select_one("form[action$='/cannot-make-it']")
@@ -333,7 +341,7 @@ def test_booked_reminded_moved_and_cannot_make_it(app, person, notify):
     # The day before the April course: no reminder any more.
     with at(dt.datetime(2027, 4, 11, 9, 5, tzinfo=dt.UTC)):
         run_the_job(app)
-    assert len(texts(notify)) == 4
+    assert len(texts(notify, reference)) == 4
 
 
 def test_a_booking_days_away_gets_only_the_reminder_still_ahead(app, person, notify):
@@ -349,7 +357,7 @@ def test_a_booking_days_away_gets_only_the_reminder_still_ahead(app, person, not
     ]
     with at(dt.datetime(2027, 3, 21, 10, 0, tzinfo=dt.UTC)):
         run_the_job(app)
-    [_confirmation, day] = texts(notify)
+    [_confirmation, day] = texts(notify, person)
     assert day.startswith("Przypomnienie: Twój kurs zdrowia zaczyna się jutro o 10:00, E1 6AN.")
     # Once the course is under way, the page still shows it, with no "I can't make it".
     with at(dt.datetime(2027, 3, 22, 10, 30, tzinfo=dt.UTC)):
@@ -372,7 +380,7 @@ def test_the_page_reads_at_age_9_to_11_booked_and_after(app, person, notify):
     with at(dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)):
         provider = sign_in(app.test_client(), "provider")
         answer(provider, f"/en/staff/inbox/{person}", "booked", run=str(run_id(app, SECOND["key"])))
-        english = "/en/my/" + link_in(texts(notify)[0]).rsplit("/", 1)[1]
+        english = "/en/my/" + link_in(texts(notify, person)[0]).rsplit("/", 1)[1]
         anyone = app.test_client()
         booked = check_page(anyone.get(english).get_data(as_text=True))
         form = booked.select_one("form[action$='/cannot-make-it']")
@@ -398,7 +406,7 @@ def test_a_cancelled_course_sends_no_reminder_and_its_page_offers_other_dates(ap
     with at(dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)):
         provider = sign_in(app.test_client(), "provider")
         answer(provider, f"/en/staff/inbox/{person}", "booked", run=str(run_id(app, first)))
-    [confirmation] = texts(notify)
+    [confirmation] = texts(notify, person)
     with app.app_context():
         run = db.session.get(CourseRun, run_id(app, first))
         assert remove_run(run)  # it has a referral: cancelled, not deleted
@@ -406,7 +414,7 @@ def test_a_cancelled_course_sends_no_reminder_and_its_page_offers_other_dates(ap
         with at(dt.datetime(2027, 3, 15, 10, 5, tzinfo=dt.UTC)):
             run_the_job(app)
             page = check_page(app.test_client().get(link_in(confirmation)).get_data(as_text=True))
-        assert len(texts(notify)) == 1
+        assert len(texts(notify, person)) == 1
         assert [r[3] for r in reminders(app, person)] == ["cancelled", "waiting"]
         assert page.select_one("form[action$='/cannot-make-it']") is None
         assert page.select_one("a.app-calendar") is None
@@ -448,7 +456,7 @@ def test_without_its_form_token_the_button_changes_nothing(app, person, notify):
     with at(dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)):
         provider = sign_in(app.test_client(), "provider")
         answer(provider, f"/en/staff/inbox/{person}", "booked", run=str(run_id(app, SECOND["key"])))
-        own = link_in(texts(notify)[0])
+        own = link_in(texts(notify, person)[0])
         anyone = app.test_client()
         action = f"{own}/cannot-make-it"
         no_token = anyone.post(action, data={"run": str(run_id(app, SECOND["key"]))})
@@ -492,3 +500,63 @@ def test_by_email_the_course_is_named_after_the_first_line(app, make_referral, n
     assert "Where: Test Hall, 1 Example Road, E1 6AN" in rest
     assert "Step-free access." in rest
     assert link_in(rest).startswith("/en/my/")
+
+
+def test_a_purged_referral_takes_its_links_and_reminders(app, person, notify):
+    with at(dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)):
+        provider = sign_in(app.test_client(), "provider")
+        answer(provider, f"/en/staff/inbox/{person}", "booked", run=str(run_id(app, SECOND["key"])))
+    with at(dt.datetime(2027, 4, 5, 9, 5, tzinfo=dt.UTC)):
+        run_the_job(app)
+    assert [r[3] for r in reminders(app, person)] == ["sent", "waiting"]
+    own = link_in(texts(notify, person)[0])
+    with app.app_context():
+        db.session.execute(
+            update(Referral)
+            .where(Referral.reference == person)
+            .values(status="declined", status_changed_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+        )
+        db.session.commit()
+        maintenance.purge(clock.now(), RETENTION_FLOOR_DAYS)
+        assert db.session.scalar(select(Referral.id).filter_by(reference=person)) is None
+    assert reminders(app, person) == []
+    assert app.test_client().get(own).status_code == 404
+
+
+def test_a_worker_down_for_a_week_sends_the_day_before_reminder_only(app, person, notify):
+    with at(dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)):
+        provider = sign_in(app.test_client(), "provider")
+        answer(provider, f"/en/staff/inbox/{person}", "booked", run=str(run_id(app, SECOND["key"])))
+    # Nothing ran from before the week's reminder until after the day's (Sunday 11 April).
+    with at(dt.datetime(2027, 4, 11, 15, 0, tzinfo=dt.UTC)):
+        run_the_job(app)
+    assert [r[3] for r in reminders(app, person)] == ["cancelled", "sent"]
+    [_confirmation, day] = texts(notify, person)
+    assert day.startswith("Przypomnienie: Twój kurs zdrowia zaczyna się jutro o 18:00, E1 6AN.")
+
+
+def test_a_run_moved_earlier_takes_its_reminders_with_it(app, person, notify):
+    """A commissioner moves the April run a week earlier after the booking: the week's reminder
+    goes a week before the new date (not the old one)."""
+    key = SECOND["key"]
+    with at(dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)):
+        provider = sign_in(app.test_client(), "provider")
+        answer(provider, f"/en/staff/inbox/{person}", "booked", run=str(run_id(app, key)))
+    with app.app_context():
+        db.session.get(CourseRun, run_id(app, key)).start_date = dt.date(2027, 4, 5)
+        db.session.commit()
+    try:
+        with at(dt.datetime(2027, 3, 29, 9, 5, tzinfo=dt.UTC)):  # 10:05 in London, BST
+            run_the_job(app)
+        assert len(texts(notify, person)) == 2
+        assert "5 kwi" in texts(notify, person)[1]
+        assert reminders(app, person)[0] == (
+            key,
+            "week",
+            dt.datetime(2027, 3, 29, 9, 0, tzinfo=dt.UTC),
+            "sent",
+        )
+    finally:
+        with app.app_context():
+            db.session.get(CourseRun, run_id(app, key)).start_date = SECOND["start"]
+            db.session.commit()
