@@ -19,6 +19,7 @@ from finder.database import writes
 from finder.extensions import db
 from finder.limits import max_length
 from finder.models import AuditEvent
+from finder.policy import PATIENT_ROLE
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Actor:
 
 
 SYSTEM = Actor(None, "system")
-PATIENT = Actor(None, "patient")
+PATIENT = Actor(None, PATIENT_ROLE)
 PROVIDER_BY_LINK = Actor(None, "provider", via="link")
 
 

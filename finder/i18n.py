@@ -45,9 +45,13 @@ def best_from_accept_language() -> str:
 BABEL_LOCALES = {"en": "en_GB", "pt": "pt_PT"}
 
 
-def select_locale() -> str:
-    lang = str(getattr(g, "lang", None) or current_app.config["BABEL_DEFAULT_LOCALE"])
+def babel_locale(lang: str) -> str:
+    """The Babel locale of a site language (dates, numbers and plurals as it writes them)."""
     return BABEL_LOCALES.get(lang, lang)
+
+
+def select_locale() -> str:
+    return babel_locale(str(getattr(g, "lang", None) or current_app.config["BABEL_DEFAULT_LOCALE"]))
 
 
 def text_direction(lang: str) -> str:

@@ -36,7 +36,12 @@ from finder.extensions import db
 logger = logging.getLogger(__name__)
 NAME = "finder"  # Huey's queue name: every web and worker node must use the same
 # The modules whose jobs every app registers.
-MODULES = ("finder.outbox.sending", "finder.commissioning.uptake", "finder.register.invitations")
+MODULES = (
+    "finder.outbox.sending",
+    "finder.commissioning.uptake",
+    "finder.register.invitations",
+    "finder.referrals.booking",
+)
 PENDING = "finder_jobs_pending"
 
 

@@ -15,7 +15,14 @@ from sqlalchemy.engine import URL, make_url
 from finder.audit import record
 from finder.config import check_retention
 from finder.extensions import db
-from finder.models import Patient, ProviderLink, Referral, ReferralEvent
+from finder.models import (
+    BookingLink,
+    Patient,
+    ProviderLink,
+    Referral,
+    ReferralEvent,
+    Reminder,
+)
 from finder.referrals import statuses
 
 
@@ -50,6 +57,8 @@ def purge(now: dt.datetime, retention_days: int, *, dry_run: bool = False) -> Pu
     if expired:
         db.session.execute(delete(ReferralEvent).where(ReferralEvent.referral_id.in_(expired)))
         db.session.execute(delete(ProviderLink).where(ProviderLink.referral_id.in_(expired)))
+        db.session.execute(delete(BookingLink).where(BookingLink.referral_id.in_(expired)))
+        db.session.execute(delete(Reminder).where(Reminder.referral_id.in_(expired)))
         db.session.execute(
             Referral.__table__.update()
             .where(Referral.linked_from_id.in_(expired))

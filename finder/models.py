@@ -447,6 +447,41 @@ class ReferralEvent(db.Model):  # type: ignore[name-defined,misc]
     actor: Mapped[User | None] = relationship()
 
 
+class BookingLink(db.Model):  # type: ignore[name-defined,misc]
+    """A person's own link to their booking (``/<lang>/my/<token>``): one is made for each
+    message about the booking (referrals/booking.py). It opens the referral's booking as it is
+    now, whichever run that is. Only the token's SHA-256 hash is kept."""
+
+    __tablename__ = "booking_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    referral: Mapped[Referral] = relationship()
+
+
+class Reminder(db.Model):  # type: ignore[name-defined,misc]
+    """A reminder of a booking, due before its course run starts (referrals/booking.py): made
+    when the referral is booked onto the run, cancelled in the same unit of work as any change
+    of that booking, sent once by the periodic job when due."""
+
+    __tablename__ = "reminder"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    # A run deleted from the directory (it has no referrals left) takes its reminders with it.
+    course_run_id: Mapped[int] = mapped_column(ForeignKey("course_run.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # policy.REMINDER_DAYS: "week", "day"
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_message.id"))
+
+    referral: Mapped[Referral] = relationship()
+    course_run: Mapped[CourseRun] = relationship()
+
+
 class ProviderLink(db.Model):  # type: ignore[name-defined,misc]
     """A link that opens one referral for its course provider without signing in.
 

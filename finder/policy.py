@@ -24,6 +24,8 @@ PRACTICE_ROLES = ("clinician", "support")
 # the referrals to its programmes, from every practice, and only what they need to contact and
 # book the person (DESIGN.md, "Users and what each does").
 PROVIDER_ROLE = "provider"
+# Who acts on the public site without an account (a self-referral, "I can't make it").
+PATIENT_ROLE = "patient"
 
 # QOF DM014: a newly diagnosed person is referred to structured education within 9 months of
 # joining the diabetes register.
@@ -62,6 +64,15 @@ SMS_LINK = 64
 BASE_URL_MAX = SMS_LINK - len("/xx/my/") - -(-INVITATION_TOKEN_BYTES * 4 // 3)
 # The "not yet referred" list shows at most this many people (the most urgent first).
 REGISTER_LIST_LIMIT = 200
+
+# Bookings (referrals/booking.py): a person booked onto a course run is sent a confirmation at
+# once, then a reminder this many days before the course starts (each only if still ahead when
+# they are booked), at REMINDER_HOUR London time (no text message in the night). Each message
+# carries a personal link (INVITATION_TOKEN_BYTES, SMS_LINK) that works for BOOKING_LINK_DAYS:
+# past the course, whichever date it is moved to in the meantime.
+REMINDER_DAYS = {"week": 7, "day": 1}
+REMINDER_HOUR = 10
+BOOKING_LINK_DAYS = 120
 
 # NHS numbers are issued in ranges (NHS Data Dictionary, "NHS Number"; NHS Digital's
 # allocation): 010 100 0000-311 299 9999 Scotland (CHI), 320 000 0000-399 999 9999 Northern

@@ -24,12 +24,27 @@ from finder.policy import SESSION_ABSOLUTE, SESSION_IDLE
 STAFF_BLUEPRINTS = frozenset({"staff", "commissioning", "admin"})
 # Pages holding a CSRF token or personal data are never compressed (the BREACH attack).
 UNCOMPRESSED = frozenset(
-    {"public.self_refer", "public.self_refer_done", "public.feedback", "links.open_link"}
+    {
+        "public.self_refer",
+        "public.self_refer_done",
+        "public.feedback",
+        "links.open_link",
+        "public.my_link",
+        "public.my_cannot_attend",
+    }
 )
 # Public pages that show personal data back (the self-referral form, also when it is shown
-# again with errors, and its confirmation): never kept by a browser or proxy.
+# again with errors, and its confirmation; a person's own page and its calendar file): never
+# kept by a browser or proxy.
 PERSONAL = frozenset(
-    {"public.self_refer", "public.self_refer_done", "links.open_link", "public.my_link"}
+    {
+        "public.self_refer",
+        "public.self_refer_done",
+        "links.open_link",
+        "public.my_link",
+        "public.my_calendar",
+        "public.my_cannot_attend",
+    }
 )
 
 

@@ -324,6 +324,8 @@ NOT_FROM_FORMS = {
     "provider_link.token_hash",
     # Remembered devices: the token's hash, and a label devices.label makes from fixed names.
     "remembered_device.token_hash", "remembered_device.label",
+    # Bookings: a personal link's token hash, and a reminder's kind from policy.REMINDER_DAYS.
+    "booking_link.token_hash", "reminder.kind",
 }  # fmt: skip
 
 

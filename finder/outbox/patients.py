@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from babel.dates import format_skeleton
+from flask_babel import force_locale, format_time
+from flask_babel import gettext as _
+
+from finder.directory import text_for
 from finder.forms import is_mobile
-from finder.models import OutboundMessage, Referral
+from finder.i18n import babel_locale, site_language
+from finder.messages import when
+from finder.models import CourseRun, OutboundMessage, Patient, Referral
 from finder.outbox.sending import NOT_SENT, send
+from finder.outbox.texts import BOOKING_DETAILS
 
 
 def confirm_self_referral(referral: Referral) -> OutboundMessage | None:
@@ -32,3 +40,72 @@ def confirm_self_referral(referral: Referral) -> OutboundMessage | None:
 def queued(message: OutboundMessage | None) -> str | None:
     """The channel a message went by, or None if none is on its way (not even queued)."""
     return message.channel if message is not None and message.status != NOT_SENT else None
+
+
+def reach(patient: Patient) -> tuple[str, str] | None:
+    """How to write to a patient about their booking: (channel, address), the way they asked
+    to be contacted first (a text message needs a mobile), then the other; None when there is
+    neither (staff phone them)."""
+    sms = ("sms", patient.phone) if patient.phone and is_mobile(patient.phone) else None
+    email = ("email", patient.email) if patient.email else None
+    first, second = (email, sms) if patient.contact_method == "email" else (sms, email)
+    return first or second
+
+
+BOOKING_TEMPLATES = {
+    "confirmation": "booking_confirmation",
+    "week": "booking_reminder_week",
+    "day": "booking_reminder_day",
+}
+
+
+def about_booking(
+    referral: Referral, run: CourseRun, which: str, key: str
+) -> OutboundMessage | None:
+    """A message about the person's booking on ``run`` (``which``: "confirmation", or a
+    reminder's kind, policy.REMINDER_DAYS), with a new personal link, in their language, in
+    the caller's unit of work; None when there is no way to write to them."""
+    from finder.referrals import booking  # it calls this module
+
+    patient = referral.patient
+    found = reach(patient)
+    if found is None:
+        return None
+    channel, to = found
+    language = site_language(patient.preferred_language)
+    link = booking.new_link(referral)
+    venue = run.venue
+    with force_locale(babel_locale(language)):
+        place = f"{venue.name}, {venue.address}, {venue.postcode}" if venue else ""
+        access = (
+            ""
+            if venue is None
+            else _("Step-free access.")
+            if venue.step_free
+            else _("No step-free access.")
+        )
+        details = str(BOOKING_DETAILS) % {
+            "programme": text_for(run.programme, language)[0].name,
+            "when": when(run),
+            "place": place,
+            "access": access,
+            "link": link,
+            "practice": referral.practice.name,
+        }
+        personalisation = {
+            "date": str(format_skeleton("MMMd", run.start_date, locale=babel_locale(language))),
+            "time": format_time(run.start_time, "HH:mm"),
+            "postcode": venue.postcode if venue else "",
+            "link": link,
+            "details": details,
+        }
+    return send(
+        channel=channel,
+        to=to,
+        template=BOOKING_TEMPLATES[which],
+        language=language,
+        personalisation=personalisation,
+        referral=referral,
+        recipient="patient",
+        key=key,
+    )

@@ -34,6 +34,23 @@ class Rendered:
     body: str
 
 
+# What a booking's messages are given: the date ("16 Dec", CLDR's short day and month in the
+# message's language), the start time, the venue's postcode and the link (the longest each
+# may be in a text message), and for the email the booking's details (``BOOKING_DETAILS``).
+BOOKING_FIELDS = {"date": 12, "time": 5, "postcode": 8, "link": SMS_LINK, "details": 2000}
+# The booking in an email, after its first line: the course (its name may say "diabetes"),
+# when it meets, the place and its step-free access ("Step-free access." or the opposite, or
+# nothing when the directory does not know), the link and the practice.
+BOOKING_DETAILS = _l(
+    "Course: %(programme)s\n"
+    "When: %(when)s\n"
+    "Where: %(place)s\n"
+    "%(access)s\n\n"
+    "Open this link to see your course. You can add it to your calendar there, or tell us if "
+    "you cannot come:\n%(link)s\n\n"
+    "If you have questions, call %(practice)s."
+)
+
 TEMPLATES: dict[str, Template] = {
     "self_referral_confirmation": Template(
         fields={"reference": 12},
@@ -100,6 +117,27 @@ TEMPLATES: dict[str, Template] = {
             "or computer:\n%(link)s\n\n"
             "If you do not want a course, or you have questions, call %(practice)s."
         ),
+    ),
+    # A booking (referrals/booking.py): the confirmation, then the reminders a week and a day
+    # before. The text message has no course name (it may say "diabetes"); the email names
+    # the course after its first line (BOOKING_DETAILS).
+    "booking_confirmation": Template(
+        fields=BOOKING_FIELDS,
+        subject=_l("Your place on a health course, %(date)s"),
+        email=_l("You have a place on a health course.\n\n%(details)s"),
+        sms=_l("Your place on a health course: %(date)s at %(time)s, %(postcode)s. %(link)s"),
+    ),
+    "booking_reminder_week": Template(
+        fields=BOOKING_FIELDS,
+        subject=_l("Reminder: your health course starts on %(date)s"),
+        email=_l("This is a reminder that your health course starts in a week.\n\n%(details)s"),
+        sms=_l("Reminder: your health course is on %(date)s at %(time)s, %(postcode)s. %(link)s"),
+    ),
+    "booking_reminder_day": Template(
+        fields=BOOKING_FIELDS,
+        subject=_l("Reminder: your health course starts tomorrow"),
+        email=_l("This is a reminder that your health course starts tomorrow.\n\n%(details)s"),
+        sms=_l("Reminder: your health course is tomorrow at %(time)s, %(postcode)s. %(link)s"),
     ),
 }
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 
+from babel.dates import format_date
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from finder.audit import record
 from finder.directory import text_for
-from finder.models import Referral
+from finder.models import CourseRun, Referral
 from finder.outbox import send
 from finder.outbox.texts import TEMPLATES, Template
 from finder.policy import PROVIDER_LINK_DAYS
@@ -41,6 +42,24 @@ TEMPLATES["provider_referral"] = Template(
         "The link opens only this referral and works for %(days)s days. Do not forward it: "
         "anyone who has it can see the person's contact details."
     ),
+)
+
+
+TEMPLATES["provider_cannot_attend"] = Template(
+    fields={"practice": 100, "programme": 100, "reference": 12, "date": 40},
+    subject=_l("%(reference)s cannot come to %(programme)s on %(date)s"),
+    email=_l(
+        "The person %(practice)s referred to %(programme)s (reference %(reference)s) told us "
+        "they cannot come to the course starting on %(date)s. Their place on it has been "
+        "given back.\n\n"
+        "Their GP practice sees this on its follow-up list. If you can offer them another "
+        "date, book it as you would any referral."
+    ),
+)
+CANNOT_ATTEND_EMAILED = "the course team was emailed that the patient cannot make it"
+NO_ADDRESS_CANNOT_ATTEND = (
+    "the directory has no email address for the course team: they were not told that the "
+    "patient cannot make it"
 )
 
 
@@ -82,3 +101,28 @@ def tell_provider(referral: Referral, link: str) -> None:
     )
     add_event(referral, "link", reason=EMAILED)
     record("provider_link.create", referral.reference, emailed=True)
+
+
+def tell_cannot_attend(referral: Referral, run: CourseRun) -> None:
+    """Email the course provider that the person cannot come to ``run`` (in the caller's unit
+    of work); with no email address in the directory, the history says nothing was sent."""
+    to = email_address(referral.programme.referral_contact)
+    if to is None:
+        add_event(referral, "note", reason=NO_ADDRESS_CANNOT_ATTEND)
+        return
+    send(
+        channel="email",
+        to=to,
+        template="provider_cannot_attend",
+        language="en",
+        personalisation={
+            "practice": referral.practice.name,
+            "programme": text_for(referral.programme, "en")[0].name,
+            "reference": referral.reference,
+            "date": format_date(run.start_date, "d MMMM yyyy", locale="en_GB"),
+        },
+        referral=referral,
+        recipient="provider",
+        key=f"{referral.reference}:cannot-attend-{referral.version}",
+    )
+    add_event(referral, "note", reason=CANNOT_ATTEND_EMAILED)

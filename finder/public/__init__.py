@@ -30,6 +30,8 @@ add_routes(
         ("/self-refer/<slug>", "self_refer", views.self_refer, "GET POST"),
         ("/self-refer/<slug>/done", "self_refer_done", views.self_refer_done, "GET"),
         ("/my/<token>", "my_link", views.my_link, "GET"),
+        ("/my/<token>/calendar.ics", "my_calendar", views.my_calendar, "GET"),
+        ("/my/<token>/cannot-make-it", "my_cannot_attend", views.my_cannot_attend, "POST"),
         ("/feedback/<slug>", "feedback", views.feedback, "GET POST"),
         ("/feedback/<slug>/done", "feedback_done", views.feedback_done, "GET"),
     ],

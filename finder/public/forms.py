@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import HiddenField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from finder.forms import (
+    BaseForm,
     ContactRequired,
     Fits,
     NHSBooleanField,
@@ -120,3 +122,9 @@ class FeedbackForm(OnceForm):
         ),
         validators=[Optional(), Length(max=500, message=_l("Write 500 characters or fewer"))],
     )
+
+
+class CannotAttendForm(BaseForm):
+    """ "I can't make it" on a booking's page: one button, for the run the page showed."""
+
+    run = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,18}$")])

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import (
+    Response,
     abort,
     current_app,
     g,
@@ -36,15 +37,21 @@ from finder import (
     shortlinks,
 )
 from finder.access import public
+from finder.audit import PATIENT, act_as
 from finder.circumstances import PARAMETERS, Circumstances, parse
 from finder.database import writes
 from finder.extensions import db
 from finder.messages import language_name, when
-from finder.models import Invitation, Practice, Programme
+from finder.models import Invitation, Practice, Programme, Referral
 from finder.outbox import patients
 from finder.public import questions
-from finder.public.forms import FeedbackForm, InvitedReferralForm, SelfReferralForm
-from finder.referrals import operations
+from finder.public.forms import (
+    CannotAttendForm,
+    FeedbackForm,
+    InvitedReferralForm,
+    SelfReferralForm,
+)
+from finder.referrals import booking, operations
 from finder.register import invitations
 from finder.submissions import redirect_once
 
@@ -260,15 +267,98 @@ def _run_words(run: matching.Run) -> Markup:
 
 @public
 def my_link(token: str) -> ResponseReturnValue:
-    """A personal link from an invitation: the finder, with what the practice knows filled in.
-    A forged or expired link gets a page saying so, and nothing else."""
+    """A personal link: from an invitation, the finder with what the practice knows filled in;
+    from a booking's message, the booking's page. A forged or expired link gets a page saying
+    so, and nothing else."""
     invitation = invitations.from_token(token)
-    if invitation is None:
+    if invitation is not None:
+        invitations.opened(invitation)
+        return redirect(
+            url_for(".question", name=PARAMETERS[0], language=invitation.entry.preferred_language)
+        )
+    referral = booking.from_token(token)
+    if referral is None:
         return render_template("public/my_link_invalid.jinja"), 404
-    invitations.opened(invitation)
-    return redirect(
-        url_for(".question", name=PARAMETERS[0], language=invitation.entry.preferred_language)
+    return _booking_page(referral, token, CannotAttendForm())
+
+
+def _booking_page(
+    referral: Referral, token: str, form: CannotAttendForm, status: int = 200
+) -> ResponseReturnValue:
+    """The person's booking: the course, the calendar file and "I can't make it" (until the
+    course starts); with no booking (they could not make it, or the course was cancelled),
+    other dates and the menu for their answers."""
+    run = booking.booked_run(referral)
+    today = clock.today()
+    if run is not None and run.retired:
+        run = None
+    # Once the course has started, the person is on it: no "I can't make it" any more.
+    can_cancel = run is not None and booking.starts_at(run) > clock.now()
+    if run is not None:
+        form.run.data = str(run.id)
+    programme = referral.programme
+    others = [
+        r for r in directory.upcoming_runs(programme, today) if run is None or r.id != run.id
+    ][:OTHER_DATES]
+    return (
+        render_template(
+            "public/my_booking.jinja",
+            referral=referral,
+            programme=programme,
+            run=run,
+            can_cancel=can_cancel,
+            others=others,
+            token=token,
+            form=form,
+            could_not_make_it=booking.could_not_make_it(referral),
+            provider_told=booking.provider_told(referral),
+            menu=_url(
+                ".results",
+                {k: v for k, v in referral.circumstances.items() if k in PARAMETERS},
+            ),
+            has_error=bool(form.errors),
+        ),
+        status,
     )
+
+
+# How many other dates of their course a person's booking page lists.
+OTHER_DATES = 3
+
+
+def _booking_or_404(token: str) -> Referral:
+    referral = booking.from_token(token)
+    if referral is None:
+        abort(404)
+    return referral
+
+
+@public
+def my_calendar(token: str) -> ResponseReturnValue:
+    """The booking as a calendar file (none when there is no booking)."""
+    referral = _booking_or_404(token)
+    run = booking.booked_run(referral)
+    if run is None or run.retired:
+        abort(404)
+    return Response(
+        booking.calendar(referral, run, g.lang),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="course.ics"'},
+    )
+
+
+@public
+def my_cannot_attend(token: str) -> ResponseReturnValue:
+    """ "I can't make it": the person leaves the course run (as the patient), and sees their
+    page again, now with other dates and their menu. Pressed twice, nothing more happens."""
+    referral = _booking_or_404(token)
+    form = CannotAttendForm()
+    if not form.validate_on_submit():
+        form.run.errors = [_("Something went wrong. Press the button again.")]
+        return _booking_page(referral, token, form, status=400)
+    act_as(PATIENT)
+    operations.cannot_attend(referral, int(form.run.data or 0))
+    return redirect(url_for(".my_link", token=token))
 
 
 def _self_refer_invited(

@@ -25,7 +25,7 @@ from finder.models import (
     ReferralEvent,
 )
 from finder.policy import NO_RESPONSE_INVITATIONS, PROVIDER_ROLE
-from finder.referrals import statuses
+from finder.referrals import booking, statuses
 from finder.referrals.worklist import unanswered_invitations
 
 # No 0/O, 1/I/L or U: a reference is read out over the phone.
@@ -274,7 +274,7 @@ def _choose_run(current: Referral, run: CourseRun | None, reason: str | None) ->
     if run is not None and current.status in BOOKED_BY_CHOOSING:
         _change(current, "booked", f"booked on {run.key}", run=run.key)
         return True
-    _move_place(held, _place_held(current))
+    _move_place(current, held, _place_held(current))
     return changed
 
 
@@ -366,7 +366,7 @@ def _change(referral: Referral, to_status: str, reason: str | None, **detail: An
     referral.status_changed_at = event.at  # the history and the record tell one time
     referral.version += 1
     mark_stage(referral, to_status, referral.status_changed_at)
-    _move_place(held, _place_held(referral))
+    _move_place(referral, held, _place_held(referral))
     if who.role == PROVIDER_ROLE and to_status in statuses.PROVIDER_ANSWERS:
         referral.provider_answered_at = referral.provider_answered_at or event.at
         if to_status == "booked":  # a provider that books a place has accepted the referral
@@ -390,10 +390,11 @@ def _place_held(referral: Referral) -> int | None:
     return referral.course_run_id if referral.status in HOLDS_PLACE else None
 
 
-def _move_place(held: int | None, holds: int | None) -> None:
+def _move_place(referral: Referral, held: int | None, holds: int | None) -> None:
     """The one place places left change with bookings: a place given back on the run the
     referral held (withdrawn, declined, moved to another run; only before the course starts)
-    and one taken on the run it holds now (never fewer than none)."""
+    and one taken on the run it holds now (never fewer than none). The booking's messages
+    follow (``booking.changed``: reminders cancelled, a new booking confirmed)."""
     if held == holds:
         return
     if held is not None:
@@ -406,6 +407,7 @@ def _move_place(held: int | None, holds: int | None) -> None:
         if run is not None and run.places_left > 0:
             run.places_left -= 1
             record("directory.run_place_taken", run.key, places_left=run.places_left)
+    booking.changed(referral)
 
 
 def change_status(
@@ -439,6 +441,37 @@ def book(referral: Referral, run: CourseRun | None, seen_version: int | None = N
             _change(current, "booked", "registered")
         elif not _choose_run(current, run, None) or current.status != "booked":
             raise InvalidTransition(f"{current.status}: not booked onto {run.key}")
+
+
+CANNOT_ATTEND = "the patient said they cannot make it"
+
+
+def cannot_attend(referral: Referral, run_id: int) -> bool:
+    """The person cannot come to the course run they are booked on ("I can't make it" on their
+    booking's page, acting as the patient): the referral goes back to waiting for a date
+    (statuses.PATIENT_CHANGES) and off the run, its place given back and its reminders
+    cancelled (``_move_place``); the course team is emailed, and the practice's follow-up list
+    shows it (worklist reason ``cannot_attend``). Returns whether anything changed: nothing
+    does when the booking is no longer on ``run_id`` (pressed twice, or moved meanwhile), nor
+    once the course was cancelled or has started (the page no longer offers it then)."""
+    with writes():
+        current = _locked(referral)
+        run = current.course_run
+        if current.status != "booked" or run is None or run.id != run_id:
+            return False
+        if run.retired or booking.starts_at(run) <= now():
+            return False  # a cancelled course, or one under way: the practice's to sort out
+        back = "accepted" if current.accepted_at else "referred"
+        _change(current, back, CANNOT_ATTEND, run=run.key)
+        _choose_run(current, None, CANNOT_ATTEND)
+        _tell_provider_cannot_attend(current, run)
+    return True
+
+
+def _tell_provider_cannot_attend(referral: Referral, run: CourseRun) -> None:
+    from finder.providers import notifying  # the provider side builds on this module
+
+    notifying.tell_cannot_attend(referral, run)
 
 
 def add_note(referral: Referral, text: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from finder.policy import DECLINE_REASONS, PRACTICE_ROLES, PROVIDER_ROLE
+from finder.policy import DECLINE_REASONS, PATIENT_ROLE, PRACTICE_ROLES, PROVIDER_ROLE
 
 STATUSES = (
     "referred",
@@ -48,6 +48,11 @@ PROVIDER_CHANGES: dict[str, frozenset[str]] = {
     "did_not_attend": frozenset({"booked"}),
 }
 assert all(to <= TRANSITIONS[at] for at, to in PROVIDER_CHANGES.items())  # noqa: S101
+# The person's own change, from their booking's page ("I can't make it": booking.py): a booked
+# referral goes back to waiting for a date, to "accepted" if the course team had accepted it
+# (or booked it), else to "referred". Staff cannot make it (they withdraw, or choose another
+# date), so it is not in TRANSITIONS.
+PATIENT_CHANGES: dict[str, frozenset[str]] = {"booked": frozenset({"referred", "accepted"})}
 # The provider's first answer to a referral: the moment its responsiveness is counted from.
 PROVIDER_ANSWERS = frozenset({"accepted", "declined", "booked"})
 
@@ -103,8 +108,11 @@ def can_change(from_status: str, to_status: str) -> bool:
 
 def allowed_changes(role: str, from_status: str) -> frozenset[str]:
     """The changes someone in ``role`` may make from a status: a provider its own; practice
-    staff all but the provider's; the system (a command, a job) any the record allows."""
+    staff all but the provider's; the patient their own; the system (a command, a job) any the
+    record allows."""
     if role == PROVIDER_ROLE:
         return PROVIDER_CHANGES.get(from_status, frozenset())
+    if role == PATIENT_ROLE:
+        return PATIENT_CHANGES.get(from_status, frozenset())
     allowed = TRANSITIONS.get(from_status, frozenset())
     return allowed - PROVIDER_ONLY if role in PRACTICE_ROLES else allowed

@@ -2,6 +2,8 @@
 
 Reasons (each clears by itself when its cause does):
 - ``run_cancelled``: referred or booked onto a course run that was cancelled (to book again);
+- ``cannot_attend``: the patient said they cannot make the course date they were booked on
+  ("I can't make it" on their booking's page), and has not been booked again;
 - ``did_not_attend``: the patient missed the course;
 - ``not_booked``: referred (or accepted by the course), and not booked after
   FINDER_NOT_BOOKED_DAYS since then;
@@ -25,9 +27,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from finder.extensions import db
 from finder.models import Referral, ReferralEvent
 from finder.policy import NO_RESPONSE_INVITATIONS, UNANSWERED_OUTCOMES
-from finder.referrals import statuses
+from finder.referrals import booking, statuses
 
-REASONS = ("run_cancelled", "did_not_attend", "not_booked", "awaiting_reply")
+REASONS = ("run_cancelled", "cannot_attend", "did_not_attend", "not_booked", "awaiting_reply")
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ def assess(referral: Referral, now: dt.datetime, not_booked_days: int) -> Item |
     if run is not None and run.retired and referral.status in ("referred", "booked"):
         reasons.append("run_cancelled")
         due.append((run.cancelled_at or referral.status_changed_at).date())
+    if booking.could_not_make_it(referral):
+        reasons.append("cannot_attend")
+        due.append(referral.status_changed_at.date())
     if referral.status == "did_not_attend":
         reasons.append("did_not_attend")
         due.append(referral.status_changed_at.date())

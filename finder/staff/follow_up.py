@@ -32,6 +32,7 @@ from finder.staff.signin import safe_next
 REASON_LABELS = {
     "did_not_attend": _l("Did not attend"),
     "run_cancelled": _l("Course cancelled"),
+    "cannot_attend": _l("Cannot make the course date"),
     "not_booked": _l("Not booked yet"),
     "awaiting_reply": _l("Waiting for an answer"),
 }

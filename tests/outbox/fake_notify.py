@@ -149,6 +149,12 @@ class FakeNotify:
             self.hold = 0.0
 
 
+def to_patients(fake: FakeNotify) -> list[dict[str, Any]]:
+    """What the fake received, less the emails to course teams (a referral's link: in demo
+    mode every group programme has a referral contact)."""
+    return [n for n in fake.received if not n["reference"].endswith(":provider-link")]
+
+
 def settings(fake: FakeNotify, **more: Any) -> dict[str, Any]:
     """An app's settings to send through ``fake`` with the real client."""
     return {

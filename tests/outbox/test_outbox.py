@@ -15,7 +15,7 @@ from finder.extensions import db
 from finder.models import AuditEvent, OutboundMessage, Referral
 from finder.outbox import send, sending
 from tests.conftest import check_page, migrated_app, own_database
-from tests.outbox.fake_notify import EMAIL_TEMPLATE, SMS_TEMPLATE, settings
+from tests.outbox.fake_notify import EMAIL_TEMPLATE, SMS_TEMPLATE, settings, to_patients
 from tests.public.test_self_refer import answers, client_at
 from tests.staff.conftest import sign_in
 
@@ -56,13 +56,15 @@ def self_refer(app, **fields):
 def messages_of(app, reference):
     with app.app_context():
         referral = db.session.scalar(select(Referral).filter_by(reference=reference))
-        return db.session.scalars(select(OutboundMessage).filter_by(referral_id=referral.id)).all()
+        return db.session.scalars(
+            select(OutboundMessage).filter_by(referral_id=referral.id, recipient="patient")
+        ).all()
 
 
 def test_a_self_referral_with_an_email_address_is_confirmed_by_email_once(notify_app, notify):
     reference, page = self_refer(notify_app, email="sam@example.com", preferred_language="en")
     assert "We are sending you an email to confirm this." in page
-    [got] = notify.received
+    [got] = to_patients(notify)
     assert got["type"] == "email"
     assert got["body"]["email_address"] == "sam@example.com"
     assert got["body"]["template_id"] == EMAIL_TEMPLATE
@@ -79,7 +81,7 @@ def test_the_confirmation_goes_in_the_language_the_person_chose(notify_app, noti
         notify_app, email="", phone="07700 900 982", preferred_language="pl"
     )
     assert "We are sending you a text message to confirm this." in page
-    [got] = notify.received
+    [got] = to_patients(notify)
     assert got["type"] == "sms"
     assert got["body"]["phone_number"] == "+447700900982"
     assert got["body"]["template_id"] == SMS_TEMPLATE
@@ -91,7 +93,7 @@ def test_the_confirmation_goes_in_the_language_the_person_chose(notify_app, noti
 def test_a_landline_gets_no_text_and_the_page_promises_none(notify_app, notify):
     reference, page = self_refer(notify_app, email="", phone="020 7946 0111")
     assert "We are sending you" not in page
-    assert notify.received == []
+    assert to_patients(notify) == []
     assert messages_of(notify_app, reference) == []
 
 
@@ -119,7 +121,7 @@ def _queue_letter(app, key, language="en"):
 
 def test_a_letter_goes_as_a_pdf_with_the_address_and_our_words(notify_app, notify):
     _queue_letter(notify_app, "letter-1")
-    [got] = notify.received
+    [got] = to_patients(notify)
     assert got["type"] == "letter"
     assert got["pdf"] == "%PDF-"
     pdf = base64.b64decode(got["body"]["content"])
@@ -138,14 +140,14 @@ def test_a_busy_notify_is_tried_again_and_the_message_sent_once(notify_app, noti
             1,
             "Notify answered 500",
         )
-    assert notify.received == []
+    assert to_patients(notify) == []
     # The retry Huey schedules (after MESSAGE_RETRY_SECONDS), run now; then a stray second run.
     with notify_app.app_context():
         sending.deliver(message_id)
         sending.deliver(message_id)
         message = db.session.get(OutboundMessage, message_id)
         assert (message.status, message.attempts) == ("sent", 2)
-    assert len(notify.received) == 1
+    assert len(to_patients(notify)) == 1
 
 
 def test_a_refused_message_fails_at_once(notify_app, notify):
@@ -159,7 +161,7 @@ def test_a_refused_message_fails_at_once(notify_app, notify):
 def test_the_same_key_makes_one_message(notify_app, notify):
     first = _queue_letter(notify_app, "letter-twice")
     assert _queue_letter(notify_app, "letter-twice") == first
-    assert len(notify.received) == 1
+    assert len(to_patients(notify)) == 1
 
 
 @pytest.mark.parametrize(
@@ -190,7 +192,7 @@ def test_bad_receipts_are_refused_naming_the_field(notify_app, headers, body, st
 
 def test_a_receipt_updates_the_message_shown_to_its_practice_only(notify_app, notify):
     reference, _page = self_refer(notify_app, email="kim@example.com", practice="DEMO01")
-    [got] = notify.received
+    [got] = to_patients(notify)
     receipt = notify.receipt(got, "permanent-failure")
     response = notify_app.test_client().post(
         "/notify/callback", json=receipt, headers={"Authorization": f"Bearer {TOKEN}"}

@@ -36,9 +36,14 @@ def test_the_access_log_never_holds_a_links_token(tmp_path):
             urllib.request.urlopen(f"{base}/bn/my/{personal}", timeout=10)
         assert forged.value.code == 404
         forged.value.close()
+        with pytest.raises(urllib.error.HTTPError) as calendar:
+            urllib.request.urlopen(f"{base}/bn/my/{personal}/calendar.ics", timeout=10)
+        assert calendar.value.code == 404
+        calendar.value.close()
     written = log.read_text()
     assert token not in written
     assert personal not in written
     assert '"GET /r/(token)" 404' in written
     assert '"GET /bn/my/(token)" 404' in written
+    assert '"GET /bn/my/(token)/calendar.ics" 404' in written
     assert '"GET /en/programmes" 200' in written

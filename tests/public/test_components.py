@@ -45,6 +45,7 @@ PATHS = [
     "/feedback/desmond",
     "/feedback/desmond/done",
     "/my/not-a-real-token",  # a personal link that does not work: its friendly page
+    "/my/not-a-real-token/calendar.ics",  # and its calendar file: not found
     "/staff/login",
     "/no-such-page",
 ]

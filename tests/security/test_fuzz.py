@@ -543,10 +543,26 @@ def link_token(own_app: Flask) -> str:
         return links.replace(referral)
 
 
+@pytest.fixture(scope="module")
+def booking_token(own_app: Flask) -> str:
+    """A person's link to their booking: it is in their messages only, so the crawl is given
+    one (for the referral booked onto a run)."""
+    from finder.database import writes
+    from finder.referrals import booking
+
+    with own_app.test_request_context(), writes():
+        referral = db.session.scalars(
+            select(Referral)
+            .where(Referral.status == "booked", Referral.course_run_id.is_not(None))
+            .order_by(Referral.id)
+        ).first()
+        return booking.new_link(referral).rsplit("/", 1)[1]
+
+
 # A socket the HTTP client library leaves to the garbage collector is reported at teardown;
 # it says nothing about the pages under test.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_s28_no_input_to_any_page_or_form_gives_a_server_error(own_app, link_token):
+def test_s28_no_input_to_any_page_or_form_gives_a_server_error(own_app, link_token, booking_token):
     app = own_app
     started = time.monotonic()
     clients = {
@@ -563,6 +579,8 @@ def test_s28_no_input_to_any_page_or_form_gives_a_server_error(own_app, link_tok
     # does not follow: a real one here.
     site.path_values["public.short_link", "code"].append("100002-bn")
     site.path_values["public.short_link", "area"].append("camden")
+    for endpoint in ("public.my_link", "public.my_calendar", "public.my_cannot_attend"):
+        site.path_values[endpoint, "token"].append(booking_token)
     # The Open Referral UK API is linked from no page: its records' ids from its own lists.
     anyone = app.test_client()
     for endpoint, listing in (

@@ -21,7 +21,7 @@ from finder.extensions import db
 from finder.models import Invitation, OutboundMessage, Patient, Referral, RegisterEntry
 from finder.policy import INVITATION_ANSWER_DAYS, INVITATION_LINK_DAYS
 from tests.conftest import check_page, migrated_app, own_database
-from tests.outbox.fake_notify import FakeNotify, settings
+from tests.outbox.fake_notify import FakeNotify, settings, to_patients
 from tests.public.test_self_refer import client_at
 from tests.staff.conftest import csrf_token, sign_in
 from tests.staff.test_register import upload
@@ -323,7 +323,7 @@ def test_someone_who_referred_gets_no_second_invitation(app, register, notify):
     refer(app, CARMEN, dt.date(1955, 5, 5))
     with time_machine.travel(TODAY + dt.timedelta(days=INVITATION_ANSWER_DAYS + 1), tick=False):
         run_reminders(app)
-    assert len(notify.received) == 1
+    assert len(to_patients(notify)) == 1
     with app.app_context():
         assert db.session.scalars(
             select(Invitation.number).filter_by(practice_id=practice_id)
