@@ -2,8 +2,9 @@
 by when. The one place the handout, the self-referral confirmation and the sign-up steps take
 it from (templates/macros/next_steps.jinja says it), so that it says what the code does.
 
-- Who: the course team, when it gets the referral (``providers.queries.reachable``); else the
-  practice, which has it on its record and follow-up list.
+- Who: the course team, when it gets the referral (``providers.queries.reachable``: its
+  referral contact is emailed the link, or it has an inbox); else the practice, which has it
+  on its record and follow-up list.
 - How: the patient's chosen contact method, when known.
 - By when: the course team's usual time to answer (uptake's per-provider figures) once there
   is enough data; and when to call the practice: after NOT_BOOKED_DAYS (the practice's own
@@ -33,7 +34,7 @@ def for_programme(programme: Programme, referral: Referral | None = None) -> Nex
     how = referral.patient.contact_method if referral else None
     if programme.delivery == "online":
         return NextSteps("self", how, None, NOT_BOOKED_DAYS)
-    if not reachable(programme.provider_id):
+    if not reachable(programme):
         return NextSteps("practice", how, None, NOT_BOOKED_DAYS)
     usual = uptake.usual_answer_days().get(programme.provider.slug)
     return NextSteps("course", how, usual, max(NOT_BOOKED_DAYS, usual or 0))

@@ -12,10 +12,7 @@ never into the history or the audit. The message's words are the staff domain's:
 
 from __future__ import annotations
 
-import re
-
 from babel.dates import format_date
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from finder.audit import record
@@ -24,6 +21,7 @@ from finder.models import CourseRun, Referral
 from finder.outbox import send
 from finder.outbox.texts import TEMPLATES, Template
 from finder.policy import PROVIDER_LINK_DAYS
+from finder.providers.queries import email_address
 from finder.referrals.operations import add_event
 
 EMAILED = "the course team was emailed a link to this referral"
@@ -61,19 +59,6 @@ NO_ADDRESS_CANNOT_ATTEND = (
     "the directory has no email address for the course team: they were not told that the "
     "patient cannot make it"
 )
-
-
-def email_address(contact: str | None) -> str | None:
-    """The first email address in a directory contact ("Referrals: team@example.nhs.uk or
-    020 7946 0000"), or None."""
-    for word in re.split(r"[\s,;()<>]+", contact or ""):
-        if "@" not in word:
-            continue
-        try:
-            return validate_email(word.strip("."), check_deliverability=False).normalized
-        except EmailNotValidError:
-            continue
-    return None
 
 
 def tell_provider(referral: Referral, link: str) -> None:

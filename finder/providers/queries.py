@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -47,14 +50,33 @@ def of_provider(reference: str, provider_id: int) -> Referral | None:
     )
 
 
-def reachable(provider_id: int) -> bool:
-    """Whether the provider gets its referrals: it has staff who can sign in to its inbox.
+def email_address(contact: str | None) -> str | None:
+    """The first email address in a directory contact ("Referrals: team@example.nhs.uk or
+    020 7946 0000"), or None."""
+    for word in re.split(r"[\s,;()<>]+", contact or ""):
+        if "@" not in word:
+            continue
+        try:
+            return validate_email(word.strip("."), check_deliverability=False).normalized
+        except EmailNotValidError:
+            continue
+    return None
 
-    At merge, also when the directory has its referral contact, who is emailed each link."""
+
+def reachable(programme: Programme) -> bool:
+    """Whether the course team gets the programme's referrals: its referral contact has an
+    email address (each referral's link is emailed there: providers/notifying.py), or its
+    provider has staff who can sign in to their inbox."""
+    if email_address(programme.referral_contact):
+        return True
     return bool(
         db.session.scalar(
             select(User.id)
-            .where(User.provider_id == provider_id, User.role == PROVIDER_ROLE, User.active)
+            .where(
+                User.provider_id == programme.provider_id,
+                User.role == PROVIDER_ROLE,
+                User.active,
+            )
             .limit(1)
         )
     )

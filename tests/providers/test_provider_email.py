@@ -124,6 +124,6 @@ def test_a_course_team_with_only_a_phone_number_gets_nothing_and_the_practice_is
     ],
 )
 def test_the_email_address_in_a_directory_contact(app, contact, expected):
-    from finder.providers.notifying import email_address  # the app's modules, loaded by `app`
+    from finder.providers.queries import email_address  # the app's modules, loaded by `app`
 
     assert email_address(contact) == expected

@@ -168,8 +168,21 @@ def test_the_patient_is_told_who_will_contact_them_how_and_by_when(figures_app):
     said = handout_next_steps(client, reference_of(figures_app, "x-pert", "phone"))
     assert said.startswith("The X-PERT Programme team has your referral. They will phone you")
     assert "usually" not in said
-    # The Whittington team cannot get it: the practice will be in touch.
-    said = handout_next_steps(client, reference_of(figures_app, "dsmp", "letter"))
+    # The Whittington team has no inbox, but its referral contact is emailed each link.
+    dsmp = reference_of(figures_app, "dsmp", "letter")
+    said = handout_next_steps(client, dsmp)
+    assert said.startswith("The Diabetes Self-Management Programme team has your referral.")
+    # With only a phone number for it, nothing reaches it: the practice will be in touch.
+    with figures_app.app_context():
+        programme = db.session.scalar(select(Programme).filter_by(slug="dsmp"))
+        contact, programme.referral_contact = programme.referral_contact, "020 7946 0999"
+        db.session.commit()
+    try:
+        said = handout_next_steps(client, dsmp)
+    finally:
+        with figures_app.app_context():
+            db.session.scalar(select(Programme).filter_by(slug="dsmp")).referral_contact = contact
+            db.session.commit()
     assert said.startswith(
         "Your GP practice has your referral. They will send you a letter to book a place."
     )
