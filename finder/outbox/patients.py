@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from babel.dates import format_skeleton
-from flask_babel import force_locale, format_time
+from flask import get_template_attribute
+from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 
+from finder import dates, next_steps
+from finder.clock import LONDON
 from finder.directory import text_for
 from finder.forms import is_mobile
 from finder.i18n import babel_locale, site_language
@@ -17,7 +20,9 @@ from finder.outbox.texts import BOOKING_DETAILS
 
 def confirm_self_referral(referral: Referral) -> OutboundMessage | None:
     """The confirmation of a self-referral, by email if the person gave an address, else by
-    text message to a mobile; None when they gave neither (nothing to send)."""
+    text message to a mobile; None when they gave neither (nothing to send). It says what the
+    confirmation page says will happen next (templates/macros/next_steps.jinja), and when to
+    call the practice (dates.call_by), in the person's language."""
     patient = referral.patient
     if patient.email:
         channel, to = "email", patient.email
@@ -25,12 +30,30 @@ def confirm_self_referral(referral: Referral) -> OutboundMessage | None:
         channel, to = "sms", patient.phone
     else:
         return None
+    language = site_language(patient.preferred_language)
+    steps = next_steps.for_programme(referral.programme, referral)
+    run = referral.course_run
+    call_by = dates.call_by(
+        referral.created_at.astimezone(LONDON).date(),
+        run.start_date if run else None,
+        steps.chase_days,
+    )
+    with force_locale(babel_locale(language)):
+        name = text_for(referral.programme, language)[0].name
+        said = get_template_attribute("macros/next_steps.jinja", "after_practice_referral")(
+            call_by, steps, name
+        )
+        day = format_date(call_by, "EEEE d MMMM")
     return send(
         channel=channel,
         to=to,
-        template="self_referral_confirmation",
+        template="self_referral_started" if steps.who == "self" else "self_referral_confirmation",
         language=patient.preferred_language,
-        personalisation={"reference": referral.reference},
+        personalisation={
+            "reference": referral.reference,
+            "next_steps": " ".join(said.striptags().split()),
+            "date": day,
+        },
         referral=referral,
         recipient="patient",
         key=f"{referral.reference}:self-referral-confirmation",

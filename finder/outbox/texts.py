@@ -51,30 +51,35 @@ BOOKING_DETAILS = _l(
     "If you have questions, call %(practice)s."
 )
 
+SELF_REFERRAL = _l(
+    "We have your details for a health course.\n\n"
+    "Your reference number is %(reference)s.\n\n"
+    "%(next_steps)s\n\n"
+    "If you have questions, call your GP practice and give them your reference number."
+)
+
 TEMPLATES: dict[str, Template] = {
+    # A self-referral: what happens next is the confirmation page's own words (next_steps),
+    # worked out by outbox.patients; a text message names no condition (a lock screen shows it).
     "self_referral_confirmation": Template(
-        fields={"reference": 12},
-        subject=_l("We have your details for a diabetes course"),
-        email=_l(
-            "We have your details for a diabetes course.\n\n"
-            "Your reference number is %(reference)s.\n\n"
-            "Your GP practice or the course team will contact you in the next 2 weeks to tell "
-            "you how to start.\n\n"
-            "If you have not heard anything in 2 weeks, call your GP practice and give them "
-            "your reference number."
-        ),
+        fields={"reference": 12, "next_steps": 600, "date": 30},  # "quarta-feira 30 setembro"
+        subject=_l("We have your details for a health course"),
+        email=SELF_REFERRAL,
         sms=_l(
-            "We have your details for a diabetes course (ref %(reference)s). Your GP or the "
-            "course team will contact you within 2 weeks."
+            "We have your details for a health course (ref %(reference)s). If you have not "
+            "heard from us by %(date)s, call your GP practice."
         ),
-        letter=_l(
-            "We have your details for a diabetes course.\n\n"
-            "Your reference number is %(reference)s.\n\n"
-            "Your GP practice or the course team will contact you in the next 2 weeks to tell "
-            "you how to start.\n\n"
-            "If you have not heard anything in 2 weeks, call your GP practice and give them "
-            "your reference number."
+        letter=SELF_REFERRAL,
+    ),
+    "self_referral_started": Template(
+        fields={"reference": 12, "next_steps": 600},
+        subject=_l("We have your details for a health course"),
+        email=SELF_REFERRAL,
+        sms=_l(
+            "We have your details for a health course (ref %(reference)s). You can start as "
+            "soon as you sign up on the course website."
         ),
+        letter=SELF_REFERRAL,
     ),
     # Invitations from a practice to a person on its register (register/invitations.py). The
     # NHS guide to writing messages: who it is from, one action, the link; no diagnosis in a

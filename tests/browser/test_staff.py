@@ -143,6 +143,7 @@ def test_the_outbox_and_a_referrals_messages_pass_axe(open_page, app, make_refer
     from finder.extensions import db
     from finder.models import Referral
     from finder.outbox import send
+    from tests.outbox.fake_notify import confirmation
 
     ref = make_referral(email="pat@example.com")
     with app.app_context(), writes():
@@ -151,7 +152,7 @@ def test_the_outbox_and_a_referrals_messages_pass_axe(open_page, app, make_refer
             to="pat@example.com",
             template="self_referral_confirmation",
             language="en",
-            personalisation={"reference": ref},
+            personalisation=confirmation(ref),
             referral=db.session.scalar(select(Referral).filter_by(reference=ref)),
             recipient="patient",
             key=f"{ref}:browser",

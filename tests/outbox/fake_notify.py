@@ -165,3 +165,12 @@ def settings(fake: FakeNotify, **more: Any) -> dict[str, Any]:
         "NOTIFY_TIMEOUT": 5,
         **more,
     }
+
+
+def confirmation(reference: str) -> dict[str, str]:
+    """A self-referral confirmation's personalisation, for tests that send one directly."""
+    return {
+        "reference": reference,
+        "next_steps": "Your GP practice has your referral.",
+        "date": "Monday 18 January",
+    }

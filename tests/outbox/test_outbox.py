@@ -4,9 +4,11 @@ Notify server, retried when Notify is busy, receipts applied, shown to the right
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 
 import pytest
+import time_machine
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -15,7 +17,13 @@ from finder.extensions import db
 from finder.models import AuditEvent, OutboundMessage, Referral
 from finder.outbox import send, sending
 from tests.conftest import check_page, migrated_app, own_database
-from tests.outbox.fake_notify import EMAIL_TEMPLATE, SMS_TEMPLATE, settings, to_patients
+from tests.outbox.fake_notify import (
+    EMAIL_TEMPLATE,
+    SMS_TEMPLATE,
+    confirmation,
+    settings,
+    to_patients,
+)
 from tests.public.test_self_refer import answers, client_at
 from tests.staff.conftest import sign_in
 
@@ -41,9 +49,9 @@ def fresh(notify):
     assert not notify.rejected, notify.rejected  # every request had a good JWT and body
 
 
-def self_refer(app, **fields):
+def self_refer(app, path=None, **fields):
     client = client_at(app)
-    path, data = answers(client, **fields)
+    path, data = answers(client, **({"path": path} if path else {}), **fields)
     response = client.post(path, data=data)
     assert response.status_code == 302
     again = client.post(path, data=data)  # the same form sent twice
@@ -61,6 +69,12 @@ def messages_of(app, reference):
         ).all()
 
 
+# Monday 4 January 2027, 10:30: a self-referral to X-PERT with no course date chosen is
+# chased after 14 days (policy.NOT_BOOKED_DAYS), on Monday 18 January.
+MONDAY = dt.datetime(2027, 1, 4, 10, 30, tzinfo=dt.UTC)
+
+
+@time_machine.travel(MONDAY, tick=False)
 def test_a_self_referral_with_an_email_address_is_confirmed_by_email_once(notify_app, notify):
     reference, page = self_refer(notify_app, email="sam@example.com", preferred_language="en")
     assert "We are sending you an email to confirm this." in page
@@ -69,13 +83,23 @@ def test_a_self_referral_with_an_email_address_is_confirmed_by_email_once(notify
     assert got["body"]["email_address"] == "sam@example.com"
     assert got["body"]["template_id"] == EMAIL_TEMPLATE
     assert got["body"]["reference"] == f"{reference}:self-referral-confirmation"
-    assert reference in got["body"]["personalisation"]["body"]
-    assert got["body"]["personalisation"]["subject"] == "We have your details for a diabetes course"
+    body = " ".join(got["body"]["personalisation"]["body"].split())
+    assert reference in body
+    assert got["body"]["personalisation"]["subject"] == "We have your details for a health course"
+    # The email says what the confirmation page says will happen, and by when.
+    for said in (
+        "The X-PERT Programme team has your referral.",
+        "If you have not heard from them by Monday 18 January, call your GP practice.",
+    ):
+        assert said in body
+        assert said in page
+    assert "2 weeks" not in body
     [message] = messages_of(notify_app, reference)
     assert (message.status, message.notify_id, message.attempts) == ("sent", got["id"], 1)
     assert message.recipient == "patient"
 
 
+@time_machine.travel(MONDAY, tick=False)
 def test_the_confirmation_goes_in_the_language_the_person_chose(notify_app, notify):
     reference, page = self_refer(
         notify_app, email="", phone="07700 900 982", preferred_language="pl"
@@ -87,7 +111,22 @@ def test_the_confirmation_goes_in_the_language_the_person_chose(notify_app, noti
     assert got["body"]["template_id"] == SMS_TEMPLATE
     text = got["body"]["personalisation"]["body"]
     assert reference in text
-    assert "cukrzyc" in text  # Polish: "diabetes" (cukrzyca) in some case
+    assert "do poniedziałek 18 stycznia" in text  # the call-by day, in Polish
+    assert "cukrzyc" not in text  # no condition named on a lock screen ("cukrzyca")
+
+
+def test_an_online_course_people_start_themselves_promises_no_call(notify_app, notify):
+    path = "/en/self-refer/help-diabetes?diabetes=type2"
+    reference, page = self_refer(
+        notify_app, path=path, email="", phone="07700 900 982", preferred_language="en"
+    )
+    [got] = to_patients(notify)
+    text = got["body"]["personalisation"]["body"]
+    assert text == (
+        f"We have your details for a health course (ref {reference}). You can start as soon "
+        "as you sign up on the course website."
+    )
+    assert "Nobody will contact you to book a place." in page
 
 
 def test_a_landline_gets_no_text_and_the_page_promises_none(notify_app, notify):
@@ -112,7 +151,7 @@ def _queue_letter(app, key, language="en"):
             to="Sam Sample\n1 Test Street\nLeeds\nLS1 1AA",
             template="self_referral_confirmation",
             language=language,
-            personalisation={"reference": "DE-TEST-0001"},
+            personalisation=confirmation("DE-TEST-0001"),
             referral=referral,
             recipient="patient",
             key=key,

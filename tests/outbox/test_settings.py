@@ -15,7 +15,7 @@ from finder.models import OutboundMessage, Practice, Programme, Referral
 from finder.outbox import send
 from finder.referrals import operations
 from tests.conftest import make_app, migrated_app
-from tests.outbox.fake_notify import API_KEY, EMAIL_TEMPLATE, SMS_TEMPLATE
+from tests.outbox.fake_notify import API_KEY, EMAIL_TEMPLATE, SMS_TEMPLATE, confirmation
 
 TEMPLATES = {"NOTIFY_EMAIL_TEMPLATE_ID": EMAIL_TEMPLATE, "NOTIFY_SMS_TEMPLATE_ID": SMS_TEMPLATE}
 
@@ -71,7 +71,7 @@ def test_a_purged_referral_takes_its_messages(tmp_path):
                 to="pat@example.com",
                 template="self_referral_confirmation",
                 language="en",
-                personalisation={"reference": referral.reference},
+                personalisation=confirmation(referral.reference),
                 referral=referral,
                 recipient="patient",
                 key=f"{referral.reference}:test",

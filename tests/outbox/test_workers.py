@@ -24,7 +24,7 @@ from finder.extensions import db
 from finder.models import OutboundMessage
 from finder.outbox import send
 from tests.conftest import ROOT, make_app, migrated_app, own_database, skip_or_fail
-from tests.outbox.fake_notify import API_KEY, EMAIL_TEMPLATE, SMS_TEMPLATE, FakeNotify
+from tests.outbox.fake_notify import API_KEY, EMAIL_TEMPLATE, SMS_TEMPLATE, FakeNotify, confirmation
 
 pytestmark = pytest.mark.stack
 
@@ -88,7 +88,7 @@ def queue_messages(app, prefix: str) -> None:
                 to=f"+447700900{n:03d}",
                 template="self_referral_confirmation",
                 language="en",
-                personalisation={"reference": f"DE-TEST-{n:04d}"},
+                personalisation=confirmation(f"DE-TEST-{n:04d}"),
                 referral=None,
                 recipient="patient",
                 key=f"{prefix}-{n}",
