@@ -68,7 +68,7 @@ def run_once(url: str, output: Path) -> dict[str, Any]:
         raise RuntimeError(f"no report after {TIMEOUT} s") from None
     if process.returncode:
         raise RuntimeError(err.strip().splitlines()[-1] if err.strip() else "lighthouse failed")
-    report = json.loads(output.read_text())
+    report: dict[str, Any] = json.loads(output.read_text())
     if report.get("runtimeError"):
         raise RuntimeError(report["runtimeError"]["message"])
     return report

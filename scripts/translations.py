@@ -101,14 +101,22 @@ def read(lang: str) -> Catalog:
         return read_po(f, locale=lang)
 
 
-def key(message_id: str | tuple[str, ...]) -> str:
-    return message_id[0] if isinstance(message_id, tuple) else message_id
+def key(message_id: str | tuple[str, ...] | list[str]) -> str:
+    return message_id if isinstance(message_id, str) else message_id[0]
+
+
+def strings(message: Message) -> tuple[str, ...]:
+    """A message's translations: one, or one per plural form."""
+    found = message.string
+    if found is None:
+        return ()
+    return (found,) if isinstance(found, str) else tuple(found)
 
 
 def sources() -> dict[str, list[str]]:
     """Singular msgid -> the source files it is extracted from (the .pot has no locations)."""
     with open(ROOT / "babel.cfg") as f:
-        method_map, options_map = parse_mapping_cfg(f)
+        method_map, options_map = parse_mapping_cfg(f)  # type: ignore[no-untyped-call]
     found: dict[str, set[str]] = defaultdict(set)
     for filename, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS, comment_tags=("Translators:",)
@@ -159,7 +167,7 @@ def pack(out: Path) -> None:
                     "screenshot": shot,
                 }
                 if isinstance(message.id, tuple):
-                    for index, text in enumerate(message.string):
+                    for index, text in enumerate(strings(message)):
                         writer.writerow(
                             {
                                 **common,
@@ -188,7 +196,7 @@ def single_number_forms(catalogue: Catalog) -> set[int]:
 
 def problem(message: Message, form: int | None, correction: str, single: set[int]) -> str | None:
     """What is wrong with a correction's placeholders, if anything."""
-    english = message.id if isinstance(message.id, tuple) else (message.id,)
+    english = (message.id,) if isinstance(message.id, str) else tuple(message.id)
     allowed = {p for text in english for p in placeholders(text)}
     given = placeholders(correction)
     if unknown := sorted(set(given) - allowed):
@@ -231,13 +239,13 @@ def merge(files: list[Path]) -> int:
             if message is None or (form is not None) != isinstance(message.id, tuple):
                 errors.append(f"line {number}: {row['msgid']!r} is not in the catalogue")
                 continue
-            if form is not None and form >= len(message.string):
+            if form is not None and form >= len(strings(message)):
                 errors.append(f"line {number}: {row['msgid']!r} has no plural form {form}")
                 continue
             if why := problem(message, form, correction, single):
                 errors.append(f"line {number}: {row['msgid']!r}: {why}")
                 continue
-            old = message.string[form] if form is not None else message.string
+            old = strings(message)[form if form is not None else 0]
             if correction != old:
                 changes.append((message, form, old, correction))
         if errors:
@@ -246,9 +254,9 @@ def merge(files: list[Path]) -> int:
             return 1
         for message, form, old, new in changes:
             if form is not None:
-                strings = list(message.string)
-                strings[form] = new
-                message.string = tuple(strings)
+                forms = list(strings(message))
+                forms[form] = new
+                message.string = tuple(forms)
             else:
                 message.string = new
             message.flags.discard("fuzzy")

@@ -33,7 +33,9 @@ def csrf_token(client: FlaskClient, path: str = "/en/staff/login") -> str:
     from bs4 import BeautifulSoup
 
     page = BeautifulSoup(client.get(path).data, "html5lib")
-    return page.find("input", attrs={"name": "csrf_token"})["value"]
+    field = page.find("input", attrs={"name": "csrf_token"})
+    assert field is not None, f"no form token on {path}"
+    return str(field["value"])
 
 
 def sign_in(client: FlaskClient, account: str) -> FlaskClient:
@@ -67,6 +69,7 @@ def make_referral(app: Flask) -> Callable[..., str]:
     ) -> str:
         with app.test_request_context():
             user = db.session.scalar(select(User).filter_by(email=ACCOUNTS[by]))
+            assert user is not None
             login_user(user)
             patient = operations.PatientDetails(
                 **{
@@ -83,9 +86,13 @@ def make_referral(app: Flask) -> Callable[..., str]:
                     **details,
                 }
             )
+            practice = db.session.get(Practice, user.practice_id)
+            chosen = db.session.scalar(select(Programme).filter_by(slug=programme))
+            assert practice is not None
+            assert chosen is not None
             referral, _created = operations.create_referral(
-                db.session.get(Practice, user.practice_id),
-                db.session.scalar(select(Programme).filter_by(slug=programme)),
+                practice,
+                chosen,
                 patient,
                 {"diabetes": "type2"},
             )
@@ -96,7 +103,7 @@ def make_referral(app: Flask) -> Callable[..., str]:
 
 def referral(app: Flask, reference: str) -> Referral:
     with app.app_context():
-        found = db.session.scalar(select(Referral).filter_by(reference=reference))
+        found: Referral | None = db.session.scalar(select(Referral).filter_by(reference=reference))
         assert found is not None
         found.events  # noqa: B018 - load the history before the session closes
         return found
