@@ -12,11 +12,11 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from argon2 import PasswordHasher, profiles
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -31,7 +31,7 @@ REQUIRE_SUITES = os.environ.get("FINDER_REQUIRE_SUITES") == "1"
 POSTGRES_URL = os.environ.get("FINDER_TEST_DATABASE_URL")
 
 
-def skip_or_fail(reason: str) -> None:
+def skip_or_fail(reason: str) -> NoReturn:
     """Skip on a developer's machine; fail where every suite must run."""
     if REQUIRE_SUITES:
         pytest.fail(f"required suite cannot run: {reason}")
@@ -245,6 +245,13 @@ def check_page(html: str) -> BeautifulSoup:
         url = str(el.get("src") or el.get("href") or "")
         assert not url.startswith(("http:", "https:", "//")), f"third-party request: {url}"
     return soup
+
+
+def one(node: Tag, selector: str) -> Tag:
+    """The first element the CSS selector finds under node; the test fails if there is none."""
+    found = node.select_one(selector)
+    assert found is not None, f"nothing matches {selector!r}"
+    return found
 
 
 @pytest.fixture

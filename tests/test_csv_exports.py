@@ -7,12 +7,14 @@ from __future__ import annotations
 import csv
 import io
 
+from flask.testing import FlaskClient
+
 BOM = b"\xef\xbb\xbf"
 FORMULAS = ('=HYPERLINK("http://evil","x")', "@SUM(1)", "+1+1", "-2+3", " =1+1", "\t=1+1")
 BENGALI = "রহিমা বেগম"
 
 
-def download(client, path: str, filename: str) -> bytes:
+def download(client: FlaskClient, path: str, filename: str) -> bytes:
     response = client.get(path)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

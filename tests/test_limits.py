@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,7 +157,7 @@ AREA = Form(
     read_csrf_from="/en/staff/directory/",
 )
 
-LONG = {
+LONG: dict[str, Callable[[int], str]] = {
     "email": lambda n: "a" * n + "@example.org",
     "join_url": lambda n: "https://example.org/" + "a" * n,
     "language": lambda n: "a" * (n + 1),
@@ -210,7 +211,9 @@ def client_for(app, form: Form):
 
 def post(client, form: Form, **fields: str):
     soup = BeautifulSoup(client.get(form.read_csrf_from or form.path).data, "html5lib")
-    hidden = {i["name"]: i.get("value", "") for i in soup.select("form input[type=hidden]")}
+    hidden = {
+        str(i["name"]): str(i.get("value", "")) for i in soup.select("form input[type=hidden]")
+    }
     return client.post(form.path, data={**hidden, **form.valid, **fields})
 
 
@@ -231,7 +234,7 @@ def errors_shown(client, response) -> str:
 
 def stored(app, column, value: str) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count()).where(column == value))
+        return db.session.scalars(select(func.count()).where(column == value)).one()
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,9 @@ MODELS = (Area, Programme, ProgrammeText, Venue, CourseRun, Practice, User)
 
 
 def counts() -> dict[str, int]:
-    return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in MODELS}
+    return {
+        m.__name__: db.session.scalars(select(func.count()).select_from(m)).one() for m in MODELS
+    }
 
 
 def test_seed_command_is_idempotent(app):

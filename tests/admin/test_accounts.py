@@ -55,6 +55,7 @@ def account(app, user_id) -> SimpleNamespace:
     """The account as stored now (its practice by code)."""
     with app.app_context():
         found = db.session.get(User, user_id)
+        assert found is not None, user_id
         columns = {c.key: getattr(found, c.key) for c in User.__table__.columns}
         return SimpleNamespace(**columns, practice=found.practice.code if found.practice else None)
 

@@ -26,6 +26,7 @@ def invited(app, language: str) -> tuple[str, int, str]:
     name = f"Rahima {unique_surname()}"
     with app.app_context():
         practice = db.session.scalar(select(Practice).filter_by(code="DEMO01"))
+        assert practice is not None
         entry = RegisterEntry(
             practice_id=practice.id,
             nhs_number=new_nhs_number(),

@@ -17,7 +17,7 @@ def shown_fields(client: FlaskClient, path: str) -> dict[str, Any]:
     form = max(forms, key=lambda f: len(f.find_all(["input", "textarea", "select"])))
     fields: dict[str, Any] = {}
     for field in form.find_all(["input", "textarea", "select"]):
-        name = field.get("name")
+        name = str(field.get("name") or "")
         if not name:
             continue
         if field.name == "textarea":

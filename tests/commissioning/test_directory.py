@@ -106,7 +106,9 @@ def test_text_is_escaped_on_output(own_app, commissioner):
 
 def seeded_last_verified(slug: str) -> dt.date:
     programmes = yaml.safe_load((ROOT / "seeds" / "programmes.yaml").read_text(encoding="utf-8"))
-    return next(p["last_verified"] for p in programmes if p["slug"] == slug)
+    last_verified = next(p["last_verified"] for p in programmes if p["slug"] == slug)
+    assert isinstance(last_verified, dt.date), last_verified
+    return last_verified
 
 
 def test_stale_entries_are_flagged_to_commissioners_and_marked_to_patients(own_app):

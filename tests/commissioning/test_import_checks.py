@@ -29,7 +29,7 @@ def commissioner(signed_in):
 
 def export(client) -> dict[str, Any]:
     """The export, without the moment its places were read (capacities' "updated")."""
-    data = json.loads(client.get("/en/staff/directory/export.json").data)
+    data: dict[str, Any] = json.loads(client.get("/en/staff/directory/export.json").data)
     for service in data["contents"]:
         for capacity in service.get("capacities", []):
             capacity.pop("updated")
@@ -38,7 +38,8 @@ def export(client) -> dict[str, Any]:
 
 def exported(client) -> dict[str, Any]:
     """The export as it is (to import again)."""
-    return json.loads(client.get("/en/staff/directory/export.json").data)
+    data: dict[str, Any] = json.loads(client.get("/en/staff/directory/export.json").data)
+    return data
 
 
 def upload(client, raw: bytes):
@@ -75,11 +76,15 @@ def encode(data: Any) -> bytes:
 
 
 def desmond(data: dict[str, Any]) -> dict[str, Any]:
-    return next(s for s in data["contents"] if s["x-finder"]["slug"] == "desmond")
+    service: dict[str, Any] = next(
+        s for s in data["contents"] if s["x-finder"]["slug"] == "desmond"
+    )
+    return service
 
 
 def first_run(data: dict[str, Any]) -> dict[str, Any]:
-    return desmond(data)["service_at_locations"][0]
+    run: dict[str, Any] = desmond(data)["service_at_locations"][0]
+    return run
 
 
 @pytest.mark.parametrize(
@@ -116,8 +121,8 @@ def _area_name_nul(data):
     return "contents[desmond].service_areas[camden].name"
 
 
-def _places(value):
-    def change(data):
+def _places(value: int) -> Change:
+    def change(data: dict[str, Any]) -> str:
         capacity = desmond(data)["capacities"][0]
         capacity["available"] = value
         return f"contents[desmond].capacities[{capacity['id']}].available"
@@ -147,7 +152,7 @@ def _long(path: str, length: int, value: Callable[[int], str] = lambda n: "a" * 
     """Set the field at ``path`` (record[index].field...) to a value one character too long;
     return where it is with each record named by its id, as the report names it."""
 
-    def change(data):
+    def change(data: dict[str, Any]) -> str:
         node: Any = data
         named = []
         *parents, last = path.split(".")

@@ -87,7 +87,7 @@ class Browser:
         form = max(forms, key=lambda f: len(f.find_all(["input", "textarea", "select"])))
         values: dict[str, Any] = {}
         for field in form.find_all(["input", "textarea", "select"]):
-            name = field.get("name")
+            name = str(field.get("name") or "")
             if not name:
                 continue
             if field.name == "textarea":
@@ -152,13 +152,16 @@ def test_an_edit_made_in_the_site_survives_a_restart(tmp_path):
 def docker_start() -> tuple[str, dict[str, str]]:
     """The Dockerfile's start command before it hands over to gunicorn, and its ENV settings."""
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    command = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))
+    cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.M)
+    assert cmd is not None, "the Dockerfile has no CMD in exec form"
+    command = json.loads(cmd.group(1))
     assert command[:2] == ["sh", "-c"], command
     steps, gunicorn = command[2].split(" && exec ")
     assert gunicorn.startswith("gunicorn --config gunicorn.conf.py")
     stage = dockerfile[dockerfile.rindex("FROM ") :]  # the runtime image's
-    env_line = re.search(r"^ENV (.*?)(?<!\\)$", stage, re.M | re.S).group(1)
-    settings = dict(pair.split("=", 1) for pair in env_line.replace("\\\n", " ").split())
+    env = re.search(r"^ENV (.*?)(?<!\\)$", stage, re.M | re.S)
+    assert env is not None, "the runtime image sets no ENV"
+    settings = dict(pair.split("=", 1) for pair in env.group(1).replace("\\\n", " ").split())
     return steps, settings
 
 

@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from finder import policy
@@ -18,7 +19,7 @@ from finder.commissioning import uptake
 from finder.extensions import db
 from finder.models import Patient, Practice, Programme, Referral, UptakeSnapshot
 from finder.referrals.operations import mark_stage, new_reference
-from tests.conftest import check_page, migrated_app, own_database
+from tests.conftest import check_page, migrated_app, one, own_database
 from tests.staff.conftest import sign_in
 
 NOW = dt.datetime(2026, 6, 15, 12, tzinfo=dt.UTC)
@@ -89,10 +90,10 @@ def app_with(fixture, database_url):
         db.engine.dispose()
 
 
-def funnel(soup):
+def funnel(soup: BeautifulSoup) -> dict[str, tuple[str, str]]:
     return {
-        row["data-stage"]: (
-            row.select_one(".app-count").get_text(strip=True),
+        str(row["data-stage"]): (
+            one(row, ".app-count").get_text(strip=True),
             row.find_all("td")[1].get_text(strip=True),
         )
         for row in soup.select(".app-funnel tr[data-stage]")
@@ -209,6 +210,7 @@ def _age_and_alter_the_snapshot(app, factor: int) -> None:
     count `factor` times what it is (so they still add up, as suppression expects)."""
     with app.app_context():
         snapshot = db.session.get(UptakeSnapshot, "all")
+        assert snapshot is not None
         figures = copy.deepcopy(snapshot.figures)
         for row in [figures["totals"], *itertools.chain(*figures["breakdowns"].values())]:
             row["counts"] = {stage: n * factor for stage, n in row["counts"].items()}

@@ -88,7 +88,8 @@ def api(oruk_app):
 def listing(api, path: str) -> list[dict[str, Any]]:
     body = api(path)
     assert not list(PAGE.iter_errors(body)), list(PAGE.iter_errors(body))
-    return body["contents"]
+    contents: list[dict[str, Any]] = body["contents"]
+    return contents
 
 
 def test_the_index_says_the_version_and_where_the_description_is(api):
@@ -169,7 +170,10 @@ def test_taxonomies_and_terms_are_valid(api):
 
 
 def term(api, name: str) -> str:
-    return next(t["id"] for t in listing(api, "/openreferral/taxonomy_terms") if t["term"] == name)
+    found: str = next(
+        t["id"] for t in listing(api, "/openreferral/taxonomy_terms") if t["term"] == name
+    )
+    return found
 
 
 def slugs(services: list[dict[str, Any]]) -> set[str]:

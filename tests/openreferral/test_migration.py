@@ -31,7 +31,7 @@ NAMESPACE = uuid.UUID("0f4b8a52-3c1e-4b8e-9a57-5d1e2f6c7a10")
 
 
 def count(table: str) -> int:
-    return db.session.scalar(text(f"SELECT count(*) FROM {table}"))  # noqa: S608 - fixed names
+    return int(db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608 - fixed names
 
 
 def test_0014_keeps_every_row_and_gives_each_its_uuid(tmp_path_factory):

@@ -33,7 +33,7 @@ from finder.models import (
     Venue,
 )
 from finder.policy import RETENTION_FLOOR_DAYS
-from tests.conftest import check_page, migrated_app, own_database
+from tests.conftest import check_page, migrated_app, one, own_database
 from tests.outbox.fake_notify import FakeNotify, settings
 from tests.providers.test_provider_side import answer
 from tests.public.test_readability import PAGE_GRADE, sentences_of
@@ -59,7 +59,8 @@ def app(notify: FakeNotify, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         own_database("bookings", tmp_path_factory), **settings(notify), FINDER_BASE_URL=BASE
     )
     with app.app_context():
-        desmond = db.session.scalar(select(Programme).filter_by(slug="desmond"))
+        desmond: Programme | None = db.session.scalar(select(Programme).filter_by(slug="desmond"))
+        assert desmond is not None
         desmond.referral_contact = f"Bookings: {TEAM}"
         venue = Venue(
             slug="test-hall",
@@ -107,7 +108,7 @@ def places(app: Flask, key: str) -> int:
 
 def the_referral(app: Flask, reference: str) -> Referral:
     with app.app_context():
-        found = db.session.scalar(select(Referral).filter_by(reference=reference))
+        found: Referral | None = db.session.scalar(select(Referral).filter_by(reference=reference))
         assert found is not None
         found.events  # noqa: B018 - loaded before the session closes
         found.course_run  # noqa: B018
@@ -159,21 +160,21 @@ def worklist_reasons(app: Flask, reference: str) -> list[str]:
     clinician = sign_in(app.test_client(), "clinician")
     page = check_page(clinician.get("/en/staff/follow-up").get_data(as_text=True))
     card = page.select_one(f"[data-reference='{reference}']")
-    return card["data-reasons"].split() if card else []
+    return str(card["data-reasons"]).split() if card else []
 
 
 def move(app: Flask, reference: str, key: str) -> None:
     """The practice changes the course date on the referral's page."""
     clinician = sign_in(app.test_client(), "clinician")
     page = check_page(clinician.get(f"/en/staff/referrals/{reference}").get_data(as_text=True))
-    form = page.select_one("form.app-course-run")
-    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    form = one(page, "form.app-course-run")
+    data = {str(i["name"]): str(i.get("value", "")) for i in form.select("input[type=hidden]")}
     data |= {"course_run": str(run_id(app, key)), "run_reason": "asked for an evening course"}
-    assert clinician.post(form["action"], data=data).status_code == 302
+    assert clinician.post(str(form["action"]), data=data).status_code == 302
 
 
 @pytest.fixture
-def person(make_referral, notify: FakeNotify) -> str:
+def person(make_referral, notify: FakeNotify) -> Iterator[str]:
     """A person referred to DESMOND by the practice: a mobile, Polish, nothing sent yet."""
     notify.reset()
     with time_machine.travel(BOOKED, tick=False):

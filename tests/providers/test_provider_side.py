@@ -16,7 +16,7 @@ from sqlalchemy import select
 from finder import clock
 from finder.extensions import db
 from finder.models import AuditEvent, CourseRun, Programme, ProviderLink, Referral, ReferralEvent
-from tests.conftest import check_page
+from tests.conftest import check_page, one
 from tests.staff.conftest import csrf_token, referral, sign_in
 
 # shared/reference/codes.md
@@ -35,7 +35,7 @@ def answer_form(client, path: str, action: str) -> dict[str, str]:
     """The hidden fields of the page's answer form for ``action``."""
     found = page(client.get(path)).select_one(f"form.app-answer[data-action={action}]")
     assert found is not None, f"no {action} form on {path}"
-    return {i["name"]: i.get("value", "") for i in found.select("input[type=hidden]")}
+    return {str(i["name"]): str(i.get("value", "")) for i in found.select("input[type=hidden]")}
 
 
 def answer(client, path: str, action: str, **extra: str):
@@ -60,7 +60,8 @@ def audit_rows(app, reference: str, action: str) -> list[AuditEvent]:
 
 def a_run(app, slug: str = "desmond") -> CourseRun:
     with app.app_context():
-        programme = db.session.scalar(select(Programme).filter_by(slug=slug))
+        programme: Programme | None = db.session.scalar(select(Programme).filter_by(slug=slug))
+        assert programme is not None, slug
         run = next(r for r in programme.runs if r.start_date >= clock.today())
         db.session.expunge(run)
         return run
@@ -73,7 +74,7 @@ def new_link(app, reference: str, by: str = "clinician") -> str:
     response = client.post(
         f"/en/staff/referrals/{reference}/provider-link", data={"csrf_token": token}
     )
-    link = page(response).select_one(".app-provider-link code").get_text(strip=True)
+    link = one(page(response), ".app-provider-link code").get_text(strip=True)
     assert "/r/" in link
     return "/r/" + link.rsplit("/r/", 1)[1]
 
@@ -348,7 +349,7 @@ def worklist_reasons(client, reference: str) -> str | None:
     item = page(client.get("/en/staff/follow-up")).select_one(
         f".app-work-item[data-reference={reference}]"
     )
-    return item["data-reasons"] if item else None
+    return str(item["data-reasons"]) if item else None
 
 
 def test_the_providers_answer_moves_the_practices_worklist_at_once(app, make_referral, signed_in):

@@ -19,15 +19,16 @@ from tests.staff.conftest import sign_in
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 # (programme, days to the provider's first answer or None, accepted, days to booking or None,
 #  contact method)
-DESMOND = (
+Case = tuple[str, int | None, bool, int | None, str]
+DESMOND: list[Case] = (
     [("desmond", d, True, 10, "phone") for d in (1, 1, 2, 2, 3, 3)]  # booked within 14 days
     + [("desmond", d, True, 20 if d == 4 else None, "phone") for d in (4, 5)]
     + [("desmond", d, False, None, "phone") for d in (6, 8)]  # declined
     + [("desmond", None, False, None, "email")] * 2  # not answered yet
 )
-XPERT = [("x-pert", 1, True, None, "phone"), ("x-pert", 2, True, None, "phone")]
+XPERT: list[Case] = [("x-pert", 1, True, None, "phone"), ("x-pert", 2, True, None, "phone")]
 XPERT += [("x-pert", None, False, None, "phone")]
-ONLINE_AND_DSMP = [
+ONLINE_AND_DSMP: list[Case] = [
     ("help-diabetes", None, False, None, "phone"),
     ("dsmp", None, False, None, "letter"),
 ]
@@ -146,13 +147,15 @@ def handout_next_steps(client, reference: str) -> str:
 
 def reference_of(app, programme: str, how: str) -> str:
     with app.app_context():
-        return db.session.scalar(
+        reference = db.session.scalar(
             select(Referral.reference)
             .join(Referral.programme)
             .join(Referral.patient)
             .where(Programme.slug == programme, Patient.contact_method == how)
             .limit(1)
         )
+        assert reference is not None, (programme, how)
+        return reference
 
 
 def test_the_patient_is_told_who_will_contact_them_how_and_by_when(figures_app):

@@ -46,7 +46,7 @@ def english_msgids() -> frozenset[str]:
         pot = read_po(f)
     ids: set[str] = set()
     for message in pot:
-        for text in message.id if isinstance(message.id, tuple) else (message.id,):
+        for text in message.id if isinstance(message.id, tuple | list) else (message.id,):
             # Whole sentences only: single words such as "Yes" can be the same in a language.
             if text and len(text.split()) >= 3 and "%(" not in text:
                 ids.add(text)

@@ -45,7 +45,8 @@ def test_a_new_page_is_gzipped_on_its_first_visit_too(client):
 def desmond_renamed(app, name: str) -> Iterator[None]:
     """Desmond's English name changed in the database for the block, then put back."""
     with app.app_context():
-        desmond = db.session.scalar(select(Programme).filter_by(slug="desmond"))
+        desmond: Programme | None = db.session.scalar(select(Programme).filter_by(slug="desmond"))
+        assert desmond is not None
         english = next(t for t in desmond.texts if t.locale == "en")
         text_id, old = english.id, english.name
         english.name = name

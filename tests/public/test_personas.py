@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from finder.extensions import db
 from finder.models import CourseRun, Referral
-from tests.conftest import check_page, migrated_app, own_database
+from tests.conftest import check_page, migrated_app, one, own_database
 
 DAY = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)  # a Tuesday
 
@@ -348,7 +348,7 @@ def _form(client, path):
 
 
 def _checked_run(soup) -> str:
-    return soup.select_one("input[name=course_run][checked]")["value"]
+    return str(one(soup, "input[name=course_run][checked]")["value"])
 
 
 def test_self_referral_offers_each_run_with_the_one_that_fits_chosen(persona_app):

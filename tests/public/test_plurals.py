@@ -63,12 +63,13 @@ def plural_messages(domain: str) -> list[tuple[str, str]]:
 def expected(lang: str, domain: str, singular: str, n: int) -> str:
     """The catalogue's form for ``n`` (English forms by English's rule when untranslated)."""
     message = catalogue(lang, domain).get(singular)
-    translated = message is not None and isinstance(message.string, tuple) and all(message.string)
-    if translated:
-        assert message is not None
+    if message is not None and isinstance(message.string, tuple) and all(message.string):
         forms, rule_lang = message.string, lang
     else:
-        forms, rule_lang = catalogue("en", domain).get(singular).id, "en"  # type: ignore[union-attr]
+        english = catalogue("en", domain).get(singular)
+        assert english is not None, singular
+        assert isinstance(english.id, tuple), singular
+        forms, rule_lang = english.id, "en"
     return forms[form_index(rule_lang, n)] % {"num": n, **OTHERS}
 
 

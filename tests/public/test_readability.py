@@ -39,7 +39,7 @@ def sentences_of(soup) -> str:
 def long_strings() -> list[str]:
     with open(ROOT / "translations" / "messages.pot", "rb") as f:
         pot = read_po(f)
-    texts = [t for m in pot for t in (m.id if isinstance(m.id, tuple) else (m.id,)) if t]
+    texts = [t for m in pot for t in (m.id if isinstance(m.id, tuple | list) else (m.id,)) if t]
     for entry in yaml.safe_load(
         (ROOT / "seeds" / "programme_text" / "en.yaml").read_text()
     ).values():

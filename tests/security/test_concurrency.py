@@ -39,7 +39,7 @@ def hidden_fields(client: FlaskClient, path: str, holding: str = "submission") -
     """The hidden fields of the page's first form that has a field named ``holding``."""
     page = BeautifulSoup(client.get(path).data, "html5lib")
     found = next(f for f in page.select("form[method=post]") if f.select(f"[name={holding}]"))
-    return {i["name"]: i.get("value", "") for i in found.select("input[type=hidden]")}
+    return {str(i["name"]): str(i.get("value", "")) for i in found.select("input[type=hidden]")}
 
 
 def twin(app: Flask, client: FlaskClient) -> FlaskClient:

@@ -18,14 +18,14 @@ import json
 import re
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import current_user, login_user
@@ -159,7 +159,7 @@ class Site:
     requests: int = 0
 
     def send(
-        self, role: str | None, method: str, url: str, data: list[tuple[str, Any]] = ()
+        self, role: str | None, method: str, url: str, data: Sequence[tuple[str, Any]] = ()
     ) -> TestResponse:
         self.requests += 1
         # Each request from its own address, so the rate limits (tested elsewhere) do not cut
@@ -182,12 +182,18 @@ class Site:
             }
             self.failures.append(
                 Failure(
-                    method, url, role, shown, response.status_code, rule and rule.endpoint, params
+                    method,
+                    url,
+                    role,
+                    shown,
+                    response.status_code,
+                    rule.endpoint if rule is not None else None,
+                    params,
                 )
             )
         return response
 
-    def match(self, url: str, method: str) -> tuple[Rule, dict[str, Any]] | None:
+    def match(self, url: str, method: str) -> tuple[Rule, Mapping[str, Any]] | None:
         parts = urlsplit(url)
         if parts.scheme or parts.netloc:
             return None
@@ -199,7 +205,7 @@ class Site:
             return None
         return (rule, args) if fuzzed(rule) else None
 
-    def learn(self, rule: Rule, args: dict[str, Any], query: str) -> None:
+    def learn(self, rule: Rule, args: Mapping[str, Any], query: str) -> None:
         for name, value in args.items():
             known = self.path_values[(rule.endpoint, name)]
             if str(value) not in known:
@@ -234,7 +240,8 @@ class Site:
     def roles(self, rule: Rule) -> tuple[str | None, ...]:
         """The roles to fuzz a route as: those it answered 200 in the crawl (just the first for
         a public route: it is the same page), else those its access decorator allows."""
-        access = self.app.view_functions[rule.endpoint].access
+        # Set by finder.access's decorators, on the view function itself.
+        access: tuple[str, ...] = getattr(self.app.view_functions[rule.endpoint], "access", ())
         allowed = (None,) if access[0] == "public" else tuple(r for r in ROLES if r in access[1:])
         answered = tuple(r for r in ROLES if (r, rule.endpoint) in self.answered) or allowed
         return answered[:1] if access[0] == "public" else answered
@@ -250,22 +257,29 @@ def fuzzed(rule: Rule) -> bool:
     return not rule.endpoint.endswith(("assets", "static"))
 
 
-def fields_of(form: Any) -> tuple[dict[str, list[str]], set[str]]:
+def methods(rule: Rule) -> set[str]:
+    """The methods a route answers (Werkzeug's None, any method, is never a Flask route's)."""
+    assert rule.methods is not None, rule.rule
+    return rule.methods
+
+
+def fields_of(form: Tag) -> tuple[dict[str, list[str]], set[str]]:
     fields: dict[str, list[str]] = defaultdict(list)
     files = set()
     for el in form.find_all(["input", "select", "textarea", "button"]):
-        name = el.get("name")
+        name = str(el.get("name") or "")
         if not name:
             continue
         if el.name == "select":
-            values = [o.get("value", o.get_text()) for o in el.find_all("option")]
+            values = [str(o.get("value", o.get_text())) for o in el.find_all("option")]
         elif el.name == "textarea":
             values = [el.get_text()]
         elif el.get("type") == "file":
             files.add(name)
             values = []
         else:
-            values = [el.get("value", "on" if el.get("type") in ("checkbox", "radio") else "")]
+            kind = el.get("type")
+            values = [str(el.get("value", "on" if kind in ("checkbox", "radio") else ""))]
         fields[name].extend(v for v in values if v and v not in fields[name])
     return dict(fields), files
 
@@ -274,7 +288,7 @@ def crawl(site: Site, role: str | None) -> None:
     """Visit the pages a role can reach, learning path values, query parameters and forms."""
     app = site.app
     start = [
-        site.real_path(r) for r in app.url_map.iter_rules() if fuzzed(r) and "GET" in r.methods
+        site.real_path(r) for r in app.url_map.iter_rules() if fuzzed(r) and "GET" in methods(r)
     ]
     queue = deque(p for p in start if p)
     seen: set[str] = set()
@@ -286,7 +300,7 @@ def crawl(site: Site, role: str | None) -> None:
             for rule in app.url_map.iter_rules():
                 if (
                     fuzzed(rule)
-                    and "GET" in rule.methods
+                    and "GET" in methods(rule)
                     and not site.visited[(role, rule.endpoint)]
                 ):
                     path = site.real_path(rule)
@@ -313,10 +327,10 @@ def crawl(site: Site, role: str | None) -> None:
             site.documents.append(response.get_data())
             continue
         page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-        queue.extend(a["href"].split("#")[0] for a in page.find_all("a", href=True))
+        queue.extend(str(a["href"]).split("#")[0] for a in page.find_all("a", href=True))
         for form in page.find_all("form"):
-            action = form.get("action") or url
-            method = form.get("method", "get").upper()
+            action = str(form.get("action") or url)
+            method = str(form.get("method", "get")).upper()
             target = site.match(action, method)
             if target is None:
                 continue
@@ -402,6 +416,7 @@ def upload_strategy(site: Site) -> st.SearchStrategy[bytes]:
 # Form fields: missing, a real value, an odd one, or repeated; plus unknown fields.
 def form_strategy(site: Site, form: Form) -> st.SearchStrategy[list[tuple[str, Any]]]:
     def value_for(name: str) -> st.SearchStrategy[list[Any]]:
+        one: st.SearchStrategy[str | bytes]
         if name in form.files:
             one = upload_strategy(site)
         else:
@@ -431,7 +446,8 @@ def fuzz_settings(examples: int) -> settings:
 
 
 def fuzz_query(site: Site, role: str | None, rule: Rule) -> None:
-    url = (site.visited[(role, rule.endpoint)] or [site.real_path(rule)])[0]
+    visited = site.visited[(role, rule.endpoint)]
+    url = visited[0] if visited else site.real_path(rule)
     if url is None:
         return
     path, base = urlsplit(url).path, urlsplit(url).query
@@ -468,7 +484,8 @@ def fuzz_path(site: Site, rule: Rule) -> None:
         hostile = HOSTILE_INT if isinstance(rule._converters[name], IntegerConverter) else ()
         for value in (*hostile, *(quote(v, safe="%") for v in HOSTILE_PATH)):
             path = site.real_path(rule, **{name: value})
-            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            assert path is not None, f"no real value for a part of {rule.rule} but {name}"
+            for method in sorted(methods(rule) - {"HEAD", "OPTIONS"}):
                 data = [("csrf_token", site.tokens[role])] if method == "POST" else []
                 site.send(role, method, path, data)
 
@@ -476,13 +493,15 @@ def fuzz_path(site: Site, rule: Rule) -> None:
 def orphans(app: Flask) -> int:
     """Referrals without their creation audit row, or patients without a referral."""
     with app.app_context():
-        return db.session.execute(
-            text(
-                "SELECT (SELECT count(*) FROM referral r WHERE NOT EXISTS (SELECT 1 FROM audit_event a "
-                "WHERE a.object_ref = r.reference AND a.action = 'referral.create'))"
-                " + (SELECT count(*) FROM patient p WHERE NOT EXISTS (SELECT 1 FROM referral r WHERE r.patient_id = p.id))"
-            )
-        ).scalar()
+        return int(
+            db.session.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM referral r WHERE NOT EXISTS (SELECT 1 FROM audit_event a "
+                    "WHERE a.object_ref = r.reference AND a.action = 'referral.create'))"
+                    " + (SELECT count(*) FROM patient p WHERE NOT EXISTS (SELECT 1 FROM referral r WHERE r.patient_id = p.id))"
+                )
+            ).scalar_one()
+        )
 
 
 def referrals_in_every_state(app: Flask) -> None:
@@ -493,6 +512,8 @@ def referrals_in_every_state(app: Flask) -> None:
         login_user(db.session.scalar(select(User).filter_by(email=ACCOUNTS["clinician"])))
         run = db.session.scalars(select(CourseRun).order_by(CourseRun.id)).first()
         online = db.session.scalar(select(Programme).filter_by(delivery="online"))
+        assert run is not None
+        assert online is not None
 
         def refer(programme: Programme, course_run: CourseRun | None = None) -> Referral:
             details = operations.PatientDetails(
@@ -540,6 +561,7 @@ def link_token(own_app: Flask) -> str:
     with own_app.test_request_context():
         login_user(db.session.scalar(select(User).filter_by(email=ACCOUNTS["clinician"])))
         referral = db.session.scalars(select(Referral).order_by(Referral.id)).first()
+        assert referral is not None
         return links.replace(referral)
 
 
@@ -556,6 +578,7 @@ def booking_token(own_app: Flask) -> str:
             .where(Referral.status == "booked", Referral.course_run_id.is_not(None))
             .order_by(Referral.id)
         ).first()
+        assert referral is not None
         return booking.new_link(referral).rsplit("/", 1)[1]
 
 

@@ -105,7 +105,8 @@ def workers(server: subprocess.Popen[bytes]) -> set[int]:
 
 def health(base: str) -> int:
     try:
-        return urllib.request.urlopen(base + "/healthz", timeout=10).status
+        status: int = urllib.request.urlopen(base + "/healthz", timeout=10).status
+        return status
     except urllib.error.HTTPError as error:
         return error.code
 

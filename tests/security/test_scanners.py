@@ -134,7 +134,8 @@ def warm(url: str, cookie: str | None) -> None:
 def signed_in(base: str, cookie: str) -> bool:
     request = urllib.request.Request(base + "/en/staff/referrals", headers={"Cookie": cookie})
     with urllib.request.urlopen(request, timeout=10) as response:
-        return urllib.parse.urlsplit(response.url).path == "/en/staff/referrals"
+        landed: str = response.url
+        return urllib.parse.urlsplit(landed).path == "/en/staff/referrals"
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def sqlmap(
 ) -> Report:
     out.mkdir(parents=True)
     (out / "targets.txt").write_text(url + "\n")
-    command = [
+    command: list[str | Path] = [
         BIN / "sqlmap", "-m", out / "targets.txt", "-p", ",".join(parameters),
         "--batch", "--flush-session", "--disable-coloring",
         "--output-dir", out, "--results-file", out / "results.csv",

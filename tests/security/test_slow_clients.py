@@ -37,7 +37,7 @@ def app_server(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def nginx_log(tmp_path_factory) -> Path:
+def nginx_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("nginx_log") / "access.log"
 
 

@@ -20,7 +20,7 @@ from finder import jobs
 from finder.extensions import db
 from finder.models import Invitation, OutboundMessage, Patient, Referral, RegisterEntry
 from finder.policy import INVITATION_ANSWER_DAYS, INVITATION_LINK_DAYS
-from tests.conftest import check_page, migrated_app, own_database
+from tests.conftest import check_page, migrated_app, one, own_database
 from tests.outbox.fake_notify import FakeNotify, settings, to_patients
 from tests.public.test_self_refer import client_at
 from tests.staff.conftest import csrf_token, sign_in
@@ -87,28 +87,25 @@ def entry_id(app: Flask, nhs_number: str) -> int:
 
 def names_listed(client: FlaskClient) -> list[str]:
     page = check_page(client.get("/en/staff/register").get_data(as_text=True))
-    return [
-        card.select_one("h2 bdi").get_text(strip=True)
-        for card in page.select(".app-register-entry")
-    ]
+    return [one(card, "h2 bdi").get_text(strip=True) for card in page.select(".app-register-entry")]
 
 
 def invite(client: FlaskClient, *ids: int, times: int = 1) -> str:
     """Tick the people and press the one button, as a person without JavaScript does: the
     form the checkboxes belong to, with its own key."""
     page = check_page(client.get("/en/staff/register").get_data(as_text=True))
-    form = page.select_one("form#invite-selected")
+    form = one(page, "form#invite-selected")
     for i in ids:
-        box = page.select_one(f"input[name=entry][value='{i}']")
+        box = one(page, f"input[name=entry][value='{i}']")
         assert box["form"] == "invite-selected"
     data = {
-        "csrf_token": form.select_one("input[name=csrf_token]")["value"],
-        "submission": form.select_one("input[name=submission]")["value"],
+        "csrf_token": str(one(form, "input[name=csrf_token]")["value"]),
+        "submission": str(one(form, "input[name=submission]")["value"]),
         "entry": [str(i) for i in ids],
     }
     pages = []
     for _ in range(times):
-        response = client.post(form["action"], data=data, follow_redirects=True)
+        response = client.post(str(form["action"]), data=data, follow_redirects=True)
         assert response.status_code == 200
         pages.append(check_page(response.get_data(as_text=True)).get_text(" ", strip=True))
     return pages[0]
@@ -116,10 +113,10 @@ def invite(client: FlaskClient, *ids: int, times: int = 1) -> str:
 
 def invite_one(client: FlaskClient, entry: int) -> str:
     page = check_page(client.get("/en/staff/register").get_data(as_text=True))
-    card = page.select_one(f".app-register-entry[data-entry='{entry}']")
-    form = card.select_one("form.app-invite-one")
-    data = {field["name"]: field["value"] for field in form.select("input[type=hidden]")}
-    response = client.post(form["action"], data=data, follow_redirects=True)
+    card = one(page, f".app-register-entry[data-entry='{entry}']")
+    form = one(card, "form.app-invite-one")
+    data = {str(field["name"]): str(field["value"]) for field in form.select("input[type=hidden]")}
+    response = client.post(str(form["action"]), data=data, follow_redirects=True)
     assert response.status_code == 200
     return check_page(response.get_data(as_text=True)).get_text(" ", strip=True)
 

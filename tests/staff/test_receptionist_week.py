@@ -7,16 +7,19 @@ Each step's page time is printed (``-s``) for the closing note; nothing asserts 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from bs4 import BeautifulSoup
+from werkzeug.test import TestResponse
 
-from tests.conftest import check_page
+from tests.conftest import check_page, one
 from tests.staff.conftest import csrf_token, referral, unique_surname
 
 STEPS: list[tuple[str, float]] = []
 
 
-def step(label, call, *args, **kwargs):
+def step(label: str, call: Callable[..., TestResponse], *args: Any, **kwargs: Any) -> TestResponse:
     started = time.perf_counter()
     response = call(*args, **kwargs)
     STEPS.append((label, (time.perf_counter() - started) * 1000))
@@ -52,7 +55,7 @@ def submit(client, soup: BeautifulSoup, selector: str, label: str, **fields):
 
 def history(client, ref) -> str:
     soup = check_page(client.get(f"/en/staff/referrals/{ref}").get_data(as_text=True))
-    return " ".join(soup.select_one(".app-timeline").get_text(" ").split())
+    return " ".join(one(soup, ".app-timeline").get_text(" ").split())
 
 
 def card(client, ref):

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from finder.extensions import db
 from finder.models import AuditEvent, Practice, Programme, RegisterEntry, User
 from finder.referrals import operations
-from tests.conftest import check_page, migrated_app, own_database
+from tests.conftest import check_page, migrated_app, one, own_database
 from tests.staff.conftest import ACCOUNTS, csrf_token, sign_in
 
 # 1 December 2026: the QOF year began on 1 April 2026, so DM014 counts people who joined the
@@ -59,7 +59,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def frozen() -> Iterator[time_machine.Coordinates]:
+def frozen() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(TODAY, tick=False) as traveller:
         yield traveller
 
@@ -76,7 +76,7 @@ def empty_register(app: Flask) -> Iterator[None]:
 def upload(client: FlaskClient, content: bytes, submission: str = "") -> tuple[int, str]:
     page = client.get("/en/staff/register/import")
     soup = BeautifulSoup(page.data, "html5lib")
-    key = submission or soup.find("input", attrs={"name": "submission"})["value"]
+    key = submission or str(one(soup, "input[name=submission]")["value"])
     response = client.post(
         "/en/staff/register/import",
         data={
@@ -95,15 +95,15 @@ def listed(client: FlaskClient) -> list[dict[str, str]]:
     soup = check_page(client.get("/en/staff/register").get_data(as_text=True))
     people = []
     for card in soup.select(".app-register-entry"):
-        heading = card.select_one("h2").get_text(" ", strip=True)
+        heading = one(card, "h2").get_text(" ", strip=True)
         rows = {
-            row.dt.get_text(strip=True): row.dd.get_text(" ", strip=True)
+            one(row, "dt").get_text(strip=True): one(row, "dd").get_text(" ", strip=True)
             for row in card.select(".nhsuk-summary-list__row")
         }
         people.append(
             {
                 "heading": heading,
-                "tag": card.select_one(".nhsuk-tag").get_text(" ", strip=True),
+                "tag": one(card, ".nhsuk-tag").get_text(" ", strip=True),
                 **rows,
             }
         )
@@ -118,10 +118,15 @@ def count_entries(app: Flask) -> int:
 def refer(app: Flask, nhs_number: str, born: dt.date, account: str = "clinician") -> str:
     with app.test_request_context():
         user = db.session.scalar(select(User).filter_by(email=ACCOUNTS[account]))
+        assert user is not None
         login_user(user)
+        practice = db.session.get(Practice, user.practice_id)
+        programme = db.session.scalar(select(Programme).filter_by(slug="desmond"))
+        assert practice is not None
+        assert programme is not None
         referral, _created = operations.create_referral(
-            db.session.get(Practice, user.practice_id),
-            db.session.scalar(select(Programme).filter_by(slug="desmond")),
+            practice,
+            programme,
             operations.PatientDetails(
                 name="Referred Example",
                 date_of_birth=born,

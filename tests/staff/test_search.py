@@ -18,7 +18,7 @@ def found(client, q: str) -> list[str]:
     response = client.get("/en/staff/search", query_string={"q": q})
     assert response.status_code == 200
     soup = check_page(response.get_data(as_text=True))
-    return [row["data-reference"] for row in soup.select("tr[data-reference]")]
+    return [str(row["data-reference"]) for row in soup.select("tr[data-reference]")]
 
 
 @pytest.fixture
