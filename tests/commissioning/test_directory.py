@@ -15,8 +15,8 @@ from sqlalchemy import select
 from finder import clock
 from finder.extensions import db
 from finder.models import AuditEvent, CourseRun, Programme
-from tests.commissioning.helpers import shown_fields
 from tests.conftest import ROOT, check_page, migrated_app
+from tests.forms import shown_fields
 from tests.staff.conftest import csrf_token, sign_in
 
 

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from finder import clock
 from finder.extensions import db
 from finder.models import AuditEvent, CourseRun, Programme, Referral, Venue
-from tests.commissioning.helpers import shown_fields
 from tests.conftest import check_page, migrated_app, own_database
+from tests.forms import shown_fields
 from tests.staff.conftest import csrf_token, sign_in
 
 FACTS = "/en/staff/directory/programmes/{slug}/facts"

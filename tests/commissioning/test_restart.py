@@ -22,6 +22,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.conftest import ROOT
+from tests.forms import form_values, main_form
 from tests.security.servers import BIN, free_port, wait_until_up
 
 pytestmark = pytest.mark.stack
@@ -83,23 +84,7 @@ class Browser:
 
     def submit(self, path: str, changes: dict[str, Any]) -> str:
         """The form on ``path`` with its shown values and ``changes``; the page it led to."""
-        forms = self.page(path).find_all("form", method="post")  # the header has sign-out's
-        form = max(forms, key=lambda f: len(f.find_all(["input", "textarea", "select"])))
-        values: dict[str, Any] = {}
-        for field in form.find_all(["input", "textarea", "select"]):
-            name = str(field.get("name") or "")
-            if not name:
-                continue
-            if field.name == "textarea":
-                values[name] = field.get_text()
-            elif field.name == "select":
-                chosen = field.find("option", selected=True) or field.find("option")
-                values[name] = chosen.get("value", "") if chosen else ""
-            elif field.get("type") in ("checkbox", "radio"):
-                if field.has_attr("checked"):
-                    values.setdefault(name, []).append(field.get("value", "y"))
-            else:
-                values[name] = field.get("value", "")
+        values = form_values(main_form(self.page(path)))
         values.update(changes)
         data = urllib.parse.urlencode(values, doseq=True).encode()
         with self.opener.open(self.base + path, data, timeout=20) as response:

@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 from werkzeug.test import TestResponse
 
 from tests.conftest import check_page, one
+from tests.forms import form_values
 from tests.staff.conftest import csrf_token, referral, unique_surname
 
 STEPS: list[tuple[str, float]] = []
@@ -37,18 +38,7 @@ def submit(client, soup: BeautifulSoup, selector: str, label: str, **fields):
     """Submit a form as the browser would: its own fields, then what was typed or chosen."""
     form = soup.select_one(selector)
     assert form is not None, selector
-    data = {}
-    for el in form.select("input[name], select[name], textarea[name]"):
-        if el.name == "select":
-            chosen = el.select_one("option[selected]") or el.select_one("option")
-            data[el["name"]] = chosen.get("value", "") if chosen else ""
-        elif el.get("type") in ("checkbox", "radio"):
-            if el.has_attr("checked"):
-                data[el["name"]] = el.get("value", "y")
-        elif el.name == "textarea":
-            data[el["name"]] = el.get_text()
-        else:
-            data[el["name"]] = el.get("value", "")
+    data = form_values(form)
     data.update(fields)
     return step(label, client.post, form["action"], data=data)
 
