@@ -34,6 +34,18 @@ class Rendered:
     body: str
 
 
+_MISSED_COURSE = _l(
+    "You had a place on a free diabetes course, %(course)s, on %(date)s. The course team "
+    "told us that you did not go.\n\n"
+    "You can still go on a course. There are different kinds of course. Some are online, some "
+    "are in the evening or at the weekend, and some are in other languages. We can help you "
+    "find one that suits you.\n\n"
+    "Please call us to book a place on another date or to talk about other courses. Give us "
+    "your reference number: %(reference)s.\n\n"
+    "If you do not want to go on a course, please tell us. You can change your mind later.\n\n"
+    "%(practice)s"
+)
+
 TEMPLATES: dict[str, Template] = {
     "self_referral_confirmation": Template(
         fields={"reference": 12},
@@ -100,6 +112,14 @@ TEMPLATES: dict[str, Template] = {
             "or computer:\n%(link)s\n\n"
             "If you do not want a course, or you have questions, call %(practice)s."
         ),
+    ),
+    # The practice's letter to someone who missed their course (the follow-up list). Sent by
+    # letter; the email is the same words, for a person who asked for them by email.
+    "missed_course": Template(
+        fields={"practice": 200, "course": 200, "date": 40, "reference": 12},
+        subject=_l("%(practice)s: your diabetes course"),
+        email=_MISSED_COURSE,
+        letter=_MISSED_COURSE,
     ),
 }
 

@@ -43,6 +43,9 @@ bp.add_url_rule("/", view_func=consultation.home, endpoint="home")
 bp.add_url_rule("/consult", view_func=consultation.consult, endpoint="consult")
 bp.add_url_rule("/outbox", view_func=outbox.outbox, endpoint="outbox")
 bp.add_url_rule(
+    "/outbox/<int:message_id>/letter.pdf", view_func=outbox.letter, endpoint="message_letter"
+)
+bp.add_url_rule(
     "/referrals/new",
     view_func=referrals.new_referral,
     endpoint="new_referral",
@@ -90,6 +93,12 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_url_rule("/letter", view_func=printouts.letter, endpoint="letter")
+bp.add_url_rule(
+    "/referrals/<ref>/missed-course-letter",
+    view_func=follow_up.missed_course_letter,
+    endpoint="missed_course_letter",
+    methods=["POST"],
+)
 bp.add_url_rule(
     "/referrals/<ref>/another-format",
     view_func=referrals.another_format,

@@ -5,7 +5,7 @@ admins see every message's state without the address or the patient (no personal
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Response, abort, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +16,7 @@ from finder import audit
 from finder.access import staff
 from finder.extensions import db
 from finder.models import OutboundMessage, Referral
-from finder.outbox import sending
+from finder.outbox import letters, sending
 from finder.policy import PRACTICE_ROLES
 
 SHOWN = 200  # the outbox shows the newest this many
@@ -68,4 +68,26 @@ def outbox() -> ResponseReturnValue:
         message_labels=LABELS,
         personal=practice_staff,
         shown=SHOWN,
+    )
+
+
+@staff(*PRACTICE_ROLES)
+def letter(message_id: int) -> ResponseReturnValue:
+    """A letter of the practice's as the PDF Notify gets (or gets none, without a key), to
+    print: the same file whichever way it goes."""
+    message = db.session.get(OutboundMessage, message_id)
+    if (
+        message is None
+        or message.channel != "letter"
+        or message.practice_id != current_user.practice_id
+    ):
+        audit.record_read("message.letter", str(message_id), outcome="denied")
+        abort(404)
+    audit.record_read(
+        "message.letter", message.referral.reference if message.referral else str(message.id)
+    )
+    return Response(
+        letters.for_message(message),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="letter-{message.id}.pdf"'},
     )
