@@ -46,6 +46,12 @@ bp.add_url_rule(
     "/outbox/<int:message_id>/letter.pdf", view_func=outbox.letter, endpoint="message_letter"
 )
 bp.add_url_rule(
+    "/practice/contact",
+    view_func=outbox.practice_contact,
+    endpoint="practice_contact",
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
     "/referrals/new",
     view_func=referrals.new_referral,
     endpoint="new_referral",

@@ -5,19 +5,21 @@ admins see every message's state without the address or the patient (no personal
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from finder import audit
+from finder import audit, practices
 from finder.access import staff
 from finder.extensions import db
-from finder.models import OutboundMessage, Referral
+from finder.models import OutboundMessage, Practice, Referral
 from finder.outbox import letters, sending
 from finder.policy import PRACTICE_ROLES
+from finder.staff.forms import PracticeContactForm
 
 SHOWN = 200  # the outbox shows the newest this many
 
@@ -91,3 +93,17 @@ def letter(message_id: int) -> ResponseReturnValue:
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="letter-{message.id}.pdf"'},
     )
+
+
+@staff(*PRACTICE_ROLES)
+def practice_contact() -> ResponseReturnValue:
+    """The practice's phone number and opening hours, for its letters' contact block."""
+    practice = db.session.get(Practice, current_user.practice_id)
+    if practice is None:
+        abort(404)
+    form = PracticeContactForm(obj=practice)
+    if form.validate_on_submit():
+        changed = practices.save_contact(practice.id, form.phone.data, form.opening_hours.data)
+        flash(_("Saved: your letters print the new details.") if changed else _("No change."))
+        return redirect(url_for(".practice_contact"))
+    return render_template("staff/practice_contact.jinja", form=form, practice=practice)

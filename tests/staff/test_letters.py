@@ -293,3 +293,45 @@ def test_another_practice_cannot_open_the_letter(app, clinician, make_referral, 
     other = sign_in(app.test_client(), "clinician2")
     assert other.get(path).status_code == 404
     assert clinician.get(path).status_code == 200
+
+
+def test_the_practice_changes_its_phone_number_and_opening_hours(
+    app, clinician, make_referral, without_key
+):
+    support = sign_in(app.test_client(), "support")  # the same practice's receptionist
+    outbox = check_page(support.get("/en/staff/outbox").get_data(as_text=True))
+    path = outbox.select_one("a[href$='/staff/practice/contact']")["href"]
+    page = check_page(support.get(path).get_data(as_text=True))
+    assert page.select_one("input#phone")["value"] == "020 7946 0001"
+    assert page.select_one("input#opening_hours")["value"] == "Monday to Friday, 8am to 6:30pm"
+    token = page.select_one("input[name=csrf_token]")["value"]
+    wrong = support.post(path, data={"csrf_token": token, "phone": "12", "opening_hours": ""})
+    assert wrong.status_code == 200
+    shown = check_page(wrong.get_data(as_text=True))
+    assert shown.title.get_text().startswith("Error: ")
+    assert "Enter a phone number, like 020 7946 0000" in shown.get_text(" ", strip=True)
+    hours = "Monday to Friday, 8am to 8pm"
+    saved = support.post(
+        path, data={"csrf_token": token, "phone": "02079460999", "opening_hours": hours}
+    )
+    assert saved.status_code == 302
+    page = check_page(support.get(path).get_data(as_text=True))
+    assert "Saved: your letters print the new details." in page.get_text(" ", strip=True)
+    assert page.select_one("input#phone")["value"] == "020 7946 0999"  # as people write it
+    try:
+        ref = missed_course(clinician, make_referral)
+        send_letter(clinician, ref)
+        contact = " ".join(r.text for r in runs(printed(clinician, ref)) if inside(r, CONTACT))
+        assert contact == (
+            "Riverside Medical Practice (demo) Call us on 020 7946 0999 "
+            "Opening hours: Monday to Friday, 8am to 8pm"
+        )
+    finally:
+        support.post(
+            path,
+            data={
+                "csrf_token": token,
+                "phone": "020 7946 0001",
+                "opening_hours": "Monday to Friday, 8am to 6:30pm",
+            },
+        )
