@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from finder import audit, practices
 from finder.access import staff
 from finder.extensions import db
+from finder.links import secrets_hidden
 from finder.models import OutboundMessage, Practice, Referral
 from finder.outbox import letters, sending
 from finder.policy import PRACTICE_ROLES
@@ -41,6 +42,13 @@ LABELS = {
 }
 
 
+def printable(message: OutboundMessage) -> bool:
+    """A letter the practice may print and post: not one whose personal link was taken out
+    once Notify had it, or because there was no key (``sending.py``); that one is a copy for
+    the record."""
+    return message.channel == "letter" and not secrets_hidden(message.body)
+
+
 def for_referral(referral: Referral) -> dict[str, object]:
     """What the referral page needs to list the referral's messages."""
     messages = db.session.scalars(
@@ -48,7 +56,7 @@ def for_referral(referral: Referral) -> dict[str, object]:
         .filter_by(referral_id=referral.id)
         .order_by(OutboundMessage.created_at, OutboundMessage.id)
     ).all()
-    return {"messages": messages, "message_labels": LABELS}
+    return {"messages": messages, "message_labels": LABELS, "printable": printable}
 
 
 @staff()
@@ -68,6 +76,7 @@ def outbox() -> ResponseReturnValue:
         "staff/outbox.jinja",
         messages=messages,
         message_labels=LABELS,
+        printable=printable,
         personal=practice_staff,
         shown=SHOWN,
     )

@@ -291,6 +291,12 @@ def test_a_letter_goes_in_arabic_script_and_in_large_print_when_asked(app, regis
             select(OutboundMessage).filter_by(channel="letter", language="ar")
         )
         assert (message.language, message.large_print) == ("ar", True)
+    # Its personal link left the stored words once Notify had them: a copy, not for posting.
+    outbox = check_page(register.get("/en/staff/outbox").get_data(as_text=True))
+    row = outbox.select_one(f".app-messages tr[data-key='{message.key}']")
+    assert row.select_one("a.app-letter-pdf").get_text(strip=True) == (
+        "Open a copy of the letter (PDF): its personal link is not kept, so do not post it"
+    )
 
 
 def test_the_second_invitation_goes_once_then_the_exception_is_proposed(app, register, notify):

@@ -146,7 +146,9 @@ def printed(client: FlaskClient, ref: str) -> bytes:
     """The letter as the practice prints it, from the referral's messages."""
     page = check_page(client.get(f"/en/staff/referrals/{ref}").get_data(as_text=True))
     [row] = page.select(f".app-messages tr[data-key^='{ref}:missed-course:']")
-    response = client.get(row.select_one("a.app-letter-pdf")["href"])
+    link = row.select_one("a.app-letter-pdf")
+    assert link.get_text(strip=True) == "Open the letter to print (PDF)"
+    response = client.get(link["href"])
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     return response.data
