@@ -36,7 +36,7 @@ FROM python:3.11-slim-bookworm
 ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 FINDER_ENV=production FINDER_DEMO=0 \
     FINDER_ASSETS_DIR=/app/build/assets FLASK_APP=finder PORT=8000
 RUN useradd --system --uid 10001 --home-dir /app finder \
- && apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-dejavu-core >/dev/null \
+ && apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-dejavu-core fonts-noto-core >/dev/null \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=python /venv /venv

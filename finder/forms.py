@@ -118,6 +118,18 @@ def phone_e164(text: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_as_written(e164: str) -> str:
+    """A number as people write it: a UK one in its national groups (020 7946 0000), another
+    country's with its code (+33 1 23 45 67 89)."""
+    number = phonenumbers.parse(e164, PHONE_REGION)
+    written = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if phonenumbers.region_code_for_number(number) == PHONE_REGION
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, written)
+
+
 def valid_phone(_form: Any, field: Any) -> None:
     """A phone number field's check: stored in E.164 (`phone_e164`)."""
     if not field.data:
@@ -126,6 +138,14 @@ def valid_phone(_form: Any, field: Any) -> None:
     if e164 is None:
         raise ValidationError(_l("Enter a phone number, like 020 7946 0000 or 07700 900 982"))
     field.data = e164
+
+
+def written_phone(_form: Any, field: Any) -> None:
+    """A phone number field's check, for a number printed for people to call (a practice's,
+    on its letters): stored as written (``phone_as_written``)."""
+    valid_phone(_form, field)
+    if field.data:
+        field.data = phone_as_written(field.data)
 
 
 class Fits:

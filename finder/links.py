@@ -57,9 +57,18 @@ def with_query(path: str, args: MultiDict[str, str] | Mapping[str, str]) -> str:
 SECRET_PATH = re.compile(r"(/r/|/[a-z]{2}/my/)[A-Za-z0-9_-]+")
 
 
+HIDDEN = "(token)"
+HIDDEN_PATH = re.compile(r"(/r/|/[a-z]{2}/my/)\(token\)")
+
+
 def hide_secrets(text: str) -> str:
     """``text`` with the token of every secret link in it replaced by "(token)"."""
-    return SECRET_PATH.sub(r"\1(token)", text)
+    return SECRET_PATH.sub(rf"\1{HIDDEN}", text)
+
+
+def secrets_hidden(text: str) -> bool:
+    """Whether ``hide_secrets`` took a link's token out of ``text`` (the link no longer works)."""
+    return HIDDEN_PATH.search(text) is not None
 
 
 def absolute(endpoint: str, **values: Any) -> str:

@@ -238,6 +238,10 @@ class Practice(db.Model):  # type: ignore[name-defined,misc]
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    # The contact block of the practice's letters (outbox/letters.py): "020 7946 0000",
+    # "Monday to Friday, 8am to 6:30pm", as the practice writes them.
+    phone: Mapped[str | None] = mapped_column(String(30))
+    opening_hours: Mapped[str | None] = mapped_column(String(100))
 
     area: Mapped[Area] = relationship()
 
@@ -340,6 +344,8 @@ class RegisterEntry(db.Model):  # type: ignore[name-defined,misc]
     mobile: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(254))
     postal_address: Mapped[str | None] = mapped_column(String(500))
+    # Letters to this person in large print (on request: the register's "Large print" column).
+    large_print: Mapped[bool] = mapped_column(default=False, server_default=false())
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     # A QOF exception (policy.REGISTER_EXCEPTIONS) takes the person out of DM014's count.
     exception: Mapped[str | None] = mapped_column(String(20))
@@ -649,6 +655,7 @@ class OutboundMessage(db.Model):  # type: ignore[name-defined,misc]
     language: Mapped[str] = mapped_column(String(10))
     subject: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    large_print: Mapped[bool] = mapped_column(default=False, server_default=false())  # letters
     status: Mapped[str] = mapped_column(String(20), index=True)
     # Notify's own status from the last receipt (e.g. "permanent-failure"), and its id.
     notify_status: Mapped[str | None] = mapped_column(String(40))

@@ -225,6 +225,10 @@ class PracticeSeed(Strict):
     code: str = Field(pattern=r"^[A-Z0-9]{3,20}$", max_length=max_length(Practice.code))
     name: str = required_text(Practice.name)
     area: Slug
+    phone: str | None = Field(None, min_length=1, max_length=max_length(Practice.phone))
+    opening_hours: str | None = Field(
+        None, min_length=1, max_length=max_length(Practice.opening_hours)
+    )
 
 
 class UserSeed(Strict):
@@ -541,7 +545,15 @@ def _write(seeds: Seeds, w: _Writer, today: dt.date, demo: bool, demo_password: 
         )
     practices = {
         pr.code: w.put(
-            "practice", Practice, {"code": pr.code}, {"name": pr.name, "area": areas[pr.area]}
+            "practice",
+            Practice,
+            {"code": pr.code},
+            {
+                "name": pr.name,
+                "area": areas[pr.area],
+                "phone": pr.phone,
+                "opening_hours": pr.opening_hours,
+            },
         )
         for pr in data["practices"]
     }

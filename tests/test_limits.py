@@ -23,6 +23,7 @@ from finder.models import (
     Feedback,
     FormSubmission,
     Patient,
+    Practice,
     Programme,
     ProgrammeText,
     ReferralEvent,
@@ -48,6 +49,8 @@ LENGTHS = {
     Area.slug: 60,
     Area.name: 120,
     CourseRun.language: 10,
+    Practice.phone: 30,
+    Practice.opening_hours: 100,
 }
 # Text columns have no length in the database; the forms cap them (finder/limits.py, or the
 # form's own smaller cap). Any value over 10,000 characters is over every cap.
@@ -156,6 +159,11 @@ AREA = Form(
     role="commissioner",
     read_csrf_from="/en/staff/directory/",
 )
+PRACTICE_CONTACT = Form(
+    "/en/staff/practice/contact",
+    {"phone": "020 7946 0000", "opening_hours": "Monday to Friday, 8am to 6:30pm"},
+    role="clinician",
+)
 
 LONG: dict[str, Callable[[int], str]] = {
     "email": lambda n: "a" * n + "@example.org",
@@ -191,6 +199,8 @@ CASES = [
     (Area.slug, AREA, "slug", "Short name"),
     (Area.name, AREA, "name", "Area name"),
     (CourseRun.language, RUN, "language", "language code"),
+    (Practice.phone, PRACTICE_CONTACT, "phone", "phone number"),
+    (Practice.opening_hours, PRACTICE_CONTACT, "opening_hours", "Opening hours"),
 ]
 
 

@@ -16,6 +16,7 @@ from finder.messages import when
 from finder.models import CourseRun, OutboundMessage, Patient, Referral
 from finder.outbox.sending import NOT_SENT, send
 from finder.outbox.texts import BOOKING_DETAILS
+from finder.policy import LANGUAGES
 
 
 def confirm_self_referral(referral: Referral) -> OutboundMessage | None:
@@ -57,6 +58,40 @@ def confirm_self_referral(referral: Referral) -> OutboundMessage | None:
         referral=referral,
         recipient="patient",
         key=f"{referral.reference}:self-referral-confirmation",
+    )
+
+
+def missed_course_letter(referral: Referral, to: str, large_print: bool) -> OutboundMessage:
+    """The practice's letter to a person who missed their course, in their language (English
+    if the site does not have it), to the postal address ``to``: one per missed course (keyed
+    on the day it was recorded), whoever asks again. Without a Notify key it is recorded "not
+    sent", for the practice to print (``letters.for_message``)."""
+    missed = referral.did_not_attend_at
+    if referral.status != "did_not_attend" or missed is None:
+        raise ValueError("the referral's course was not missed")
+    language = referral.patient.preferred_language
+    if language not in LANGUAGES:
+        language = "en"
+    day = missed.astimezone(LONDON).date()
+    course_day = referral.course_run.start_date if referral.course_run else day
+    text, _fell_back = text_for(referral.programme, language)
+    with force_locale(babel_locale(language)):
+        long_day = format_date(course_day, "long")
+    return send(
+        channel="letter",
+        to=to,
+        template="missed_course",
+        language=language,
+        personalisation={
+            "practice": referral.practice.name,
+            "course": text.name,
+            "date": long_day,
+            "reference": referral.reference,
+        },
+        referral=referral,
+        recipient="patient",
+        key=f"{referral.reference}:missed-course:{day.isoformat()}",
+        large_print=large_print,
     )
 
 

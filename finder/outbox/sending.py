@@ -11,7 +11,8 @@ A secret link in a message (a provider's or a person's own) is kept in its store
 until Notify has them (or never, without a key): then the token is replaced by "(token)".
 
 Our words are sent as the personalisation of one generic template per channel (email and text
-message); letters are our own PDFs (``letters.py``).
+message); letters are our own PDFs (``letters.py``), which the practice prints when there is
+no key.
 """
 
 from __future__ import annotations
@@ -101,8 +102,6 @@ def _check(channel: str, to: str, template: str, language: str, recipient: str) 
                 f"to: a postal address has {letters.ADDRESS_LINES_MIN} to "
                 f"{letters.ADDRESS_LINES_MAX} lines"
             )
-        if language not in letters.LETTER_LANGUAGES:
-            raise ValueError(f"language: letters are made in {letters.LETTER_LANGUAGES} only")
 
 
 def send(
@@ -116,6 +115,7 @@ def send(
     recipient: str,
     key: str,
     practice_id: int | None = None,
+    large_print: bool = False,
 ) -> OutboundMessage:
     """Record a message and send it once the caller's ``writes()`` block commits.
 
@@ -125,7 +125,8 @@ def send(
     recipient: "patient", "provider" or "practice"; key: names the referral and the event
     (``DE-ABCD-EFGH:confirmation``), so that a second call, a retry or a second worker never
     sends it twice: the message already recorded under the key is returned instead;
-    practice_id: the practice whose staff see it, when there is no referral (an invitation).
+    practice_id: the practice whose staff see it, when there is no referral (an invitation);
+    large_print: a letter in large print (the person asked for it).
     """
     _check(channel, to, template, language, recipient)
     words = render(template, channel, language, personalisation)
@@ -148,6 +149,7 @@ def send(
             language=language,
             subject=words.subject,
             body=words.body if sending else hide_secrets(words.body),
+            large_print=large_print and channel == "letter",
             status=QUEUED if sending else NOT_SENT,
             error=None if sending else "no key",
             created_at=now,
@@ -203,7 +205,7 @@ def _post(client: NotificationsAPIClient, message: OutboundMessage) -> dict[str,
             personalisation={"body": message.body},
             reference=message.key,
         )
-    pdf = letters.pdf(message.to, message.body, message.language)
+    pdf = letters.for_message(message)
     return client.send_precompiled_letter_notification(  # type: ignore[no-any-return]
         reference=message.key, pdf_file=io.BytesIO(pdf), postage="second"
     )

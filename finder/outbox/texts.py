@@ -58,6 +58,18 @@ SELF_REFERRAL = _l(
     "If you have questions, call your GP practice and give them your reference number."
 )
 
+_MISSED_COURSE = _l(
+    "You had a place on a free diabetes course, %(course)s, on %(date)s. The course team "
+    "told us that you did not go.\n\n"
+    "You can still go on a course. There are different kinds of course. Some are online, some "
+    "are in the evening or at the weekend, and some are in other languages. We can help you "
+    "find one that suits you.\n\n"
+    "Please call us to book a place on another date or to talk about other courses. Give us "
+    "your reference number: %(reference)s.\n\n"
+    "If you do not want to go on a course, please tell us. You can change your mind later.\n\n"
+    "%(practice)s"
+)
+
 TEMPLATES: dict[str, Template] = {
     # A self-referral: what happens next is the confirmation page's own words (next_steps),
     # worked out by outbox.patients; a text message names no condition (a lock screen shows it).
@@ -143,6 +155,14 @@ TEMPLATES: dict[str, Template] = {
         subject=_l("Reminder: your health course starts tomorrow"),
         email=_l("This is a reminder that your health course starts tomorrow.\n\n%(details)s"),
         sms=_l("Reminder: your health course is tomorrow at %(time)s, %(postcode)s. %(link)s"),
+    ),
+    # The practice's letter to someone who missed their course (the follow-up list). Sent by
+    # letter; the email is the same words, for a person who asked for them by email.
+    "missed_course": Template(
+        fields={"practice": 200, "course": 200, "date": 40, "reference": 12},
+        subject=_l("%(practice)s: your diabetes course"),
+        email=_MISSED_COURSE,
+        letter=_MISSED_COURSE,
     ),
 }
 

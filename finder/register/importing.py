@@ -45,12 +45,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "email": ("email", "emailaddress"),
     "postal_address": ("postaladdress", "address", "fulladdress", "usualaddress"),
     "postcode": ("postcode", "postalcode"),
+    "large_print": ("largeprint", "largeprintletters", "largeprintneeded"),
 }  # fmt: skip
 REQUIRED = ("nhs_number", "date_of_birth", "diagnosis_date")
 # The columns of our own sample file, in its order.
 PUBLISHED = (
     "NHS number", "Name", "Date of birth", "Date of diagnosis", "Preferred language",
-    "Interpreter needed", "Mobile", "Email", "Postal address",
+    "Interpreter needed", "Mobile", "Email", "Postal address", "Large print",
 )  # fmt: skip
 YES = frozenset({"yes", "y", "true", "1", "required", "needed"})
 NO = frozenset({"no", "n", "false", "0", "", "not required", "not needed"})
@@ -76,6 +77,7 @@ class Row:
     mobile: str | None
     email: str | None
     postal_address: str | None
+    large_print: bool = False  # letters in large print: the person asked
 
 
 def _normal(header: str) -> str:
@@ -203,6 +205,9 @@ def _check(line: _Row, today: dt.date) -> Row | None:
     address = ", ".join(p for p in (line.get("postal_address"), line.get("postcode")) if p)
     if len(address) > RegisterEntry.postal_address.type.length:
         line.problem("Postal address", str(_l("longer than %(limit)d characters", limit=500)))
+    large_print = line.get("large_print").lower()
+    if large_print not in YES | NO:
+        line.problem("Large print", str(_l("write yes or no")))
     if line.problems or born is None or diagnosed is None or language is None:
         return None
     return Row(
@@ -216,6 +221,7 @@ def _check(line: _Row, today: dt.date) -> Row | None:
         mobile=e164,
         email=email or None,
         postal_address=address or None,
+        large_print=large_print in YES,
     )
 
 

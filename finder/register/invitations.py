@@ -2,8 +2,8 @@
 
 ``invite`` sends invitation number N to one person (once: the invitation is keyed on the entry
 and its number, the message on the same key) by text message to a mobile, else email, else a
-printed letter (Latin-script languages only: ``letters.LETTER_LANGUAGES``); None when there is
-no way to write to them (staff phone them). The message carries a personal link
+letter (in large print if the register says so); None when there is no way to write to them
+(staff phone them). The message carries a personal link
 ``/<lang>/my/<token>``: the token is random (INVITATION_TOKEN_BYTES), only its SHA-256 hash is
 kept, and it stops working INVITATION_LINK_DAYS after the invitation. ``remind`` (a periodic
 job) sends the next invitation to whoever has not answered in INVITATION_ANSWER_DAYS; after the
@@ -62,11 +62,8 @@ def reach(entry: RegisterEntry) -> tuple[str, str] | None:
         return "sms", entry.mobile
     if entry.email:
         return "email", entry.email
-    if entry.postal_address and entry.preferred_language in letters.LETTER_LANGUAGES:
-        lines = [entry.name, *(p.strip() for p in entry.postal_address.split(",") if p.strip())]
-        if letters.ADDRESS_LINES_MIN <= len(lines) <= letters.ADDRESS_LINES_MAX:
-            return "letter", "\n".join(lines)
-    return None
+    postal = letters.address(entry.name, entry.postal_address)
+    return ("letter", postal) if postal else None
 
 
 def invite(entry_id: int, number: int) -> Invitation | None:
@@ -107,6 +104,7 @@ def invite(entry_id: int, number: int) -> Invitation | None:
             # keeps the key unique if the register is ever imported afresh.
             key=f"register-{entry.id}:invitation-{number}:{token_hash(token)[:12]}",
             practice_id=entry.practice_id,
+            large_print=entry.large_print,
         )
         invitation = Invitation(
             register_entry_id=entry.id,

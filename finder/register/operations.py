@@ -16,7 +16,7 @@ from finder.register.importing import Row
 
 FIELDS = (
     "name", "date_of_birth", "diagnosis_date", "preferred_language", "interpreter_needed",
-    "mobile", "email", "postal_address",
+    "mobile", "email", "postal_address", "large_print",
 )  # fmt: skip
 
 

@@ -4,6 +4,7 @@ register (newly diagnosed people), not over referrals."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Exists, and_, exists, func, select
@@ -12,6 +13,7 @@ from finder.clock import LONDON
 from finder.dates import add_months
 from finder.extensions import db
 from finder.models import Patient, Practice, Referral, RegisterEntry
+from finder.outbox import letters
 from finder.policy import DM014_MONTHS, QOF_YEAR_START_MONTH
 
 
@@ -40,6 +42,31 @@ def has_register(practice_id: int) -> bool:
 def entry(practice_id: int, entry_id: int) -> RegisterEntry | None:
     found = db.session.get(RegisterEntry, entry_id)
     return found if found is not None and found.practice_id == practice_id else None
+
+
+@dataclass(frozen=True)
+class Postal:
+    to: str  # Notify's address lines
+    large_print: bool
+
+
+def postal(practice_id: int, patients: Iterable[Patient]) -> dict[int, Postal]:
+    """Where to post each patient a letter (patient id -> address), from the entry of their NHS
+    number on the practice register: the register is where addresses and large print are
+    kept. Patients with no entry, or an address that is not 3 to 7 lines, are left out."""
+    by_number = {p.nhs_number: p for p in patients if p.nhs_number}
+    found: dict[int, Postal] = {}
+    for entry in db.session.scalars(
+        select(RegisterEntry).where(
+            RegisterEntry.practice_id == practice_id,
+            RegisterEntry.nhs_number.in_(list(by_number)),
+        )
+    ):
+        patient = by_number[entry.nhs_number]
+        to = letters.address(patient.name, entry.postal_address)
+        if to is not None:
+            found[patient.id] = Postal(to, entry.large_print)
+    return found
 
 
 def not_yet_referred(practice_id: int, limit: int) -> tuple[list[RegisterEntry], int]:

@@ -18,8 +18,10 @@ from flask_login import current_user
 
 from finder import audit, clock
 from finder.access import staff
+from finder.outbox import patients, sending
 from finder.policy import PRACTICE_ROLES
 from finder.referrals import operations, queries, statuses, worklist
+from finder.register import queries as register
 from finder.staff.forms import (
     CHANNEL_LABELS,
     OUTCOME_LABELS,
@@ -46,9 +48,11 @@ def follow_up() -> ResponseReturnValue:
         current_app.config["FINDER_NOT_BOOKED_DAYS"],
     )
     audit.record_read("worklist.view", None, count=len(items))
+    missed = [i.referral.patient for i in items if "did_not_attend" in i.reasons]
     return render_template(
         "staff/follow_up.jinja",
         items=items,
+        postal=register.postal(current_user.practice_id, missed),
         channel_labels=CHANNEL_LABELS,
         outcome_labels=OUTCOME_LABELS,
         reason_labels=REASON_LABELS,
@@ -84,6 +88,33 @@ def log_contact(ref: str) -> ResponseReturnValue:
     else:
         flash(_("Choose how you made contact and what happened."), "error")
     return redirect(safe_next(request.args.get("next")) or card(item.reference))
+
+
+@staff(*PRACTICE_ROLES)
+def missed_course_letter(ref: str) -> ResponseReturnValue:
+    """Send (or, without a Notify key, record for printing) the letter to a person who missed
+    their course, to their address on the practice register."""
+    item = practice_referral(ref)
+    found = register.postal(item.practice_id, [item.patient]).get(item.patient.id)
+    if item.status != "did_not_attend":
+        flash(_("%(reference)s did not miss a course.", reference=item.reference), "error")
+    elif found is None:
+        flash(
+            _("No postal address is known for %(reference)s: the practice register has none.",
+              reference=item.reference),
+            "error",
+        )  # fmt: skip
+    else:
+        message = patients.missed_course_letter(item, found.to, found.large_print)
+        if message.status == sending.NOT_SENT:
+            flash(
+                _("The letter is recorded but not sent: there is no GOV.UK Notify key. Open it "
+                  "under Messages sent, print it and post it.")
+            )  # fmt: skip
+        else:
+            flash(_("The letter is on its way to GOV.UK Notify, which prints and posts it."))
+        return redirect(url_for(".referral", ref=item.reference, _anchor="messages"))
+    return redirect(card(item.reference))
 
 
 @staff(*PRACTICE_ROLES)

@@ -29,10 +29,11 @@ from finder.forms import (
     seen_version,
     valid_nhs_number,
     valid_phone,
+    written_phone,
 )
 from finder.i18n import native_name
 from finder.limits import PROBLEMS_LISTED
-from finder.models import Patient
+from finder.models import Patient, Practice
 from finder.policy import CONTACT_CHANNELS, CONTACT_OUTCOMES, COURSE_LANGUAGES
 from finder.public.questions import QUESTIONS
 from finder.referrals.statuses import LABELS
@@ -235,6 +236,22 @@ class ContactForm(BaseForm):
     outcome = NHSSelectField(
         _l("What happened"),
         choices=choices((key, OUTCOME_LABELS[key]) for key in CONTACT_OUTCOMES),
+    )
+
+
+class PracticeContactForm(BaseForm):
+    """The practice's phone number and opening hours, printed in its letters' contact block."""
+
+    phone = NHSStringField(
+        _l("Phone number for patients"),
+        hint=_l("For example, 020 7946 0000"),
+        autocomplete="off",
+        validators=[Optional(), written_phone],
+    )
+    opening_hours = NHSStringField(
+        _l("Opening hours"),
+        hint=_l("As patients should read them, for example: Monday to Friday, 8am to 6:30pm"),
+        validators=[Optional(), Fits(Practice.opening_hours)],
     )
 
 

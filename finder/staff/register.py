@@ -36,9 +36,9 @@ EXCEPTION_LABELS = {
 # mobile range, example.com addresses.
 SAMPLE_ROWS = (
     ("999 000 0018", "Alex Example", "31/01/1960", "15/03/2026", "English", "no",
-     "07700 900 101", "alex@example.com", "1 Sample Street, London, E1 1AA"),
+     "07700 900 101", "alex@example.com", "1 Sample Street, London, E1 1AA", "no"),
     ("999 000 0026", "Nur Sample", "02/07/1971", "01/09/2026", "Bengali", "yes",
-     "07700 900 102", "", "2 Demo Road, London, E2 2BB"),
+     "07700 900 102", "", "2 Demo Road, London, E2 2BB", "yes"),
 )  # fmt: skip
 
 

@@ -41,8 +41,10 @@ from finder.circumstances import CHOICES, PARAMETERS
 from finder.extensions import db
 from finder.links import CARRIED
 from finder.models import CourseRun, Programme, Referral, RegisterEntry, RememberedDevice, User
+from finder.outbox import send
 from finder.referrals import operations
 from tests.conftest import migrated_app, own_database
+from tests.outbox.fake_notify import confirmation
 from tests.staff.conftest import ACCOUNTS, csrf_token, sign_in
 
 # Anonymous, then each staff role (the demo account of that name).
@@ -639,6 +641,18 @@ def test_s28_no_input_to_any_page_or_form_gives_a_server_error(own_app, link_tok
             )
         )
         db.session.commit()
+        # A letter of the clinician's practice, so "Messages sent" links to its PDF.
+        send(
+            channel="letter",
+            to="Fuzz Register\n1 Test Street\nLondon\nE1 1AA",
+            template="self_referral_confirmation",
+            language="en",
+            personalisation=confirmation("DE-FUZZ-0001"),
+            referral=None,
+            recipient="patient",
+            key="fuzz-letter",
+            practice_id=clinician.practice_id,
+        )
 
     for role in ROLES:
         crawl(site, role)

@@ -19,8 +19,10 @@ from finder.models import (
     RegisterEntry,
     User,
 )
+from finder.outbox import send
 from finder.policy import ROLES
 from finder.referrals import operations
+from tests.outbox.fake_notify import confirmation
 from tests.staff.conftest import csrf_token, sign_in
 
 SAMPLE_VALUES = {
@@ -73,8 +75,8 @@ def test_staff_routes_are_the_only_non_public_ones(app):
 
 @pytest.fixture(scope="module")
 def matrix_referral(app):
-    """A referral of practice 1, a comment and an account, so that routes with <ref>,
-    <feedback_id>, <user_id> or <entry_id> work."""
+    """A referral of practice 1, a comment, an account and a letter, so that routes with
+    <ref>, <feedback_id>, <user_id>, <entry_id> or <message_id> work."""
     with app.test_request_context():
         user = db.session.scalar(select(User).filter_by(email="clinician@demo.invalid"))
         login_user(user)
@@ -137,8 +139,19 @@ def matrix_referral(app):
         )
         db.session.add(entry)
         db.session.commit()
+        # A letter of practice 1's, for the page that serves it to print.
+        letter = send(
+            channel="letter",
+            to="Matrix Example\n1 Test Street\nLondon\nE1 1AA",
+            template="self_referral_confirmation",
+            language="en",
+            personalisation=confirmation(made.reference),
+            referral=made,
+            recipient="patient",
+            key=f"{made.reference}:matrix-letter",
+        )
         link = db.session.scalar(select(ProviderLink).filter_by(referral_id=made.id))
-        return made.reference, feedback.id, run.id, account.id, entry.id, link.id
+        return made.reference, feedback.id, run.id, account.id, entry.id, link.id, letter.id
 
 
 WHO = ["anonymous", "clinician", "support", "commissioner", "admin", "provider"]
@@ -158,7 +171,7 @@ def test_role_route_matrix(app, matrix_referral, who):
     for rule, view in routes(app):
         if rule.endpoint == "staff.logout":
             continue  # signing out would end the session the matrix uses; tested on its own
-        ref, feedback_id, run_id, user_id, entry_id, link_id = matrix_referral
+        ref, feedback_id, run_id, user_id, entry_id, link_id, message_id = matrix_referral
         values = {
             "entry_id": entry_id,
             **SAMPLE_VALUES,
@@ -167,6 +180,7 @@ def test_role_route_matrix(app, matrix_referral, who):
             "run_id": run_id,
             "user_id": user_id,
             "link_id": link_id,
+            "message_id": message_id,
         }
         if rule.endpoint == "commissioning.venue":
             values["slug"] = "canal-health-centre"

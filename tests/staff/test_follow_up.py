@@ -109,6 +109,12 @@ def test_a_letter_prints_in_the_patients_language(signed_in, make_referral):
     assert soup.find("html")["lang"] == "tr"
     assert ref in soup.get_text()
     assert "Ayse Example" in soup.get_text()
+    # The practice's phone number and opening hours (Hillview's, seeded), labelled in Turkish.
+    sender = soup.select_one(".app-letter__from").get_text(" ", strip=True)
+    assert "Bizi arayın: 020 7946 0002" in sender
+    assert (
+        "Açık olduğumuz saatler: Monday to Friday, 8am to 6:30pm; Saturday, 9am to 12pm" in sender
+    )
 
 
 def test_offer_another_format_links_a_new_referral(app, signed_in, make_referral):

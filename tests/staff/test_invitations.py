@@ -5,7 +5,9 @@ exception proposed after two, and the person's timeline. Expected words are writ
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
@@ -14,6 +16,7 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from finder import jobs
@@ -241,10 +244,15 @@ def test_invite_open_the_link_self_refer_and_leave_the_list(app, register, notif
 
 def test_a_selection_goes_by_text_email_or_letter_and_names_who_to_phone(app, register, notify):
     client = register
+    with app.app_context():  # Dalia: no mobile, email or address
+        db.session.execute(
+            update(RegisterEntry).filter_by(nhs_number=DALIA).values(postal_address=None)
+        )
+        db.session.commit()
     ids = [entry_id(app, n) for n in (BOGDAN, CARMEN, DALIA)]
     page = invite(client, *ids, times=2)  # the same form sent twice: sent once
     assert "2 invitations sent." in page
-    assert "Phone them: Dalia Test." in page  # Arabic, no mobile or email: no letter yet
+    assert "Phone them: Dalia Test." in page
     by_type = {n["type"]: n for n in notify.received}
     assert sorted(by_type) == ["email", "letter"]
     email = by_type["email"]["body"]
@@ -257,6 +265,35 @@ def test_a_selection_goes_by_text_email_or_letter_and_names_who_to_phone(app, re
     assert len(notify.received) == 2
     with app.app_context():
         assert db.session.scalars(select(Invitation.number)).all() == [1, 1]
+
+
+def test_a_letter_goes_in_arabic_script_and_in_large_print_when_asked(app, register, notify):
+    with app.app_context():
+        db.session.execute(
+            update(RegisterEntry).filter_by(nhs_number=DALIA).values(large_print=True)
+        )
+        db.session.commit()
+    page = invite(register, entry_id(app, DALIA))
+    assert "1 invitation sent." in page
+    [letter] = notify.received
+    assert letter["type"] == "letter"
+    pdf = PdfReader(io.BytesIO(base64.b64decode(letter["body"]["content"])))
+    fonts = {str(f.get_object()["/BaseFont"]) for f in pdf.pages[0]["/Resources"]["/Font"].values()}
+    assert any(f.endswith("+NotoNaskhArabic") for f in fonts), fonts
+    sizes: set[float] = set()
+    pdf.pages[0].extract_text(visitor_text=lambda text, cm, tm, font, size: sizes.add(size))
+    assert max(sizes) >= 16
+    with app.app_context():
+        message = db.session.scalar(
+            select(OutboundMessage).filter_by(channel="letter", language="ar")
+        )
+        assert (message.language, message.large_print) == ("ar", True)
+    # Its personal link left the stored words once Notify had them: a copy, not for posting.
+    outbox = check_page(register.get("/en/staff/outbox").get_data(as_text=True))
+    row = outbox.select_one(f".app-messages tr[data-key='{message.key}']")
+    assert row.select_one("a.app-letter-pdf").get_text(strip=True) == (
+        "Open a copy of the letter (PDF): its personal link is not kept, so do not post it"
+    )
 
 
 def test_the_second_invitation_goes_once_then_the_exception_is_proposed(app, register, notify):

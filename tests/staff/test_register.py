@@ -312,6 +312,21 @@ def test_the_sample_file_imports_cleanly(app, frozen, empty_register):
     sample = client.get("/en/staff/register/sample.csv").data
     _status, page = upload(client, sample)
     assert "Register imported: 2 added" in page
+    # The sample's "Large print" column: Nur asked for letters in large print, Alex did not.
+    listed = check_page(client.get("/en/staff/register").get_data(as_text=True))
+    cards = {
+        card.select_one("h2 bdi").get_text(strip=True): card.get_text(" ", strip=True)
+        for card in listed.select(".app-register-entry")
+    }
+    assert "letters in large print" in cards["Nur Sample"]
+    assert "letters in large print" not in cards["Alex Example"]
+
+
+def test_large_print_is_yes_or_no(app, frozen, empty_register):
+    client = sign_in(app.test_client(), "clinician")
+    text = f"NHS number,Date of birth,Date of diagnosis,Name,Large print\n{A},01/02/1960,01/05/2026,Ann,big\n"
+    _status, page = upload(client, text.encode())
+    assert "Row 2, Large print: write yes or no" in page
 
 
 def test_dm014_counts_the_register_not_the_referrals(app, empty_register):
