@@ -37,7 +37,9 @@ def encode(person: Circumstances) -> tuple[str, str | None]:
 
 def decode(code: str, area: str | None, areas: Collection[str]) -> Circumstances | None:
     """The answers a code (and area) stands for; None if it stands for none. Letters may come in
-    capitals (typed from paper); an area must be one of ``areas`` (the directory's)."""
+    capitals (typed from paper). An area that is not one of ``areas`` (the directory's: it may
+    have been removed since the link was printed) is left out, and the results are for every
+    area, which say that some courses are only for some areas."""
     found = _CODE.fullmatch(code.lower())
     if found is None:
         return None
@@ -53,8 +55,6 @@ def decode(code: str, area: str | None, areas: Collection[str]) -> Circumstances
         if not valid_language(language):
             return None
         values["language"] = language
-    if area is not None:
-        if area not in areas:
-            return None
+    if area is not None and area in areas:
         values["area"] = area
     return Circumstances(**values)

@@ -101,7 +101,6 @@ def test_letters_typed_in_capitals_work(client):
         "1--bn",
         "-bn",
         "1_2",
-        "1/nowhere",  # no such area
         "1/camden/more",
         "%C3%BC",
     ],
@@ -109,6 +108,13 @@ def test_letters_typed_in_capitals_work(client):
 def test_a_bad_code_is_the_sites_not_found_page(fetch, path):
     page = fetch(f"/en/s/{path}", status=404)
     assert page.find("h1").get_text(strip=True) == "Page not found"
+
+
+def test_an_area_no_longer_in_the_directory_gives_the_results_for_every_area(client):
+    """A printed link outlives a directory change: its area left out, not a dead end."""
+    response = client.get("/en/s/102/nowhere")
+    assert response.status_code == 302
+    assert response.location == "/en/results?diabetes=type2&daytime=no"
 
 
 def test_the_qr_code_is_svg_with_a_name_dark_on_light_and_printed(client, fetch):
