@@ -292,7 +292,7 @@ def test_values_as_long_as_their_columns_are_saved_and_audited(app):
     with app.app_context():
         assert db.session.scalar(select(Venue.name).filter_by(slug=slug)) == "n" * 200
         audited = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "directory.venue")
+            select(AuditEvent).where(AuditEvent.action == "directory.venue").order_by(AuditEvent.id)
         ).all()
         assert audited[-1].detail.get("object_ref", audited[-1].object_ref) == slug
         # Other tests list the directory's venues.

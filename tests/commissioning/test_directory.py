@@ -62,7 +62,9 @@ def test_the_commissioner_edits_text_in_a_language_and_it_is_audited(own_app, co
     )
     with own_app.app_context():
         audited = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "directory.programme")
+            select(AuditEvent)
+            .where(AuditEvent.action == "directory.programme")
+            .order_by(AuditEvent.id)
         ).all()
         assert [(a.object_ref, a.detail["language"]) for a in audited][-1] == ("desmond", "pl")
 

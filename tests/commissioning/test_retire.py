@@ -102,7 +102,7 @@ def test_a_run_with_referrals_is_cancelled_not_deleted(
         referral = db.session.scalar(select(Referral).filter_by(reference=reference))
         assert referral.course_run_id == run_id
         audited = db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.object_ref == key)
+            select(AuditEvent.action).where(AuditEvent.object_ref == key).order_by(AuditEvent.id)
         ).all()
         assert audited[-1] == "directory.run_cancelled"
         assert run.cancelled_at is not None
@@ -139,6 +139,6 @@ def test_a_run_without_referrals_is_deleted(app, signed_in, hall_run):
     with app.app_context():
         assert db.session.get(CourseRun, run_id) is None
         audited = db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.object_ref == key)
+            select(AuditEvent.action).where(AuditEvent.object_ref == key).order_by(AuditEvent.id)
         ).all()
         assert audited[-1] == "directory.run_deleted"

@@ -90,7 +90,9 @@ def test_the_search_is_audited_without_what_was_typed(app, signed_in, person):
     found(client, reference)
     with app.app_context():
         rows = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.id > last, AuditEvent.action == "referral.search")
+            select(AuditEvent)
+            .where(AuditEvent.id > last, AuditEvent.action == "referral.search")
+            .order_by(AuditEvent.id)  # PostgreSQL gives rows in no set order without one
         ).all()
     assert [r.object_ref for r in rows] == [None, None]
     assert rows[0].detail == {"kind": "name", "count": 1}
