@@ -61,53 +61,52 @@ NO_ADDRESS_CANNOT_ATTEND = (
 )
 
 
-def tell_provider(referral: Referral, link: str) -> None:
-    """Email the referral's course provider ``link`` (in the caller's unit of work)."""
+def _email_team(referral: Referral, template: str, key: str, **words: str) -> bool:
+    """Email the referral's course team (in the caller's unit of work); False when the
+    directory has no email address for it (nothing is sent)."""
     to = email_address(referral.programme.referral_contact)
     if to is None:
-        add_event(referral, "link", reason=NO_ADDRESS)
-        record("provider_link.create", referral.reference, emailed=False)
-        return
+        return False
     send(
         channel="email",
         to=to,
-        template="provider_referral",
+        template=template,
         language="en",
         personalisation={
             "practice": referral.practice.name,
             "programme": text_for(referral.programme, "en")[0].name,
             "reference": referral.reference,
-            "link": link,
-            "days": str(PROVIDER_LINK_DAYS),
+            **words,
         },
         referral=referral,
         recipient="provider",
-        key=f"{referral.reference}:provider-link",
+        key=key,
     )
-    add_event(referral, "link", reason=EMAILED)
-    record("provider_link.create", referral.reference, emailed=True)
+    return True
+
+
+def tell_provider(referral: Referral, link: str) -> None:
+    """Email the referral's course provider ``link`` (in the caller's unit of work)."""
+    emailed = _email_team(
+        referral,
+        "provider_referral",
+        f"{referral.reference}:provider-link",
+        link=link,
+        days=str(PROVIDER_LINK_DAYS),
+    )
+    add_event(referral, "link", reason=EMAILED if emailed else NO_ADDRESS)
+    record("provider_link.create", referral.reference, emailed=emailed)
 
 
 def tell_cannot_attend(referral: Referral, run: CourseRun) -> None:
     """Email the course provider that the person cannot come to ``run`` (in the caller's unit
     of work); with no email address in the directory, the history says nothing was sent."""
-    to = email_address(referral.programme.referral_contact)
-    if to is None:
-        add_event(referral, "note", reason=NO_ADDRESS_CANNOT_ATTEND)
-        return
-    send(
-        channel="email",
-        to=to,
-        template="provider_cannot_attend",
-        language="en",
-        personalisation={
-            "practice": referral.practice.name,
-            "programme": text_for(referral.programme, "en")[0].name,
-            "reference": referral.reference,
-            "date": format_date(run.start_date, "d MMMM yyyy", locale="en_GB"),
-        },
-        referral=referral,
-        recipient="provider",
-        key=f"{referral.reference}:cannot-attend-{referral.version}",
+    emailed = _email_team(
+        referral,
+        "provider_cannot_attend",
+        f"{referral.reference}:cannot-attend-{referral.version}",
+        date=format_date(run.start_date, "d MMMM yyyy", locale="en_GB"),
     )
-    add_event(referral, "note", reason=CANNOT_ATTEND_EMAILED)
+    add_event(
+        referral, "note", reason=CANNOT_ATTEND_EMAILED if emailed else NO_ADDRESS_CANNOT_ATTEND
+    )

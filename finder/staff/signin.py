@@ -322,7 +322,7 @@ def unlock() -> ResponseReturnValue:
                 return render_template("staff/unlocked.jinja", carried=carried, target=target)
             return redirect(target or url_for(".home"))
         _failed(user.email, user, at, "staff.unlock")
-        form.password.errors = [_("Enter your password")]
+        form.password.errors = [_("Enter the correct password")]
     return render_template(
         "staff/unlock.jinja",
         form=form,

@@ -161,7 +161,7 @@ def test_an_idle_session_is_locked_and_the_password_opens_it_where_it_was(app, m
             sent.location,
             data={"csrf_token": form_token, "text": note, "unlock-password": "not-it"},
         )
-        assert "Enter your password" in wrong.get_data(as_text=True)
+        assert "Enter the correct password" in wrong.get_data(as_text=True)
         right = client.post(
             sent.location,
             data={"csrf_token": form_token, "text": note, "unlock-password": "test-password"},
