@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         proxies = app.config["FINDER_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
+    app.jinja_environment = components.FlatEnvironment
     # nhsuk-frontend-jinja needs ChainableUndefined; set before Babel so its extension is kept.
     app.jinja_options = {
         "undefined": ChainableUndefined,

@@ -14,11 +14,17 @@ tests/public/test_components.py renders every public page both ways and compares
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from typing import Any
 
-from jinja2 import BaseLoader, Environment, PackageLoader
+from flask.templating import Environment as FlaskEnvironment
+from jinja2 import BaseLoader, Environment, PackageLoader, Undefined, pass_environment
+from markupsafe import Markup, escape
 
 PACKAGE = "nhsuk_frontend_jinja"
+# The components' attribute helper: served as this module's Python function (see attributes).
+ATTRIBUTES = "nhsuk/macros/attributes.jinja"
+_ATTRIBUTES_SOURCE = "{% set nhsukAttributes = nhsuk_attributes %}"
 # The one shape of an upstream component macro.
 _INCLUDE = re.compile(r'\{%-\s*include\s+"(?P<name>nhsuk/[\w/-]+/template\.jinja)"\s*-%\}')
 # One import statement, its whitespace control kept: "{%- from "x" import a as b -%}".
@@ -51,6 +57,56 @@ def inline(macro_source: str, template_source: str) -> str | None:
     )
 
 
+# What upstream replaces in JSON written into an attribute.
+_JSON_IN_ATTRIBUTE = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&'"})
+
+
+def _missing(value: Any) -> bool:
+    return value is None or isinstance(value, Undefined)
+
+
+@pass_environment
+def attributes(environment: Environment, given: Any = None) -> Markup:
+    """Upstream's ``nhsukAttributes`` macro (nhsuk/macros/attributes.jinja), in Python.
+
+    Every element of every component calls it, mostly with nothing to add: as a macro, a
+    fifth of the check-answers page's time. It gives the same attributes, in the same order,
+    quoted and escaped the same way; only the blank lines the macro's own template lines leave
+    inside the tag are gone (tests/public/test_components.py compares it with the macro)."""
+    if isinstance(given, str):
+        return Markup(given)  # noqa: S704 - upstream marks it safe too  # nosec B704
+    if not isinstance(given, Mapping):
+        return Markup()
+    html = ""
+    for name, item in given.items():
+        options = item if isinstance(item, Mapping) else {"value": item, "optional": False}
+        raw = options.get("value")
+        value: Any = raw
+        if _missing(raw):
+            value, shown = None, ""
+        elif isinstance(raw, Markup):
+            value, shown = Undefined(), str(raw)  # upstream reads a `.val` Markup lacks
+        elif options.get("type") == "array" and isinstance(raw, Iterable):
+            shown = (
+                str(environment.call_filter("tojson", raw))
+                .replace("<", "\\u003c")
+                .replace(">", "\\u003e")
+            )
+            shown = shown.replace("&", "\\u0026").replace("'", "\\u0027")
+            value = Undefined()
+        else:
+            shown = str(escape(raw))
+        optional = options.get("optional") is True
+        if optional and value is True:
+            html += f" {escape(name)}"
+        elif not optional or (value is not None and value is not False):
+            if isinstance(value, bool):
+                shown = str(value).lower()
+            quote = "'" if '"' in shown else '"'
+            html += f" {escape(name)}={quote}{shown}{quote}"
+    return Markup(html)  # noqa: S704 - every part escaped above  # nosec B704
+
+
 class ComponentLoader(BaseLoader):
     """The upstream component templates, each macro with its template written in (see above)."""
 
@@ -61,6 +117,8 @@ class ComponentLoader(BaseLoader):
         self, environment: Environment, template: str
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
         source, filename, uptodate = self.upstream.get_source(environment, template)
+        if template == ATTRIBUTES:
+            return _ATTRIBUTES_SOURCE, filename, uptodate
         if template.startswith("nhsuk/") and template.endswith("/macro.jinja"):
             found = _INCLUDE.search(source)
             if found:
@@ -74,3 +132,15 @@ class ComponentLoader(BaseLoader):
 
     def list_templates(self) -> list[str]:
         return self.upstream.list_templates()
+
+
+class FlatEnvironment(FlaskEnvironment):
+    """Flask's Jinja environment, with each template's globals one flat dict.
+
+    Jinja chains a template's globals onto the environment's (a ``ChainMap``), so that globals
+    added later still show; every ``{% from … import … %}`` a page runs then walks that chain
+    for each of the forty-odd globals, about a twentieth of a page's time. Every global is set
+    while the app is made (``create_app``), before any template is loaded, as Jinja asks."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}

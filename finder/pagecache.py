@@ -9,6 +9,10 @@ date (runs that have started and stale facts depend on it). Only anonymous visit
 nothing in their session share pages, so nothing personal is ever kept. A page holds nothing
 that differs per response (the Content-Security-Policy allows its one inline script by hash:
 finder.security), so it is kept as bytes and as their gzip, made once, and served as it is.
+
+Nearly every person brings answers nobody gave before, so most results pages are new; but the
+cards on them are not. A card (one option of the menu) is kept too, under everything it shows:
+the option as matched, the language, the directory version and the date (`fragment`).
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from functools import wraps
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from cachetools import LRUCache
 from flask import Flask, Response, current_app, make_response, request, session
@@ -39,17 +43,22 @@ class Kept(NamedTuple):
     gzipped: bytes
 
 
-class Pages:
-    """A bounded, thread-safe store of rendered pages, each with its gzip."""
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+# A worker keeps this many bytes of rendered cards: about 1,500 of them.
+FRAGMENT_BYTES = 4 * 2**20
 
-    def __init__(self, max_bytes: int) -> None:
-        self._pages: LRUCache[Key, Kept] = LRUCache(
-            max_bytes, getsizeof=lambda kept: len(kept.body) + len(kept.gzipped)
-        )
+
+class Store(Generic[K, V]):
+    """A bounded, thread-safe store of rendered things (pages, cards), bounded by their size."""
+
+    def __init__(self, max_bytes: int, size: Callable[[V], int]) -> None:
+        self._pages: LRUCache[K, V] = LRUCache(max_bytes, getsizeof=size)
+        self._size = size
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: Key) -> Kept | None:
+    def get(self, key: K) -> V | None:
         with self._lock:
             found = self._pages.get(key)
             if found is None:
@@ -58,18 +67,39 @@ class Pages:
                 self.hits += 1
             return found  # type: ignore[no-any-return]  # cachetools' get is untyped
 
-    def put(self, key: Key, kept: Kept) -> None:
-        if len(kept.body) + len(kept.gzipped) <= self._pages.maxsize:
+    def put(self, key: K, kept: V) -> None:
+        if self._size(kept) <= self._pages.maxsize:
             with self._lock:
                 self._pages[key] = kept
 
 
-def pages() -> Pages:
+def pages() -> Store[Key, Kept]:
     return current_app.extensions["finder_pages"]  # type: ignore[no-any-return]
 
 
+def fragments() -> Store[tuple[Hashable, ...], str]:
+    return current_app.extensions["finder_fragments"]  # type: ignore[no-any-return]
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["finder_pages"] = Pages(app.config["FINDER_PAGE_CACHE_BYTES"])
+    app.extensions["finder_pages"] = Store[Key, Kept](
+        app.config["FINDER_PAGE_CACHE_BYTES"], lambda kept: len(kept.body) + len(kept.gzipped)
+    )
+    app.extensions["finder_fragments"] = Store[tuple[Hashable, ...], str](FRAGMENT_BYTES, len)
+
+
+def fragment(key: tuple[Hashable, ...], render: Callable[[], str]) -> str:
+    """A piece of a public page kept rendered, under a key that holds everything it shows but
+    the directory and the date (added here). Rendered afresh for signed-in staff, whose pages
+    may show the directory as the database has it before this worker has seen the change."""
+    if current_user.is_authenticated:
+        return render()
+    full = (*key, directory.version(), clock.today())
+    kept = fragments().get(full)
+    if kept is None:
+        kept = render()
+        fragments().put(full, kept)
+    return kept
 
 
 def _shareable() -> bool:

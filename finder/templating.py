@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, request
 from flask_babel import format_decimal, get_translations
 from jinja2 import pass_context
 from jinja2.filters import do_indent
-from jinja2.runtime import Context
-from markupsafe import Markup
+from jinja2.runtime import Context, Macro
+from markupsafe import Markup, escape
 
-from finder import policy, presenting
+from finder import components, pagecache, policy, presenting
 from finder.i18n import (
     bdi,
     day_and_month,
@@ -24,27 +25,21 @@ from finder.i18n import (
     text_direction,
     words_language,
 )
-from finder.links import with_query
+from finder.links import url_family, with_query
 from finder.staff.navigation import staff_navigation, staff_search
 
 # Babel's names and directions, worked out once per language.
 _native_name, _text_direction = cache(native_name), cache(text_direction)
-# Stands in for the language in the one URL the switcher builds; no language tag is like it.
-_LANG_SLOT = "LANG.SLOT"
 
 
 def _language_links(lang: str) -> list[tuple[str, str, str]]:
-    """(code, name in itself, this page in that language) for every site language.
-
-    One ``url_for`` with a stand-in for the language, which is the URL's first segment, then
-    each language put in its place: ten ``url_for`` calls were a tenth of a page's time."""
+    """(code, name in itself, this page in that language) for every site language."""
     if request.url_rule is None or "lang" not in request.url_rule.arguments:
         endpoint, values = "public.start", {}
     else:
         endpoint, values = request.endpoint or "public.start", dict(request.view_args or {})
-    before, after = with_query(
-        url_for(endpoint, **{**values, "lang": _LANG_SLOT}), request.args
-    ).split(_LANG_SLOT, 1)
+    before, after = url_family(endpoint, "lang", **values)
+    after = with_query(after, request.args)
     return [(code, _native_name(code), before + code + after) for code in supported()]
 
 
@@ -68,6 +63,27 @@ def indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = Fals
     if first:
         text = indention + text
     return Markup(text) if isinstance(s, Markup) else text  # noqa: S704 - safe in, spaces added  # nosec B704
+
+
+# Stands in for the person's answers in a kept piece of a page (`kept`); no answer is like it.
+_CARRIED_SLOT = "CARRIED.SLOT"
+
+
+@pass_context
+def kept(context: Context, *key: Hashable, caller: Macro) -> Markup:
+    """``{% call kept(name, …) %}…{% endcall %}``: a piece of a public page rendered once and
+    kept (`pagecache.fragment`), such as the header or a results card.
+
+    The key names everything the piece shows beyond the language, the directory and the
+    date. A caller that takes an argument gets a stand-in for the person's answers as a query
+    string (``?diabetes=type2&…``, or nothing), each page's own put in its place after."""
+    key = (*key, context["page_lang"], g.get("lang"))  # the page's, and its links'
+    if not caller.arguments:
+        return pagecache.fragment(key, caller)  # type: ignore[return-value]  # Markup in
+    html = pagecache.fragment(key, lambda: caller(_CARRIED_SLOT))
+    answers = context.get("answers") or {}
+    carried = escape(with_query("", answers))
+    return Markup(html).replace(_CARRIED_SLOT, carried)  # noqa: S704 - the template's escaped output  # nosec B704
 
 
 def _bound(translations: Any) -> dict[str, Any]:
@@ -95,7 +111,9 @@ def _bound(translations: Any) -> dict[str, Any]:
             text = Markup(text)  # noqa: S704 - escaped by % below, as Jinja's own does  # nosec B704
         return text % variables  # type: ignore[no-any-return]
 
-    return {"gettext": gettext, "ngettext": ngettext}
+    # ``_`` too: Jinja's own ``_`` looks ``gettext`` up and calls it, two calls for each of
+    # a page's ninety-odd strings.
+    return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
 
 
 def load_assets(app: Flask) -> dict[str, str]:
@@ -112,6 +130,8 @@ def init_app(app: Flask) -> None:
     app.extensions["finder_assets"] = load_assets(app)
     app.jinja_env.globals.update(
         presenting.GLOBALS,
+        kept=kept,
+        nhsuk_attributes=components.attributes,  # what components.ComponentLoader serves
         staff_navigation=staff_navigation,
         staff_search=staff_search,
         site_language=site_language,

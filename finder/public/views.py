@@ -134,16 +134,19 @@ def check_answers() -> ResponseReturnValue:
     person, errors, areas = _answers()
     if errors:
         return _reask_first_error(errors, person, areas)
+    answers = person.answered()
+    before, after = links.url_family(".question", "name", **answers, **{"return": "check"})
     rows = [
         (
             name,
-            questions.QUESTIONS[name].title,
+            str(questions.QUESTIONS[name].title),  # translated once, not at each use
             questions.label(name, value, areas) if value else None,
+            before + name + after,  # its "Change" link
         )
         for name, value in ((n, getattr(person, n)) for n in PARAMETERS)
         if person.diabetes not in questions.STOPS_EARLY or name == "diabetes"
     ]
-    return render_template("public/check.jinja", rows=rows, answers=person.answered())
+    return render_template("public/check.jinja", rows=rows, answers=answers)
 
 
 @public
