@@ -115,7 +115,7 @@ XDIST = -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: test-fast
 test-fast: install ## While working, under a minute: unit, pages, API, access matrix; no browser, no servers, no scanners, no long hypothesis runs
-	$(BIN)/pytest $(XDIST) -m "not browser and not stack and not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) -m "not browser and not stack and not slow" --hypothesis-profile=fast $(PYTEST_ARGS)
 
 .PHONY: test
 test: install browser check-strings lint ## Before pushing: install what the tests need and run the whole suite, on SQLite then PostgreSQL

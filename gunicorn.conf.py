@@ -57,6 +57,11 @@ def on_starting(server):
 _job_worker = None
 
 
+def _is_finder(app):
+    """This settings file also serves the bare Flask app `make bench` compares against."""
+    return "finder_directory" in getattr(app, "extensions", {})
+
+
 def when_ready(server):
     """Warm the preloaded app before the first fork, then freeze what is there for good; then
     (under `make run`) start the job worker.
@@ -70,7 +75,7 @@ def when_ready(server):
     from finder import warmup
 
     app = server.app.wsgi()
-    pages = warmup.warm(app)
+    pages = warmup.warm(app) if _is_finder(app) else 0
     gc.collect()
     gc.freeze()
     server.log.info("warmed: %d pages rendered before forking", pages)
@@ -88,8 +93,10 @@ def post_fork(server, worker):
     """No database connection crosses a fork: each worker opens its own."""
     from finder.extensions import db
 
-    with server.app.wsgi().app_context():
-        db.engine.dispose(close=False)
+    app = server.app.wsgi()
+    if _is_finder(app):
+        with app.app_context():
+            db.engine.dispose(close=False)
 
 
 def on_exit(server):

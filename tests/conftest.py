@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import pytest
 from argon2 import PasswordHasher, profiles
+from hypothesis import settings
 from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from flask.testing import FlaskClient
@@ -29,6 +30,12 @@ from finder.seeding import seed
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SUITES = os.environ.get("FINDER_REQUIRE_SUITES") == "1"
 POSTGRES_URL = os.environ.get("FINDER_TEST_DATABASE_URL")
+
+
+# Property tests draw Hypothesis's 100 examples in `make test`; `make test-fast` passes
+# --hypothesis-profile=fast and draws 20, for a loop under a minute (tests that set their own
+# number keep it).
+settings.register_profile("fast", max_examples=20)
 
 
 def skip_or_fail(reason: str) -> NoReturn:

@@ -288,6 +288,7 @@ def stored_user_id(app, account):
     return db.session.scalar(select(User.id).filter_by(email=ACCOUNTS[account]))
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("production_password_cost")
 def test_signing_in_takes_as_long_for_an_account_that_does_not_exist(strict_app):
     """Median of several tries each: an unknown account must not answer much faster. At the
