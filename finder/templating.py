@@ -65,25 +65,29 @@ def indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = Fals
     return Markup(text) if isinstance(s, Markup) else text  # noqa: S704 - safe in, spaces added  # nosec B704
 
 
-# Stands in for the person's answers in a kept piece of a page (`kept`); no answer is like it.
-_CARRIED_SLOT = "CARRIED.SLOT"
-
-
 @pass_context
-def kept(context: Context, *key: Hashable, caller: Macro) -> Markup:
+def kept(context: Context, *key: Hashable, caller: Macro, **holes: Any) -> Markup:
     """``{% call kept(name, …) %}…{% endcall %}``: a piece of a public page rendered once and
     kept (`pagecache.fragment`), such as the header or a results card.
 
     The key names everything the piece shows beyond the language, the directory and the
-    date. A caller that takes an argument gets a stand-in for the person's answers as a query
-    string (``?diabetes=type2&…``, or nothing), each page's own put in its place after."""
+    date. What differs from person to person goes in holes: a caller with arguments
+    (``{% call(carried, why) kept(…, why=…) %}``) is rendered with a stand-in for each, and
+    each page's own value (escaped) is put in its place after. ``carried``, unless given, is
+    the person's answers as a query string (``?diabetes=type2&…``, or nothing)."""
     key = (*key, context["page_lang"], g.get("lang"))  # the page's, and its links'
     if not caller.arguments:
         return pagecache.fragment(key, caller)  # type: ignore[return-value]  # Markup in
-    html = pagecache.fragment(key, lambda: caller(_CARRIED_SLOT))
-    answers = context.get("answers") or {}
-    carried = escape(with_query("", answers))
-    return Markup(html).replace(_CARRIED_SLOT, carried)  # noqa: S704 - the template's escaped output  # nosec B704
+    names = caller.arguments
+    stand_ins = [f"HOLE.{name}.HOLE" for name in names]  # no text of ours is like them
+    html = Markup(pagecache.fragment(key, lambda: caller(*stand_ins)))  # noqa: S704 - the template's escaped output  # nosec B704
+    if "carried" in names and "carried" not in holes:
+        if "carried" not in g:  # once a page
+            g.carried = with_query("", context.get("answers") or {})
+        holes["carried"] = g.carried
+    for name, stand_in in zip(names, stand_ins, strict=True):
+        html = html.replace(stand_in, escape(holes[name]))
+    return html
 
 
 def _bound(translations: Any) -> dict[str, Any]:

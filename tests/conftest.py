@@ -16,11 +16,11 @@ from typing import Any, NoReturn
 
 import pytest
 from argon2 import PasswordHasher, profiles
-from hypothesis import settings
 from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 
 from finder import clock, create_app, passwords

@@ -236,7 +236,7 @@ def mfa_enrol() -> ResponseReturnValue:
         "staff/mfa_enrol.jinja",
         form=form,
         secret=secret,
-        qr=mfa_codes.qr_svg(secret, user.email),
+        qr=mfa_codes.qr_svg(secret, user.email, _("QR code for your authenticator app")),
         has_error=bool(form.errors),
     )
 

@@ -1,6 +1,7 @@
-"""The results page's QR code, as a phone's camera would read it: the code the browser draws is
-decoded by ZXing (an outside decoder, not the library that made it), and it is the short link
-the page prints, which leads back to the same results."""
+"""The results page's QR code, as a phone's camera would read it: the code the browser draws
+from the page's SVG is decoded by ZXing's reader (the code is made by libzint's encoder and
+drawn by finder.links' own SVG writer), and it is the short link the page prints, which leads
+back to the same results."""
 
 from __future__ import annotations
 

@@ -128,7 +128,7 @@ def test_the_qr_code_is_svg_with_a_name_dark_on_light_and_printed(client, fetch)
     assert not block.select(".app-no-print")
 
     html = client.get(url).get_data(as_text=True)
-    [svg_text] = re.findall(r"<svg[^>]*class=\"segno\".*?</svg>", html, re.DOTALL)
+    [svg_text] = re.findall(r"<svg[^>]*class=\"app-qr-code\".*?</svg>", html, re.DOTALL)
     svg = ET.fromstring(svg_text)  # noqa: S314 - well-formed XML? (the app's own output)
     assert svg.tag == "svg"
     assert svg.get("role") == "img"
