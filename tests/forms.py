@@ -17,6 +17,11 @@ def main_form(page: BeautifulSoup) -> Tag:
     return max(forms, key=lambda f: len(f.find_all(["input", "textarea", "select"])))
 
 
+def hidden_fields(node: Tag, selector: str = "input[type=hidden]") -> dict[str, str]:
+    """The hidden fields under ``node`` (a form, or a page), by name, as a browser sends them."""
+    return {str(i["name"]): str(i.get("value", "")) for i in node.select(selector)}
+
+
 def form_values(form: Tag) -> dict[str, Any]:
     """What a browser sends for ``form`` as shown: text as it stands, the chosen option (the
     first when none is marked), the ticked boxes and radios only, as lists."""

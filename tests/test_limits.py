@@ -30,6 +30,7 @@ from finder.models import (
     Venue,
 )
 from tests.conftest import check_page
+from tests.forms import hidden_fields
 from tests.staff.conftest import sign_in
 
 # Each column's length, read off finder/models.py by hand: the oracle for what "too long" is.
@@ -221,9 +222,7 @@ def client_for(app, form: Form):
 
 def post(client, form: Form, **fields: str):
     soup = BeautifulSoup(client.get(form.read_csrf_from or form.path).data, "html5lib")
-    hidden = {
-        str(i["name"]): str(i.get("value", "")) for i in soup.select("form input[type=hidden]")
-    }
+    hidden = hidden_fields(soup, "form input[type=hidden]")
     return client.post(form.path, data={**hidden, **form.valid, **fields})
 
 

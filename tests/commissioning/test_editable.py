@@ -15,7 +15,7 @@ from finder import clock
 from finder.extensions import db
 from finder.models import AuditEvent, CourseRun, Programme, Referral, Venue
 from tests.conftest import check_page, migrated_app, own_database
-from tests.forms import shown_fields
+from tests.forms import hidden_fields, shown_fields
 from tests.staff.conftest import csrf_token, sign_in
 
 FACTS = "/en/staff/directory/programmes/{slug}/facts"
@@ -427,7 +427,7 @@ def test_booking_someone_onto_a_run_takes_a_place(own_app):
         assert db.session.get(CourseRun, run_id).places_left == places  # referred, not booked
     path = f"/en/staff/referrals/{reference}"
     status = page(clinician.get(path)).find("form", action=f"{path}/status")
-    hidden = {i["name"]: i.get("value", "") for i in status.select("input[type=hidden]")}
+    hidden = hidden_fields(status)
     assert clinician.post(f"{path}/status", data={**hidden, "status": "booked"}).status_code == 302
     with own_app.app_context():
         assert db.session.get(CourseRun, run_id).places_left == places - 1
@@ -456,7 +456,7 @@ def test_places_follow_the_booking_to_another_run_and_back_on_withdrawal(own_app
 
     def choose(key):
         form = page(clinician.get(path)).find("form", action=f"{path}/course-date")
-        hidden = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+        hidden = hidden_fields(form)
         data = {**hidden, "course_run": str(ids[key]), "run_reason": "phoned"}
         assert clinician.post(f"{path}/course-date", data=data).status_code == 302
 
@@ -466,7 +466,7 @@ def test_places_follow_the_booking_to_another_run_and_back_on_withdrawal(own_app
     choose("desmond-camden-saturday")
     assert places() == {"desmond-camden-weekday": weekday, "desmond-camden-saturday": saturday - 1}
     status = page(clinician.get(path)).find("form", action=f"{path}/status")
-    hidden = {i["name"]: i.get("value", "") for i in status.select("input[type=hidden]")}
+    hidden = hidden_fields(status)
     data = {**hidden, "status": "withdrawn", "reason": "moved away"}
     assert clinician.post(f"{path}/status", data=data).status_code == 302
     assert places() == {"desmond-camden-weekday": weekday, "desmond-camden-saturday": saturday}

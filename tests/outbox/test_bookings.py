@@ -34,6 +34,7 @@ from finder.models import (
 )
 from finder.policy import RETENTION_FLOOR_DAYS
 from tests.conftest import check_page, migrated_app, one, own_database
+from tests.forms import hidden_fields
 from tests.outbox.fake_notify import FakeNotify, settings
 from tests.providers.test_provider_side import answer
 from tests.public.test_readability import PAGE_GRADE, sentences_of
@@ -168,7 +169,7 @@ def move(app: Flask, reference: str, key: str) -> None:
     clinician = sign_in(app.test_client(), "clinician")
     page = check_page(clinician.get(f"/en/staff/referrals/{reference}").get_data(as_text=True))
     form = one(page, "form.app-course-run")
-    data = {str(i["name"]): str(i.get("value", "")) for i in form.select("input[type=hidden]")}
+    data = hidden_fields(form)
     data |= {"course_run": str(run_id(app, key)), "run_reason": "asked for an evening course"}
     assert clinician.post(str(form["action"]), data=data).status_code == 302
 
@@ -303,7 +304,7 @@ def test_booked_reminded_moved_and_cannot_make_it(app, person, notify):
         page = check_page(anyone.get(own).get_data(as_text=True))
         form = page.select_one("form[action$='/cannot-make-it']")
         assert form.select_one("button").get_text(strip=True)
-        data = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+        data = hidden_fields(form)
         done = anyone.post(form["action"], data=data)
         assert done.status_code == 302
         assert done.location.endswith(own)
@@ -385,7 +386,7 @@ def test_the_page_reads_at_age_9_to_11_booked_and_after(app, person, notify):
         anyone = app.test_client()
         booked = check_page(anyone.get(english).get_data(as_text=True))
         form = booked.select_one("form[action$='/cannot-make-it']")
-        data = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+        data = hidden_fields(form)
         assert anyone.post(form["action"], data=data).status_code == 302
         after = check_page(anyone.get(english).get_data(as_text=True))
     assert booked.h1.get_text(strip=True) == "Your place on a course"
@@ -466,7 +467,7 @@ def test_without_its_form_token_the_button_changes_nothing(app, person, notify):
         form = check_page(anyone.get(own).get_data(as_text=True)).select_one(
             "form[action$='/cannot-make-it']"
         )
-        data = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+        data = hidden_fields(form)
         refused = anyone.post(action, data={**data, "run": "not a run"})
         assert refused.status_code == 400
         page = check_page(refused.get_data(as_text=True))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 
 from tests.providers.test_provider_side import answer_form, new_link
-from tests.security.test_concurrency import ROUNDS, at_once, hidden_fields, post, status_events
+from tests.security.test_concurrency import ROUNDS, at_once, hidden_fields_on, post, status_events
 from tests.staff.conftest import sign_in
 
 
@@ -47,7 +47,7 @@ def test_the_provider_and_the_practice_at_once_one_change_wins(app, make_referra
         ref = make_referral(programme="desmond")
         inbox, record = f"/en/staff/inbox/{ref}", f"/en/staff/referrals/{ref}"
         accept = answer_form(team, inbox, "accepted")
-        withdraw = {**hidden_fields(nurse, record, holding="version"), "status": "withdrawn"}
+        withdraw = {**hidden_fields_on(nurse, record, holding="version"), "status": "withdrawn"}
         at_once(post(team, f"{inbox}/answer", accept), post(nurse, f"{record}/status", withdraw))
         events = status_events(app, ref)
         assert len(events) == 2, events

@@ -17,6 +17,7 @@ from finder import clock
 from finder.extensions import db
 from finder.models import AuditEvent, CourseRun, Programme, ProviderLink, Referral, ReferralEvent
 from tests.conftest import check_page, one
+from tests.forms import hidden_fields
 from tests.staff.conftest import csrf_token, referral, sign_in
 
 # shared/reference/codes.md
@@ -35,7 +36,7 @@ def answer_form(client, path: str, action: str) -> dict[str, str]:
     """The hidden fields of the page's answer form for ``action``."""
     found = page(client.get(path)).select_one(f"form.app-answer[data-action={action}]")
     assert found is not None, f"no {action} form on {path}"
-    return {str(i["name"]): str(i.get("value", "")) for i in found.select("input[type=hidden]")}
+    return hidden_fields(found)
 
 
 def answer(client, path: str, action: str, **extra: str):

@@ -11,6 +11,7 @@ import pytest
 
 from finder import clock
 from finder.circumstances import PARAMETERS
+from tests.forms import hidden_fields
 
 PUBLIC_PAGES = [
     "/en/",
@@ -77,7 +78,7 @@ def test_questions_come_one_per_page_and_the_answers_travel_in_the_query_string(
         assert legend.find("h1"), "the question is the page heading"
         radios = page.find_all("input", attrs={"type": "radio", "name": name})
         assert radios, name
-        hidden = {i["name"]: i["value"] for i in page.find_all("input", attrs={"type": "hidden"})}
+        hidden = hidden_fields(page)
         assert hidden == answers
         value = choices.get(name, radios[0]["value"])
         target = answer(client, name, value, **answers)
@@ -115,13 +116,13 @@ def test_check_answers_lists_every_answer_with_a_change_link(fetch, client):
     change = page.find("a", href=lambda h: h and "/en/find/daytime" in h)
     # Changing an answer comes back to this page, as the question page's own form sends it.
     form = fetch(change["href"]).find("form")
-    fields = {i["name"]: i["value"] for i in form.find_all("input", attrs={"type": "hidden"})}
+    fields = hidden_fields(form)
     target = client.get(form["action"], query_string={**fields, "daytime": "yes", "continue": "1"})
     target = target.location
     assert urlsplit(target).path == "/en/find/check"
     assert parse_qs(urlsplit(target).query)["daytime"] == ["yes"]
     form = page.find("form", action="/en/results")
-    hidden = {i["name"]: i["value"] for i in form.find_all("input", attrs={"type": "hidden"})}
+    hidden = hidden_fields(form)
     assert hidden == {"diabetes": "type2", "daytime": "no", "language": "bn", "area": "camden"}
 
 
@@ -195,7 +196,7 @@ def test_a_bad_answer_asks_that_question_again_with_an_error(fetch, query, quest
 
 def test_a_bad_answer_keeps_the_good_answers(fetch):
     page = fetch("/en/results?diabetes=type2&daytime=no&computer=maybe", status=400)
-    hidden = {i["name"]: i["value"] for i in page.find_all("input", attrs={"type": "hidden"})}
+    hidden = hidden_fields(page)
     assert hidden == {"diabetes": "type2", "daytime": "no"}
 
 

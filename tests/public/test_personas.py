@@ -34,6 +34,7 @@ from sqlalchemy import select
 from finder.extensions import db
 from finder.models import CourseRun, Referral
 from tests.conftest import check_page, migrated_app, one, own_database
+from tests.forms import hidden_fields
 
 DAY = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)  # a Tuesday
 
@@ -343,7 +344,7 @@ def test_question_pages_say_which_question_of_how_many(persona_app):
 
 def _form(client, path):
     soup = check_page(client.get(path).get_data(as_text=True))
-    hidden = {i["name"]: i.get("value", "") for i in soup.select("form input[type=hidden]")}
+    hidden = hidden_fields(soup, "form input[type=hidden]")
     return soup, hidden
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from finder.extensions import db
 from finder.models import Referral
 from tests.conftest import check_page
+from tests.forms import hidden_fields
 from tests.phone_numbers import INVALID, VALID
 
 
@@ -23,7 +24,7 @@ def count(app):
 
 def form_fields(client, path):
     soup = BeautifulSoup(client.get(path).data, "html5lib")
-    return {i["name"]: i.get("value", "") for i in soup.select("form input[type=hidden]")}
+    return hidden_fields(soup, "form input[type=hidden]")
 
 
 def answers(client, path="/en/self-refer/x-pert?diabetes=type2&computer=no", **fields):

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from finder.extensions import db
 from finder.models import Feedback, Patient, Referral, ReferralEvent
+from tests.forms import hidden_fields
 from tests.staff.conftest import sign_in
 
 ROUNDS = 8
@@ -35,11 +36,11 @@ def at_once(*calls: Callable[[], Any]) -> list[Any]:
         return list(pool.map(run, calls))
 
 
-def hidden_fields(client: FlaskClient, path: str, holding: str = "submission") -> dict[str, str]:
+def hidden_fields_on(client: FlaskClient, path: str, holding: str = "submission") -> dict[str, str]:
     """The hidden fields of the page's first form that has a field named ``holding``."""
     page = BeautifulSoup(client.get(path).data, "html5lib")
     found = next(f for f in page.select("form[method=post]") if f.select(f"[name={holding}]"))
-    return {str(i["name"]): str(i.get("value", "")) for i in found.select("input[type=hidden]")}
+    return hidden_fields(found)
 
 
 def twin(app: Flask, client: FlaskClient) -> FlaskClient:
@@ -83,7 +84,7 @@ def test_two_status_changes_at_once_one_wins_and_the_other_is_told(app, make_ref
     for _ in range(ROUNDS):
         ref = make_referral()
         path = f"/en/staff/referrals/{ref}"
-        forms = [hidden_fields(c, path, holding="version") for c in (nurse, receptionist)]
+        forms = [hidden_fields_on(c, path, holding="version") for c in (nurse, receptionist)]
         assert forms[0]["version"] == forms[1]["version"]
 
         responses = at_once(
@@ -108,7 +109,7 @@ def test_a_change_from_a_page_shown_before_another_change_is_refused(app, make_r
     nurse = sign_in(app.test_client(), "clinician")
     ref = make_referral()
     path = f"/en/staff/referrals/{ref}"
-    old = hidden_fields(nurse, path, holding="version")
+    old = hidden_fields_on(nurse, path, holding="version")
     assert nurse.post(f"{path}/status", data={**old, "status": "booked"}).status_code == 302
     nurse.get(path)  # the flash of the first change is read
     nurse.post(f"{path}/status", data={**old, "status": "declined"})
@@ -123,7 +124,7 @@ def count_patients(app: Flask, name: str) -> int:
 
 def double_click(app: Flask, client: FlaskClient, path: str, data: dict[str, str]) -> list[Any]:
     """The same form sent twice at once from one browser session."""
-    form = {**hidden_fields(client, path), **data}
+    form = {**hidden_fields_on(client, path), **data}
     second = twin(app, client)
     return at_once(post(client, path, form), post(second, path, form))
 

@@ -15,6 +15,7 @@ from finder.database import writes
 from finder.extensions import db
 from finder.models import AuditEvent, Referral, ReferralEvent
 from tests.conftest import check_page
+from tests.forms import hidden_fields
 from tests.security.test_mfa import enrolled, password
 from tests.staff.conftest import ACCOUNTS, csrf_token
 
@@ -170,7 +171,7 @@ def test_an_idle_session_is_locked_and_the_password_opens_it_where_it_was(app, m
         assert offer.h1.get_text(strip=True) == "Save what you entered"
         resend = offer.select_one("main form")
         assert resend["action"] == f"{path}/notes?"
-        fields = {i["name"]: i.get("value", "") for i in resend.select("input[type=hidden]")}
+        fields = hidden_fields(resend)
         assert fields["text"] == note
         assert client.post(resend["action"], data=fields).status_code == 302
         assert client.get(path).status_code == 200

@@ -12,6 +12,7 @@ from finder import nhs_number
 from finder.extensions import db
 from finder.models import Patient, Referral, ReferralEvent
 from tests.conftest import check_page
+from tests.forms import hidden_fields
 from tests.staff.conftest import csrf_token, new_nhs_number, referral, unique_surname
 
 NEW = "/en/staff/referrals/new?programme=desmond&diabetes=type2"
@@ -69,7 +70,7 @@ def test_a_number_on_record_for_another_name_stops_with_a_comparison(app, signed
 
     # "It is the same person": one press, with everything typed carried in the form.
     same = soup.select_one(".app-identity form")
-    data = {i["name"]: i.get("value", "") for i in same.select("input[type=hidden]")}
+    data = hidden_fields(same)
     data["identity"] = "same"
     confirmed = client.post(same["action"], data=data)
     assert confirmed.status_code == 302

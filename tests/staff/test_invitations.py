@@ -24,6 +24,7 @@ from finder.extensions import db
 from finder.models import Invitation, OutboundMessage, Patient, Referral, RegisterEntry
 from finder.policy import INVITATION_ANSWER_DAYS, INVITATION_LINK_DAYS
 from tests.conftest import check_page, migrated_app, one, own_database
+from tests.forms import hidden_fields
 from tests.outbox.fake_notify import FakeNotify, settings, to_patients
 from tests.public.test_self_refer import client_at
 from tests.staff.conftest import csrf_token, sign_in
@@ -118,7 +119,7 @@ def invite_one(client: FlaskClient, entry: int) -> str:
     page = check_page(client.get("/en/staff/register").get_data(as_text=True))
     card = one(page, f".app-register-entry[data-entry='{entry}']")
     form = one(card, "form.app-invite-one")
-    data = {str(field["name"]): str(field["value"]) for field in form.select("input[type=hidden]")}
+    data = hidden_fields(form)
     response = client.post(str(form["action"]), data=data, follow_redirects=True)
     assert response.status_code == 200
     return check_page(response.get_data(as_text=True)).get_text(" ", strip=True)
@@ -206,10 +207,7 @@ def test_invite_open_the_link_self_refer_and_leave_the_list(app, register, notif
             assert secret not in words
         assert shown.select_one("input[name=name]") is None
         assert shown.select_one("input[name=nhs_number]") is None
-        fields = {
-            f["name"]: f.get("value", "")
-            for f in shown.select("form[method=post] input[type=hidden]")
-        }
+        fields = hidden_fields(shown, "form[method=post] input[type=hidden]")
         sent = person.post(
             "/en/self-refer/x-pert?diabetes=type2&language=en",
             data={**fields, "preferred_language": "en", "consent": "y"},
@@ -336,7 +334,7 @@ def test_the_second_invitation_goes_once_then_the_exception_is_proposed(app, reg
         # Proposed, not recorded: until staff press the button.
         with app.app_context():
             assert db.session.get(RegisterEntry, anna).exception is None
-        data = {f["name"]: f["value"] for f in proposal.select("input[type=hidden]")}
+        data = hidden_fields(proposal)
         client.post(proposal["action"], data=data)
         with app.app_context():
             assert db.session.get(RegisterEntry, anna).exception == "no_response"

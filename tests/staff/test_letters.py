@@ -24,6 +24,7 @@ from sqlalchemy import select
 from finder.extensions import db
 from finder.models import OutboundMessage
 from tests.conftest import check_page, migrated_app, one, own_database
+from tests.forms import hidden_fields
 from tests.outbox.fake_notify import FakeNotify, settings, to_patients
 from tests.staff.conftest import csrf_token, new_nhs_number, sign_in
 from tests.staff.test_register import upload
@@ -139,7 +140,7 @@ def card(client: FlaskClient, ref: str) -> Tag:
 def send_letter(client: FlaskClient, ref: str) -> str:
     """Press "Send a letter in their language" on the person's card; the page it leads to."""
     form = one(card(client, ref), "form.app-missed-course-letter")
-    data = {str(i["name"]): str(i["value"]) for i in form.select("input[type=hidden]")}
+    data = hidden_fields(form)
     response = client.post(str(form["action"]), data=data, follow_redirects=True)
     assert response.status_code == 200
     return response.get_data(as_text=True)
