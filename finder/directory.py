@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -122,7 +122,19 @@ def snapshot() -> Snapshot:
             if copy.snapshot.version != wanted:
                 with Session(db.engine.execution_options(**{READS_ONLY: True})) as session:
                     copy.snapshot = _read(session, wanted)
-    return copy.snapshot
+    current = copy.snapshot
+    g.setdefault("directory_version", current.version)  # what this request's page shows
+    return current
+
+
+def shown_version() -> int:
+    """The version of the directory this request's page shows: the snapshot it read, or the
+    last version this worker saw. Never asks the database (an error page may be rendering
+    because the database is away)."""
+    if "directory_version" in g:
+        return int(g.directory_version)
+    copy: Copy = current_app.extensions["finder_directory"]
+    return copy.seen
 
 
 def _read(session: Session, version: int) -> Snapshot:

@@ -90,11 +90,13 @@ def init_app(app: Flask) -> None:
 
 def fragment(key: tuple[Hashable, ...], render: Callable[[], str]) -> str:
     """A piece of a public page kept rendered, under a key that holds everything it shows but
-    the directory and the date (added here). Rendered afresh for signed-in staff, whose pages
-    may show the directory as the database has it before this worker has seen the change."""
+    the directory and the date (added here: the version of the snapshot the page was made
+    from, so a piece is never kept under a version it was not made from, and no database
+    query). Rendered afresh for signed-in staff, whose pages may show the directory as the
+    database has it before this worker has seen the change."""
     if current_user.is_authenticated:
         return render()
-    full = (*key, directory.version(), clock.today())
+    full = (*key, directory.shown_version(), clock.today())
     kept = fragments().get(full)
     if kept is None:
         kept = render()

@@ -470,6 +470,14 @@ def test_s26_a_database_outage_gets_503_with_retry_after_and_one_log_line(app, m
         assert response.headers["Retry-After"] == "30"
         assert [r.levelname for r in caplog.records if r.name == "finder"] == ["WARNING"]
         assert not any(r.exc_info for r in caplog.records)
+    # Down from the first query (the directory version): the error page, header and footer
+    # included, is made without asking the database again.
+    monkeypatch.setattr(directory, "version", down)
+    response = app.test_client().get("/bn/programmes?db=down-at-once")
+    assert response.status_code == 503
+    page = BeautifulSoup(response.get_data(as_text=True), "html5lib")
+    assert page.select_one("header .nhsuk-header__service-name, header a[href='/bn/']")
+    assert page.select_one("footer a[href='/bn/programmes']")
 
 
 # S36 is tests/test_app.py::test_production_refuses_to_start_without_a_real_secret_key.
