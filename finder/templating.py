@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request
-from flask_babel import format_decimal, get_translations
+from flask_babel import format_decimal, get_locale, get_translations
 from jinja2 import pass_context
 from jinja2.filters import do_indent
 from jinja2.runtime import Context, Macro
@@ -75,7 +75,8 @@ def kept(context: Context, *key: Hashable, caller: Macro, **holes: Any) -> Marku
     (``{% call(carried, why) kept(…, why=…) %}``) is rendered with a stand-in for each, and
     each page's own value (escaped) is put in its place after. ``carried``, unless given, is
     the person's answers as a query string (``?diabetes=type2&…``, or nothing)."""
-    key = (*key, context["page_lang"], g.get("lang"))  # the page's, and its links'
+    # The page's language, its links' and its words' (the same but where a locale is forced).
+    key = (*key, context["page_lang"], g.get("lang"), str(get_locale()))
     if not caller.arguments:
         return pagecache.fragment(key, caller)  # type: ignore[return-value]  # Markup in
     names = caller.arguments
