@@ -32,15 +32,14 @@ from finder.staff.navigation import staff_navigation, staff_search
 _native_name, _text_direction = cache(native_name), cache(text_direction)
 
 
-def _language_links(lang: str) -> list[tuple[str, str, str]]:
-    """(code, name in itself, this page in that language) for every site language."""
+def _language_link() -> tuple[str, str]:
+    """This page in another language is ``before + code + after`` (the query string kept)."""
     if request.url_rule is None or "lang" not in request.url_rule.arguments:
         endpoint, values = "public.start", {}
     else:
         endpoint, values = request.endpoint or "public.start", dict(request.view_args or {})
     before, after = url_family(endpoint, "lang", **values)
-    after = with_query(after, request.args)
-    return [(code, _native_name(code), before + code + after) for code in supported()]
+    return before, with_query(after, request.args)
 
 
 def indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> Any:
@@ -157,7 +156,9 @@ def init_app(app: Flask) -> None:
             "page_dir": _text_direction(lang),
             "staff_lang": staff_lang,
             "staff_dir": _text_direction(staff_lang),
-            "languages": _language_links(lang),
+            # The switcher: each site language named in itself, and where it links.
+            "languages": [(code, _native_name(code)) for code in supported()],
+            "language_link": _language_link(),
             "asset_url": asset_url,
             **_bound(get_translations()),
         }
