@@ -87,12 +87,7 @@ def attributes(environment: Environment, given: Any = None) -> Markup:
         elif isinstance(raw, Markup):
             value, shown = Undefined(), str(raw)  # upstream reads a `.val` Markup lacks
         elif options.get("type") == "array" and isinstance(raw, Iterable):
-            shown = (
-                str(environment.call_filter("tojson", raw))
-                .replace("<", "\\u003c")
-                .replace(">", "\\u003e")
-            )
-            shown = shown.replace("&", "\\u0026").replace("'", "\\u0027")
+            shown = str(environment.call_filter("tojson", raw)).translate(_JSON_IN_ATTRIBUTE)
             value = Undefined()
         else:
             shown = str(escape(raw))
