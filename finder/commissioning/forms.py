@@ -37,6 +37,13 @@ TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 BEYOND_ANY_RANGE = 2**63
 
 
+def whole_number(low: int, high: int) -> NumberRange:
+    """A number from ``low`` to ``high``, said so when it is not."""
+    return NumberRange(
+        min=low, max=high, message=_l("Enter a number from %(min)d to %(max)d", min=low, max=high)
+    )
+
+
 def safe_link(_form: Any, field: Any) -> None:
     if field.data and not is_web_link(field.data):
         raise ValidationError(_l("Enter a web address that starts with https://"))
@@ -203,11 +210,7 @@ class FactsForm(BaseForm):
         _l("Number of sessions (optional)"),
         validators=[
             Optional(),
-            NumberRange(
-                min=1,
-                max=SESSIONS_MAX,
-                message=_l("Enter a number from 1 to %(max)d", max=SESSIONS_MAX),
-            ),
+            whole_number(1, SESSIONS_MAX),
         ],
     )
     session_hours = NHSDecimalField(
@@ -301,11 +304,7 @@ class RunForm(BaseForm):
         _l("Places left"),
         validators=[
             Optional(),
-            NumberRange(
-                min=0,
-                max=PLACES_MAX,
-                message=_l("Enter a number from 0 to %(max)d", max=PLACES_MAX),
-            ),
+            whole_number(0, PLACES_MAX),
         ],
     )
 
@@ -314,11 +313,7 @@ class RunForm(BaseForm):
         hint=_l("Only if the course keeps a waiting list"),
         validators=[
             Optional(),
-            NumberRange(
-                min=0,
-                max=WAIT_DAYS_MAX,
-                message=_l("Enter a number from 0 to %(max)d", max=WAIT_DAYS_MAX),
-            ),
+            whole_number(0, WAIT_DAYS_MAX),
         ],
     )
 
