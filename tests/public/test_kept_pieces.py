@@ -39,7 +39,7 @@ def fresh(app: Flask) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-def visitor(app: Flask):  # type: ignore[no-untyped-def]
+def visitor(app: Flask):
     """A visitor with something in their session: their pages are rendered, never kept whole,
     so each one is made of pieces."""
     client = app.test_client()
@@ -93,7 +93,6 @@ def test_signed_in_staff_get_every_piece_rendered_afresh(app, signed_in):
         assert page.select(".app-option")
         assert page.select_one("header nav"), "their own header, with the staff menu"
     assert (store.hits, store.misses) == (hits, misses)
-
 
 
 def test_the_header_and_footer_are_each_languages_own(app):
