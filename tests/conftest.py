@@ -10,7 +10,10 @@ import json
 import logging
 import os
 import re
+import sqlite3
+import weakref
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,9 +24,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from hypothesis import settings
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Connection, create_engine, make_url, text
 
-from finder import clock, create_app, passwords
+from finder import clock, create_app, directory, pagecache, passwords
 from finder.extensions import db
 from finder.seeding import seed
 
@@ -207,17 +210,141 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> st
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'finder.db'}"
 
 
+# The session apps (one per worker): the apps whose tests each run in a rolled-back transaction.
+SESSION_APPS: weakref.WeakSet[Flask] = weakref.WeakSet()
+
+
+def _sqlite_copy(source_path: str, target_path: str) -> None:
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
+@contextmanager
+def _postgres_admin(url: str) -> Iterator[Connection]:
+    """A connection to the server's ``postgres`` database, to copy and replace others."""
+    engine = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def _seeded_copy(url: str) -> str:
+    """A copy of the database as migrated and seeded, beside it (its URL)."""
+    if url.startswith("sqlite"):
+        path = make_url(url).database or ""
+        _sqlite_copy(path, f"{path}.seeded")
+        return f"sqlite:///{path}.seeded"
+    database = make_url(url).database
+    copy = make_url(url).set(database=f"{database}_seeded")
+    with _postgres_admin(url) as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{copy.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{copy.database}" TEMPLATE "{database}"'))
+    return copy.render_as_string(hide_password=False)
+
+
+def _restore_seeded(url: str, copy: str) -> None:
+    """Put the database back as it was seeded (the app's connections closed first)."""
+    if url.startswith("sqlite"):
+        _sqlite_copy(make_url(copy).database or "", make_url(url).database or "")
+        return
+    database = make_url(url).database
+    with _postgres_admin(url) as conn:
+        conn.execute(text(f'DROP DATABASE "{database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{database}" TEMPLATE "{make_url(copy).database}"'))
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     app = migrated_app(database_url)
+    with app.app_context():
+        db.engine.dispose()  # PostgreSQL copies a database only while no one is connected
+    app.config["FINDER_TEST_SEEDED_COPY"] = _seeded_copy(database_url)
+    SESSION_APPS.add(app)
     yield app
     with app.app_context():
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def one_transaction(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test on the session ``app`` runs in one transaction that is rolled back after it,
+    so every test starts from the freshly seeded database (the flaskr/indico pattern).
+
+    The test opens one connection and begins a transaction on it. For the test's length the
+    app's engines (Flask-SQLAlchemy's ``db._app_engines[app]``, which ``db.engine``,
+    ``db.engines`` and ``Session.get_bind`` all read) map to that connection, so every
+    ``db.session`` (each request of the test client, each ``with app.app_context():``) and the
+    directory's own ``Session(db.engine…)`` run on it and see the test's uncommitted rows.
+    Sessions join the outer transaction with ``join_transaction_mode="create_savepoint"``:
+    ``writes()``' ``commit()`` and ``rollback()`` release or roll back a SAVEPOINT, never the
+    outer transaction. A plain Connection answers ``.dialect`` and ``.execution_options()``
+    as the engine would; ``db.engine.url`` and ``dispose()`` are left to tests that commit.
+    (Mapping the engines is simpler than an engine whose pool hands out the one connection:
+    such an engine's own BEGIN and COMMIT, and the SQLite ``BEGIN IMMEDIATE`` event, would
+    each need turning into savepoints.) The worker's kept copies (directory snapshot, kept
+    pages and fragments, keyed on the directory version) are started afresh after each test:
+    the next test may reach the same version with other rows.
+
+    A module's own ``app`` (``migrated_app`` on ``own_database``) is left as it was. Tests
+    marked ``commits`` run as before, on the real engine, committing for real: other
+    connections must see their rows or write beside them (threads, servers, a second worker or
+    app, job workers, locking) or the test inspects the engine's own connections.
+    After each, the database is put back as seeded from a copy made once per worker (SQLite's
+    backup API; on PostgreSQL a database made from it as a template), so what they commit
+    never reaches another test.
+    """
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    if app not in SESSION_APPS:  # a module's own app on its own database: as before
+        yield
+        return
+    if request.node.get_closest_marker("commits"):
+        try:
+            yield
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+            _restore_seeded(
+                app.config["SQLALCHEMY_DATABASE_URI"], app.config["FINDER_TEST_SEEDED_COPY"]
+            )
+            directory.init_app(app)
+            pagecache.init_app(app)
+        return
+    engines = db._app_engines[app]
+    factory_kw = db.session.session_factory.kw
+    connection = engines[None].connect()
+    outer = connection.begin()
+    db._app_engines[app] = {key: connection for key in engines}  # type: ignore[misc]
+    factory_kw["join_transaction_mode"] = "create_savepoint"
+    try:
+        yield
+    finally:
+        del factory_kw["join_transaction_mode"]
+        db._app_engines[app] = engines
+        outer.rollback()
+        connection.close()
+        directory.init_app(app)
+        pagecache.init_app(app)
+
+
+def _commits(request: pytest.FixtureRequest, what: str) -> None:
+    if not request.node.get_closest_marker("commits"):
+        pytest.fail(f"{what} needs @pytest.mark.commits (its rows must be committed)")
+
+
 @pytest.fixture
-def second_worker(app: Flask) -> Iterator[Flask]:
-    """Another app on the same database, as another gunicorn worker would be."""
+def second_worker(app: Flask, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """Another app on the same database, as another gunicorn worker would be (it sees only
+    committed rows: the test is marked ``commits``)."""
+    _commits(request, "second_worker")
     other = make_app(app.config["SQLALCHEMY_DATABASE_URI"])
     yield other
     with other.app_context():

@@ -61,6 +61,7 @@ def test_database_settings(app):
             assert run(text("SHOW server_encoding")).scalar() == "UTF8"
 
 
+@pytest.mark.commits  # the engine's own connection, as Alembic uses it
 def test_the_migrated_schema_matches_the_models(app):
     with app.app_context(), db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)

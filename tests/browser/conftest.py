@@ -35,6 +35,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            # The live server answers from its own threads: the rows must be committed.
+            item.add_marker(pytest.mark.commits)
             # The development server leaves a file unclosed when the browser drops a request
             # as it navigates away; that is the test server's business, not the app's.
             item.add_marker(

@@ -232,8 +232,7 @@ def test_the_list_of_problems_is_capped(commissioner):
 
 @pytest.fixture
 def referred_run(app, make_referral):
-    """A DESMOND run with a referral on it, taken away again afterwards (other tests count
-    DESMOND's runs)."""
+    """A DESMOND run with a referral on it (rolled back with the test's transaction)."""
     with app.app_context():
         run = CourseRun(
             key="import-test-booked-run",
@@ -251,12 +250,7 @@ def referred_run(app, make_referral):
         )
         referral.course_run_id = run.id
         db.session.commit()
-        referral_id, run_id = referral.id, run.id
-    yield "import-test-booked-run"
-    with app.app_context():
-        db.session.get(Referral, referral_id).course_run_id = None
-        db.session.delete(db.session.get(CourseRun, run_id))
-        db.session.commit()
+    return "import-test-booked-run"
 
 
 def test_a_run_with_referrals_cannot_be_removed_or_changed_by_an_import(commissioner, referred_run):

@@ -25,7 +25,7 @@ from tests.conftest import ROOT
 from tests.forms import form_values, main_form
 from tests.security.servers import BIN, free_port, wait_until_up
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.commits]  # servers and workers on the database
 
 PASSWORD = "restart-test-password"
 

@@ -26,7 +26,7 @@ from finder.outbox import send
 from tests.conftest import ROOT, make_app, migrated_app, own_database, skip_or_fail
 from tests.outbox.fake_notify import API_KEY, EMAIL_TEMPLATE, SMS_TEMPLATE, FakeNotify, confirmation
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.commits]  # servers and workers on the database
 
 MESSAGES = 24
 HOLD = 0.4

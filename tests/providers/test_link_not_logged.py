@@ -14,7 +14,7 @@ from finder.extensions import db
 from tests.conftest import migrated_app
 from tests.security.servers import gunicorn, wait_until_up
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.commits]  # servers and workers on the database
 
 
 def test_the_access_log_never_holds_a_links_token(tmp_path):

@@ -4,11 +4,15 @@ One answer wins; the other is told nothing was changed; the history holds one ch
 
 from __future__ import annotations
 
+import pytest
 from bs4 import BeautifulSoup
 
 from tests.providers.test_provider_side import answer_form, new_link
 from tests.security.test_concurrency import ROUNDS, at_once, hidden_fields_on, post, status_events
 from tests.staff.conftest import sign_in
+
+# Two answers at once from threads, each on a connection of its own.
+pytestmark = pytest.mark.commits
 
 
 def flash_text(client, path: str) -> str:

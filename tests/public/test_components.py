@@ -88,6 +88,7 @@ def test_every_public_page_is_the_same_byte_for_byte(app, upstream, lang):
         same_page(ours, theirs, f"/{lang}{path}")
 
 
+@pytest.mark.commits  # both apps sign in (write) on the same database
 def test_staff_pages_are_the_same_byte_for_byte(app, upstream):
     ours, theirs = (
         sign_in(app.test_client(), "clinician"),

@@ -7,6 +7,7 @@ import gzip
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import time_machine
 from sqlalchemy import inspect, select, text, update
 
@@ -61,6 +62,7 @@ def desmond_renamed(app, name: str) -> Iterator[None]:
             db.session.commit()
 
 
+@pytest.mark.commits  # another app on the database sees only committed rows
 def test_a_change_to_the_directory_shows_in_every_worker_within_the_check_interval(app, client):
     # A worker as deployed: it reads the directory version at most once a second, on a clock
     # this test moves.

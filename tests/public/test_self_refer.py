@@ -135,6 +135,7 @@ def test_the_rate_limit_stops_a_flood_and_stores_nothing(app, client):
     assert other.post(path, data=good).status_code == 302, "other clients are not locked out"
 
 
+@pytest.mark.commits  # a second worker sees only committed rows
 @pytest.mark.usefixtures("one_window")
 def test_the_limit_is_shared_through_the_database(app, client, second_worker):
     """A second app (another worker) on the same database sees the same count."""
@@ -148,8 +149,7 @@ def test_the_limit_is_shared_through_the_database(app, client, second_worker):
 
 
 def test_a_self_referral_appears_in_the_practice_list_and_worklist(app, client, signed_in):
-    # From now, not a fixed day: the list shows the newest first, and referrals other tests
-    # make now must not push this one off its first page once that day has passed.
+    # From now, not a fixed day: the follow-up list is reached 15 days after the referral.
     with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as traveller:
         path, data = answers(client, name="Worklist Sample")
         assert client.post(path, data=data).status_code == 302

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,6 +21,10 @@ from finder.extensions import db
 from finder.models import Feedback, Patient, Referral, ReferralEvent
 from tests.forms import hidden_fields
 from tests.staff.conftest import sign_in
+
+# Requests at once from threads, each on a connection of its own, and a second connection
+# holding the lock: they meet only in what is committed.
+pytestmark = pytest.mark.commits
 
 ROUNDS = 8
 

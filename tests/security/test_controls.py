@@ -33,6 +33,7 @@ def attempt(client, account, password):
 
 
 # S1, S2: per-account throttling in the database; other accounts still sign in.
+@pytest.mark.commits  # a second worker sees only committed rows
 def test_s1_s2_brute_force_is_throttled_per_account(app, second_worker):
     with time_machine.travel(dt.datetime(2027, 1, 5, 9, tzinfo=dt.UTC), tick=False):
         client = app.test_client()
@@ -393,6 +394,7 @@ def test_s22_no_referral_without_its_audit_row(app, monkeypatch):
 
 
 # S24: durability settings on every pooled connection (SQLite).
+@pytest.mark.commits  # the engine's own pooled connections
 def test_s24_every_connection_has_wal_and_full_sync(app):
     with app.app_context():
         if db.engine.dialect.name != "sqlite":

@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import migrated_app
 from tests.security.servers import gunicorn, referrals, self_refer
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.commits]  # servers and workers on the database
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ import pytest
 from tests.conftest import migrated_app, skip_or_fail
 from tests.security.servers import free_port, gunicorn, referrals, self_refer
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.commits]  # servers and workers on the database
 
 DATABASE = "finder"
 

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from tests.conftest import migrated_app, skip_or_fail
 from tests.security.servers import BIN, gunicorn
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.commits]  # servers and workers on the database
 
 # migrated_app seeds every demo account with this password.
 DEMO_PASSWORD = "test-password"

@@ -23,7 +23,7 @@ import pytest
 from tests.conftest import ROOT, migrated_app, skip_or_fail
 from tests.security.servers import free_port, gunicorn, wait_until_up
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.commits]  # servers and workers on the database
 
 SLOW_CLIENTS = 40  # ten times gunicorn's threads in the test stack (3 workers x 2 threads)
 

@@ -73,10 +73,11 @@ def test_staff_routes_are_the_only_non_public_ones(app):
             assert view.access == ("public",), rule.rule
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def matrix_referral(app):
     """A referral of practice 1, a comment, an account and a letter, so that routes with
-    <ref>, <feedback_id>, <user_id>, <entry_id> or <message_id> work."""
+    <ref>, <feedback_id>, <user_id>, <entry_id> or <message_id> work (made for each role's
+    run and rolled back with it: each role meets them as made, whatever the last one posted)."""
     with app.test_request_context():
         user = db.session.scalar(select(User).filter_by(email="clinician@demo.invalid"))
         login_user(user)
