@@ -123,7 +123,7 @@ def snapshot() -> Snapshot:
                 with Session(db.engine.execution_options(**{READS_ONLY: True})) as session:
                     copy.snapshot = _read(session, wanted)
     current = copy.snapshot
-    g.setdefault("directory_version", current.version)  # what this request's page shows
+    g.directory_version = current.version  # what this request's page shows
     return current
 
 

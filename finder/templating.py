@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Hashable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,12 @@ def indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = Fals
     return Markup(text) if isinstance(s, Markup) else text  # noqa: S704 - safe in, spaces added  # nosec B704
 
 
+@lru_cache(maxsize=256)
+def _query(answers: tuple[tuple[str, str], ...]) -> str:
+    """The person's answers as a query string, worked out once for a page's several pieces."""
+    return with_query("", dict(answers))
+
+
 @pass_context
 def kept(context: Context, *key: Hashable, caller: Macro, **holes: Any) -> Markup:
     """``{% call kept(name, …) %}…{% endcall %}``: a piece of a public page rendered once and
@@ -82,9 +88,7 @@ def kept(context: Context, *key: Hashable, caller: Macro, **holes: Any) -> Marku
     stand_ins = [f"HOLE.{name}.HOLE" for name in names]  # no text of ours is like them
     html = Markup(pagecache.fragment(key, lambda: caller(*stand_ins)))  # noqa: S704 - the template's escaped output  # nosec B704
     if "carried" in names and "carried" not in holes:
-        if "carried" not in g:  # once a page
-            g.carried = with_query("", context.get("answers") or {})
-        holes["carried"] = g.carried
+        holes["carried"] = _query(tuple((context.get("answers") or {}).items()))
     for name, stand_in in zip(names, stand_ins, strict=True):
         html = html.replace(stand_in, escape(holes[name]))
     return html

@@ -47,11 +47,15 @@ def warm(app: Flask) -> int:
             slug = next(
                 (p.slug for p in shown if p.self_referral), shown[0].slug if shown else None
             )
-            client = app.test_client()
-            for lang in i18n.supported():
-                for page in public_pages(slug):
-                    client.get(f"/{lang}{page}", headers={"Accept-Encoding": "gzip"})
-                    rendered += 1
+            languages = i18n.supported()
+        # Each request outside that context, so each has its own, as when serving: inside it,
+        # every request shared one `g`, and Flask-Babel keeps the locale there, so the pages
+        # kept for every language were rendered in the first one's (English).
+        client = app.test_client()
+        for lang in languages:
+            for page in public_pages(slug):
+                client.get(f"/{lang}{page}", headers={"Accept-Encoding": "gzip"})
+                rendered += 1
     except Exception:  # a database not there yet: the workers warm as they serve
         log.exception("warm-up stopped after %d pages", rendered)
     finally:

@@ -20,3 +20,23 @@ def test_warm_up_compiles_every_template_and_renders_each_language(app):
     finally:
         with fresh.app_context():
             db.engine.dispose()
+
+
+def test_the_pages_the_warm_up_keeps_are_the_pages_each_language_gets(app):
+    """The warm-up's pages are kept and served as they are: each must be what a worker that
+    never warmed up renders for that language (it once kept English for every language)."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    warmed, cold = make_app(uri), make_app(uri, FINDER_PAGE_CACHE_BYTES=0)
+    try:
+        warmup.warm(warmed)
+        hits = warmed.extensions["finder_pages"].hits
+        for lang in ("en", "bn", "ar", "tr"):
+            for page in warmup.public_pages("desmond"):
+                url = f"/{lang}{page}"
+                served = warmed.test_client().get(url).get_data(as_text=True)
+                assert served == cold.test_client().get(url).get_data(as_text=True), url
+        assert warmed.extensions["finder_pages"].hits > hits, "served as kept"
+    finally:
+        for each in (warmed, cold):
+            with each.app_context():
+                db.engine.dispose()
