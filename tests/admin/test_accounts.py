@@ -14,7 +14,7 @@ from sqlalchemy import select
 from finder.extensions import db
 from finder.models import AuditEvent, User
 from finder.passwords import hash_password
-from tests.conftest import check_page, migrated_app
+from tests.conftest import check_page, migrated_app, one
 from tests.staff.conftest import csrf_token, sign_in
 
 PASSWORD = "a-long-enough-password"
@@ -92,7 +92,7 @@ def test_accounts_are_listed_and_admins_find_them_in_the_menu(app, signed_in):
     page = check_page(response.get_data(as_text=True))
     menu = {a.get_text(strip=True): a["href"] for a in page.select("header nav a")}
     assert menu["Accounts"] == "/en/staff/users"
-    row = page.select_one(f'tr[data-account="{user_id}"]')
+    row = one(page, f'tr[data-account="{user_id}"]')
     cells = [td.get_text(strip=True) for td in row.find_all("td")]
     assert cells[1:] == [
         email,
@@ -108,8 +108,8 @@ def test_accounts_are_listed_and_admins_find_them_in_the_menu(app, signed_in):
 def test_an_admin_creates_a_clinician_who_signs_in_with_the_password_shown(app, signed_in):
     admin = signed_in("admin")
     form = check_page(admin.get("/en/staff/users/new").get_data(as_text=True))
-    assert form.find("input", id="name")["autocomplete"] == "off"
-    assert form.find("input", id="email")["autocomplete"] == "off"
+    assert one(form, "input#name")["autocomplete"] == "off"
+    assert one(form, "input#email")["autocomplete"] == "off"
     assert form.find("input", attrs={"name": "csrf_token"})
     email = f"New.Clinician.{uuid.uuid4().hex[:8]}@Example.org"
     response = post(
@@ -123,10 +123,11 @@ def test_an_admin_creates_a_clinician_who_signs_in_with_the_password_shown(app, 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     shown = check_page(response.get_data(as_text=True))
-    password = shown.select_one("[data-password]").get_text(strip=True)
+    password = one(shown, "[data-password]").get_text(strip=True)
     assert len(password) >= 16
     with app.app_context():
         user = db.session.scalar(select(User).filter_by(email=email.lower()))
+        assert user is not None
         assert (user.name, user.role, user.practice.code) == ("Nia Newcomer", "clinician", "DEMO02")
         assert password not in user.password_hash
         user_id = user.id
@@ -134,7 +135,7 @@ def test_an_admin_creates_a_clinician_who_signs_in_with_the_password_shown(app, 
     client, signed = sign_in_as(app, email.lower(), password)
     assert signed.status_code == 302
     home = check_page(client.get("/en/staff/").get_data(as_text=True))
-    assert home.find("h1").get_text() == "Hello, Nia Newcomer"
+    assert one(home, "h1").get_text() == "Hello, Nia Newcomer"
     assert client.get("/en/staff/referrals").status_code == 200  # a clinician's page
 
 
@@ -172,7 +173,7 @@ def test_bad_account_details_are_named_and_nothing_is_created(
     response = post(signed_in("admin"), "/en/staff/users/new", **fields)
     page = check_page(response.get_data(as_text=True))
     assert response.status_code == 200
-    assert page.title.get_text().startswith("Error:")
+    assert one(page, "title").get_text().startswith("Error:")
     summary = page.select(".nhsuk-error-summary a")
     assert [(a.get_text(strip=True), a["href"]) for a in summary] == [(message, f"#{field}")]
     with app.app_context():
@@ -185,9 +186,10 @@ def test_an_admin_creates_a_course_providers_account_that_opens_its_inbox(app, s
         signed_in("admin"), "/en/staff/users/new",
         name="Xena Xpert", email=email, role="provider", practice="", provider="x-pert-health",
     )  # fmt: skip
-    password = check_page(response.get_data(as_text=True)).select_one("[data-password]")
+    password = one(check_page(response.get_data(as_text=True)), "[data-password]")
     with app.app_context():
         user = db.session.scalar(select(User).filter_by(email=email))
+        assert user is not None
         assert (user.role, user.practice, user.provider.slug) == ("provider", None, "x-pert-health")
     client, _signed = sign_in_as(app, email, password.get_text(strip=True))
     assert client.get("/en/staff/inbox").status_code == 200
@@ -201,7 +203,7 @@ def test_an_email_address_has_one_account(signed_in, app):
         name="Second", email=email.upper(), role="support", practice="DEMO01",
     )  # fmt: skip
     page = check_page(response.get_data(as_text=True))
-    assert page.select_one(".nhsuk-error-summary a").get_text(strip=True) == (
+    assert one(page, ".nhsuk-error-summary a").get_text(strip=True) == (
         "This email address already has an account"
     )
 
@@ -234,7 +236,7 @@ def test_a_role_change_ends_the_sessions_and_is_audited(app, signed_in):
     admin = signed_in("admin")
     page = f"/en/staff/users/{user_id}"
     form = check_page(admin.get(page).get_data(as_text=True))
-    assert form.find("input", attrs={"name": "role", "value": "support"}).has_attr("checked")
+    assert one(form, "input[name=role][value=support]").has_attr("checked")
     refused = post(admin, page, role="commissioner", practice="DEMO01")
     assert refused.status_code == 200
     assert account(app, user_id).role == "support"
@@ -256,6 +258,7 @@ def test_a_role_change_ends_the_sessions_and_is_audited(app, signed_in):
             "practice": None,
             "provider": None,
         }
+        assert row.actor is not None
         assert row.actor.email == "admin@demo.invalid"
 
 
@@ -298,13 +301,15 @@ def test_an_admin_cannot_disable_themselves_nor_remove_the_last_admin(tmp_path):
     app = migrated_app(f"sqlite:///{tmp_path / 'admins.db'}")  # one admin: the demo one
     admin = sign_in(app.test_client(), "admin")
     with app.app_context():
-        me = db.session.scalar(select(User).filter_by(email="admin@demo.invalid")).id
+        user = db.session.scalar(select(User).filter_by(email="admin@demo.invalid"))
+        assert user is not None
+        me = user.id
     page = f"/en/staff/users/{me}"
     refused = post(admin, f"{page}/disable", page)
     shown = check_page(refused.get_data(as_text=True))
     assert refused.status_code == 200
-    assert shown.title.get_text().startswith("Error:")
-    assert shown.select_one(".nhsuk-error-summary a").get_text(strip=True) == (
+    assert one(shown, "title").get_text().startswith("Error:")
+    assert one(shown, ".nhsuk-error-summary a").get_text(strip=True) == (
         "You cannot disable your own account"
     )
     demoted = post(admin, page, role="commissioner", practice="")

@@ -48,6 +48,7 @@ def page(response, status=200):
 def programme(app, slug):
     with app.app_context():
         found = db.session.scalar(select(Programme).filter_by(slug=slug))
+        assert found is not None, slug
         found.texts  # noqa: B018 - loaded before the session closes
         found.areas  # noqa: B018
         db.session.expunge(found)
@@ -382,6 +383,7 @@ def test_a_venues_address_postcode_access_and_parking_are_edited_and_shown(own_a
     assert response.status_code == 302
     with own_app.app_context():
         venue = db.session.scalar(select(Venue).filter_by(slug="canal-health-centre"))
+        assert venue is not None
         assert (venue.address, venue.postcode, venue.step_free, venue.parking) == (
             "3 Canal Walk, London", "N1 7AA", False, True,
         )  # fmt: skip
@@ -417,20 +419,34 @@ def refer(app, clinician, slug, run_id=None):
         ).first()  # fmt: skip
 
 
+def the_run(key: str) -> CourseRun:
+    """The course run with this key (in an app context)."""
+    found: CourseRun | None = db.session.scalar(select(CourseRun).filter_by(key=key))
+    assert found is not None, key
+    return found
+
+
+def places_left(run_id: int) -> int:
+    """The places left on the course run with this id (in an app context)."""
+    run = db.session.get(CourseRun, run_id)
+    assert run is not None, run_id
+    return run.places_left
+
+
 def test_booking_someone_onto_a_run_takes_a_place(own_app):
     with own_app.app_context():
-        run = db.session.scalar(select(CourseRun).filter_by(key="desmond-islington-bengali"))
+        run = the_run("desmond-islington-bengali")
         run_id, places = run.id, run.places_left
     clinician = sign_in(own_app.test_client(), "clinician")
     reference = refer(own_app, clinician, "desmond", run_id)
     with own_app.app_context():
-        assert db.session.get(CourseRun, run_id).places_left == places  # referred, not booked
+        assert places_left(run_id) == places  # referred, not booked
     path = f"/en/staff/referrals/{reference}"
     status = page(clinician.get(path)).find("form", action=f"{path}/status")
     hidden = hidden_fields(status)
     assert clinician.post(f"{path}/status", data={**hidden, "status": "booked"}).status_code == 302
     with own_app.app_context():
-        assert db.session.get(CourseRun, run_id).places_left == places - 1
+        assert places_left(run_id) == places - 1
     history = audited(own_app, "desmond-islington-bengali", "directory.run_place_taken")
     assert history[-1].detail["places_left"] == places - 1
 
@@ -439,16 +455,13 @@ def test_places_follow_the_booking_to_another_run_and_back_on_withdrawal(own_app
     """Moving a booked person to another date gives the old run its place back and takes one
     on the new run; withdrawing gives the place back (counts written by hand)."""
     with own_app.app_context():
-        runs = {
-            key: db.session.scalar(select(CourseRun).filter_by(key=key))
-            for key in ("desmond-camden-weekday", "desmond-camden-saturday")
-        }
+        runs = {key: the_run(key) for key in ("desmond-camden-weekday", "desmond-camden-saturday")}
         ids = {key: run.id for key, run in runs.items()}
         start = {key: run.places_left for key, run in runs.items()}
 
     def places():
         with own_app.app_context():
-            return {key: db.session.get(CourseRun, i).places_left for key, i in ids.items()}
+            return {key: places_left(i) for key, i in ids.items()}
 
     clinician = sign_in(own_app.test_client(), "clinician")
     reference = refer(own_app, clinician, "desmond")

@@ -6,7 +6,7 @@ import itertools
 
 from bs4 import BeautifulSoup
 
-from tests.conftest import check_page
+from tests.conftest import check_page, one
 from tests.staff.conftest import csrf_token, sign_in
 
 ADDRESSES = itertools.count(1)
@@ -34,7 +34,7 @@ def test_bad_feedback_is_named_and_not_stored(app):
     soup = check_page(give(client, "dsmp", rating="9", comment="x" * 501).get_data(as_text=True))
     links = soup.select(".nhsuk-error-summary a")
     assert [a["href"] for a in links] == ["#rating", "#comment"]
-    assert soup.find("textarea").get_text() == "x" * 501, "what was typed is kept"
+    assert one(soup, "textarea").get_text() == "x" * 501, "what was typed is kept"
 
 
 def test_feedback_is_shown_only_after_approval_with_a_count_and_average(app):
@@ -60,11 +60,11 @@ def test_feedback_is_shown_only_after_approval_with_a_count_and_average(app):
         )
 
     shown = check_page(app.test_client().get(programme_page).get_data(as_text=True))
-    quote = shown.select_one(".app-quote p")
+    quote = one(shown, ".app-quote p")
     assert quote["lang"] == "bn"
     assert "খুব ভালো কোর্স <b>!</b>" in quote.get_text()
     assert "<b>!</b>" not in str(quote), "comments are escaped"
-    summary = shown.select_one(".app-reviews-summary").get_text()
+    summary = one(shown, ".app-reviews-summary").get_text()
     assert "rated this course" in summary
     assert "out of 5" in summary
     explainer = app.test_client().get("/en/programmes/dsmp/explainer").get_data(as_text=True)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from finder import clock
 from finder.extensions import db
 from finder.models import Area, AuditEvent, CourseRun, Programme, Referral, Venue
-from tests.conftest import check_page
+from tests.conftest import check_page, one
 from tests.staff.conftest import csrf_token
 
 HALL = "Retirement Test Hall"
@@ -80,6 +80,7 @@ def test_a_run_with_referrals_is_cancelled_not_deleted(
     reference = make_referral(programme="desmond")
     with app.app_context():
         referral = db.session.scalar(select(Referral).filter_by(reference=reference))
+        assert referral is not None
         referral.course_run_id = run_id
         db.session.commit()
     assert seen_by_patients(client) == dict.fromkeys(seen_by_patients(client), True)
@@ -94,12 +95,13 @@ def test_a_run_with_referrals_is_cancelled_not_deleted(
         "see it, and its open referrals are on their practices' follow-up lists."
         in " ".join(page.get_text().split())
     )
-    assert "Cancelled" in page.select_one(f"tr[data-run={key}]").get_text()
+    assert "Cancelled" in one(page, f"tr[data-run={key}]").get_text()
     with app.app_context():
         run = db.session.get(CourseRun, run_id)
         assert run is not None
         assert run.retired
         referral = db.session.scalar(select(Referral).filter_by(reference=reference))
+        assert referral is not None
         assert referral.course_run_id == run_id
         audited = db.session.scalars(
             select(AuditEvent.action).where(AuditEvent.object_ref == key).order_by(AuditEvent.id)
@@ -123,7 +125,7 @@ def test_a_run_with_referrals_is_cancelled_not_deleted(
     worklist = check_page(clinician.get("/en/staff/follow-up").get_data(as_text=True))
     item = worklist.select_one(f"[data-reference={reference}]")
     assert item is not None
-    assert "run_cancelled" in item["data-reasons"].split()
+    assert "run_cancelled" in str(item["data-reasons"]).split()
     assert "Course cancelled" in item.get_text()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -42,12 +43,24 @@ from tests.staff.conftest import csrf_token, sign_in
 
 BASE = "http://127.0.0.1:8000"
 LONDON = ZoneInfo("Europe/London")
+
+
+class Run(TypedDict):
+    key: str
+    start: dt.date
+    at: dt.time
+
+
 # Tuesday 2 March 2027, 09:00 (GMT): 20 days before the first course.
 BOOKED = dt.datetime(2027, 3, 2, 9, 0, tzinfo=dt.UTC)
 # Monday 22 March 2027, one day, 10:00 to 16:30 (GMT), at Test Hall.
-FIRST = {"key": "desmond-test-hall-march", "start": dt.date(2027, 3, 22), "at": dt.time(10, 0)}
+FIRST: Run = {"key": "desmond-test-hall-march", "start": dt.date(2027, 3, 22), "at": dt.time(10, 0)}
 # Monday 12 April 2027, every Monday for 6 weeks, 18:00 to 20:30 (British Summer Time).
-SECOND = {"key": "desmond-test-hall-april", "start": dt.date(2027, 4, 12), "at": dt.time(18, 0)}
+SECOND: Run = {
+    "key": "desmond-test-hall-april",
+    "start": dt.date(2027, 4, 12),
+    "at": dt.time(18, 0),
+}
 MOBILE = "+447700900982"
 TEAM = "desmond.bookings@example.org"
 
@@ -250,12 +263,12 @@ def test_booked_reminded_moved_and_cannot_make_it(app, person, notify):
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "no-store"
         page = check_page(response.get_data(as_text=True))
-        assert page.find("html")["lang"] == "pl"
+        assert one(page, "html")["lang"] == "pl"
         words = page.get_text(" ", strip=True)
         assert "Test Hall" in words
         assert "E1 6AN" in words
         assert "Pat Example" not in words  # no personal details on the page
-        calendar_link = page.select_one("a.app-calendar")["href"]
+        calendar_link = str(one(page, "a.app-calendar")["href"])
         ics = anyone.get(calendar_link)
         assert ics.status_code == 200
         assert ics.mimetype == "text/calendar"
@@ -302,18 +315,18 @@ def test_booked_reminded_moved_and_cannot_make_it(app, person, notify):
     own = link_in(texts(notify, reference)[3])
     with at(dt.datetime(2027, 4, 6, 8, 0, tzinfo=dt.UTC)):
         page = check_page(anyone.get(own).get_data(as_text=True))
-        form = page.select_one("form[action$='/cannot-make-it']")
-        assert form.select_one("button").get_text(strip=True)
+        form = one(page, "form[action$='/cannot-make-it']")
+        assert one(form, "button").get_text(strip=True)
         data = hidden_fields(form)
-        done = anyone.post(form["action"], data=data)
+        done = anyone.post(str(form["action"]), data=data)
         assert done.status_code == 302
         assert done.location.endswith(own)
         # Pressed again (the old page, sent twice): nothing more happens.
-        assert anyone.post(form["action"], data=data).status_code == 302
+        assert anyone.post(str(form["action"]), data=data).status_code == 302
         after = check_page(anyone.get(own).get_data(as_text=True))
         assert after.select_one("form[action$='/cannot-make-it']") is None
         assert after.select_one(".app-could-not-make-it") is not None
-        menu = after.select_one("a.app-menu")["href"]
+        menu = str(one(after, "a.app-menu")["href"])
         assert menu.startswith("/pl/results?")
         assert "diabetes=type2" in menu
         options = check_page(anyone.get(menu).get_data(as_text=True))
@@ -365,7 +378,7 @@ def test_a_booking_days_away_gets_only_the_reminder_still_ahead(app, person, not
     with at(dt.datetime(2027, 3, 22, 10, 30, tzinfo=dt.UTC)):
         anyone = app.test_client()
         page = check_page(anyone.get(link_in(day)).get_data(as_text=True))
-        assert page.select_one(".app-booking")["data-run"] == FIRST["key"]
+        assert one(page, ".app-booking")["data-run"] == FIRST["key"]
         assert page.select_one("form[action$='/cannot-make-it']") is None
         late = anyone.post(
             link_in(day) + "/cannot-make-it",
@@ -385,12 +398,12 @@ def test_the_page_reads_at_age_9_to_11_booked_and_after(app, person, notify):
         english = "/en/my/" + link_in(texts(notify, person)[0]).rsplit("/", 1)[1]
         anyone = app.test_client()
         booked = check_page(anyone.get(english).get_data(as_text=True))
-        form = booked.select_one("form[action$='/cannot-make-it']")
+        form = one(booked, "form[action$='/cannot-make-it']")
         data = hidden_fields(form)
-        assert anyone.post(form["action"], data=data).status_code == 302
+        assert anyone.post(str(form["action"]), data=data).status_code == 302
         after = check_page(anyone.get(english).get_data(as_text=True))
-    assert booked.h1.get_text(strip=True) == "Your place on a course"
-    assert after.h1.get_text(strip=True) == "Choose another date or course"
+    assert one(booked, "h1").get_text(strip=True) == "Your place on a course"
+    assert one(after, "h1").get_text(strip=True) == "Choose another date or course"
     for page in (booked, after):
         assert textstat.flesch_kincaid_grade(sentences_of(page)) <= PAGE_GRADE
 
@@ -411,6 +424,7 @@ def test_a_cancelled_course_sends_no_reminder_and_its_page_offers_other_dates(ap
     [confirmation] = texts(notify, person)
     with app.app_context():
         run = db.session.get(CourseRun, run_id(app, first))
+        assert run is not None
         assert remove_run(run)  # it has a referral: cancelled, not deleted
     try:
         with at(dt.datetime(2027, 3, 15, 10, 5, tzinfo=dt.UTC)):
@@ -423,7 +437,9 @@ def test_a_cancelled_course_sends_no_reminder_and_its_page_offers_other_dates(ap
         assert first not in [li["data-run"] for li in page.select(".app-other-dates li")]
     finally:
         with app.app_context():
-            db.session.get(CourseRun, run_id(app, first)).retired = False
+            run = db.session.get(CourseRun, run_id(app, first))
+            assert run is not None
+            run.retired = False
             db.session.commit()
 
 
@@ -447,7 +463,9 @@ def test_a_run_someone_was_moved_away_from_can_still_be_deleted(app, person, not
         answer(provider, f"/en/staff/inbox/{person}", "booked", run=str(run_id(app, SPARE)))
         move(app, person, SECOND["key"])
     with app.app_context():
-        assert not remove_run(db.session.get(CourseRun, run_id(app, SPARE)))
+        spare_run = db.session.get(CourseRun, run_id(app, SPARE))
+        assert spare_run is not None
+        assert not remove_run(spare_run)
     assert [r[:2] for r in reminders(app, person)] == [
         (SECOND["key"], "week"),
         (SECOND["key"], "day"),
@@ -464,15 +482,15 @@ def test_without_its_form_token_the_button_changes_nothing(app, person, notify):
         no_token = anyone.post(action, data={"run": str(run_id(app, SECOND["key"]))})
         assert no_token.status_code == 400
         # With the page's token but not the run it showed: the page again, with the problem.
-        form = check_page(anyone.get(own).get_data(as_text=True)).select_one(
-            "form[action$='/cannot-make-it']"
+        form = one(
+            check_page(anyone.get(own).get_data(as_text=True)), "form[action$='/cannot-make-it']"
         )
         data = hidden_fields(form)
         refused = anyone.post(action, data={**data, "run": "not a run"})
         assert refused.status_code == 400
         page = check_page(refused.get_data(as_text=True))
-        assert page.select_one(".nhsuk-error-summary a")["href"] == "#cannot-make-it"
-        assert page.find("title").get_text().startswith("Błąd:")
+        assert one(page, ".nhsuk-error-summary a")["href"] == "#cannot-make-it"
+        assert one(page, "title").get_text().startswith("Błąd:")
         assert page.select_one("form[action$='/cannot-make-it']") is not None
     assert the_referral(app, person).status == "booked"
 
@@ -545,7 +563,9 @@ def test_a_run_moved_earlier_takes_its_reminders_with_it(app, person, notify):
         provider = sign_in(app.test_client(), "provider")
         answer(provider, f"/en/staff/inbox/{person}", "booked", run=str(run_id(app, key)))
     with app.app_context():
-        db.session.get(CourseRun, run_id(app, key)).start_date = dt.date(2027, 4, 5)
+        run = db.session.get(CourseRun, run_id(app, key))
+        assert run is not None
+        run.start_date = dt.date(2027, 4, 5)
         db.session.commit()
     try:
         with at(dt.datetime(2027, 3, 29, 9, 5, tzinfo=dt.UTC)):  # 10:05 in London, BST
@@ -560,5 +580,7 @@ def test_a_run_moved_earlier_takes_its_reminders_with_it(app, person, notify):
         )
     finally:
         with app.app_context():
-            db.session.get(CourseRun, run_id(app, key)).start_date = SECOND["start"]
+            run = db.session.get(CourseRun, run_id(app, key))
+            assert run is not None
+            run.start_date = SECOND["start"]
             db.session.commit()

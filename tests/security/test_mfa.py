@@ -11,7 +11,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from finder.config import ConfigurationError
-from tests.conftest import check_page, make_app
+from tests.conftest import check_page, make_app, one
 from tests.staff.conftest import ACCOUNTS, csrf_token
 
 
@@ -58,7 +58,7 @@ def test_enrol_then_sign_in_with_a_code_and_never_the_same_code_twice(strict_app
         assert client.get("/en/staff/").status_code == 302, "not signed in yet"
         enrol = check_page(client.get("/en/staff/two-step/set-up").get_data(as_text=True))
         assert enrol.select_one(".app-qr svg")
-        secret = enrol.select_one(".app-secret").get_text(strip=True)
+        secret = one(enrol, ".app-secret").get_text(strip=True)
         totp = pyotp.TOTP(secret)
         wrong = send(
             client, "/en/staff/two-step/set-up", "000000" if totp.now() != "000000" else "111111"
@@ -116,6 +116,7 @@ def enrolled(app, account):
     secret = pyotp.random_base32()
     with app.app_context():
         user = db.session.scalar(select(User).filter_by(email=ACCOUNTS[account]))
+        assert user is not None
         user.totp_secret, user.totp_last_step, user.recovery_codes = secret, None, None
         db.session.commit()
     return pyotp.TOTP(secret)
@@ -127,6 +128,7 @@ def stored_secret(app, account):
 
     with app.app_context():
         user = db.session.scalar(select(User).filter_by(email=ACCOUNTS[account]))
+        assert user is not None
         return user.totp_secret, user.totp_pending_secret, user.recovery_codes, user.session_epoch
 
 
@@ -198,7 +200,7 @@ def test_replacing_the_second_factor_needs_a_current_code_and_ends_other_session
             "/en/staff/two-step/set-up"
         )
         page = check_page(me.get("/en/staff/two-step/set-up").get_data(as_text=True))
-        new_secret = page.select_one(".app-secret").get_text(strip=True)
+        new_secret = one(page, ".app-secret").get_text(strip=True)
         assert new_secret != stored_secret(strict_app, "clinician2")[0]
         new = pyotp.TOTP(new_secret)
         done = send(me, "/en/staff/two-step/set-up", new.now())
@@ -217,8 +219,9 @@ def test_the_secret_being_set_up_is_never_in_the_session_cookie(strict_app):
     client = strict_app.test_client()
     password(client, "admin")
     page = check_page(client.get("/en/staff/two-step/set-up").get_data(as_text=True))
-    secret = page.select_one(".app-secret").get_text(strip=True)
+    secret = one(page, ".app-secret").get_text(strip=True)
     serializer = SecureCookieSessionInterface().get_signing_serializer(strict_app)
+    assert serializer is not None
     cookie = client.get_cookie("session")
     contents = serializer.loads(cookie.value)
     assert secret not in repr(contents)
@@ -230,7 +233,7 @@ def test_recovery_codes_are_kept_as_password_hashes(strict_app):
     client = strict_app.test_client()
     password(client, "commissioner")
     page = check_page(client.get("/en/staff/two-step/set-up").get_data(as_text=True))
-    totp = pyotp.TOTP(page.select_one(".app-secret").get_text(strip=True))
+    totp = pyotp.TOTP(one(page, ".app-secret").get_text(strip=True))
     done = send(client, "/en/staff/two-step/set-up", totp.now()).get_data(as_text=True)
     codes = re.findall(r"<code>([0-9a-f]{6}-[0-9a-f]{6})</code>", done)
     stored = stored_secret(strict_app, "commissioner")[2]
@@ -303,6 +306,7 @@ def test_signing_in_takes_as_long_for_an_account_that_does_not_exist(strict_app)
     with strict_app.app_context():
         for account in ("support", "clinician2"):
             user = db.session.scalar(select(User).filter_by(email=ACCOUNTS[account]))
+            assert user is not None
             user.password_hash = passwords.hash_password("test-password")
         db.session.commit()
 

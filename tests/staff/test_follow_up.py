@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from finder.extensions import db
 from finder.models import Referral
-from tests.conftest import check_page
+from tests.conftest import check_page, one
 from tests.staff.conftest import csrf_token, referral
 
 T0 = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -21,7 +21,7 @@ def worklist(client):
     assert response.status_code == 200
     soup = check_page(response.get_data(as_text=True))
     return {
-        item["data-reference"]: item["data-reasons"].split()
+        item["data-reference"]: str(item["data-reasons"]).split()
         for item in soup.select("[data-reference][data-reasons]")
     }
 
@@ -82,7 +82,7 @@ def test_awaiting_reply_and_the_two_invitation_exception(app, frozen, signed_in,
     post(client, path, channel="phone", outcome="reached")
     assert ref not in worklist(client)
     timeline = check_page(client.get(f"/en/staff/referrals/{ref}").get_data(as_text=True))
-    history = " ".join(timeline.select_one(".app-timeline").get_text(" ").split())
+    history = " ".join(one(timeline, ".app-timeline").get_text(" ").split())
     assert "contact by Phone: No answer" in history
     assert "contact by Letter: Letter sent" in history
     assert "QOF exception: no response to two invitations" in history
@@ -106,11 +106,11 @@ def test_a_letter_prints_in_the_patients_language(signed_in, make_referral):
     ref = make_referral(by="clinician2", preferred_language="tr", name="Ayse Example")
     client = signed_in("clinician2")
     soup = check_page(client.get(f"/tr/staff/letter?ref={ref}").get_data(as_text=True))
-    assert soup.find("html")["lang"] == "tr"
+    assert one(soup, "html")["lang"] == "tr"
     assert ref in soup.get_text()
     assert "Ayse Example" in soup.get_text()
     # The practice's phone number and opening hours (Hillview's, seeded), labelled in Turkish.
-    sender = soup.select_one(".app-letter__from").get_text(" ", strip=True)
+    sender = one(soup, ".app-letter__from").get_text(" ", strip=True)
     assert "Bizi arayın: 020 7946 0002" in sender
     assert (
         "Açık olduğumuz saatler: Monday to Friday, 8am to 6:30pm; Saturday, 9am to 12pm" in sender
@@ -130,6 +130,8 @@ def test_offer_another_format_links_a_new_referral(app, signed_in, make_referral
     with app.app_context():
         new = db.session.scalar(select(Referral).filter_by(reference=new_ref))
         old = db.session.scalar(select(Referral).filter_by(reference=ref))
+        assert new is not None
+        assert old is not None
         assert new.linked_from_id == old.id
         assert new.patient_id == old.patient_id
         assert old.status == "withdrawn"
@@ -141,7 +143,7 @@ def test_offer_another_format_links_a_new_referral(app, signed_in, make_referral
 def test_registration_for_the_online_programme(app, signed_in):
     client = signed_in("support")
     ask = check_page(client.get("/en/staff/register-online").get_data(as_text=True))
-    assert "comfortable using the internet" in ask.find("legend").get_text()
+    assert "comfortable using the internet" in one(ask, "legend").get_text()
     groups = check_page(client.get("/en/staff/register-online?computer=no").get_data(as_text=True))
     assert {o["data-programme"] for o in groups.select("[data-programme][data-fit]")} == {
         "desmond",
@@ -169,7 +171,7 @@ def test_registration_for_the_online_programme(app, signed_in):
         "needed_help": True,
     }
     steps = check_page(client.get(f"/bn/staff/sign-up-steps?ref={ref}").get_data(as_text=True))
-    assert steps.find("html")["lang"] == "bn"
+    assert one(steps, "html")["lang"] == "bn"
     assert "reg@example.org" in steps.get_text()
     missing_email = post(
         client,
@@ -181,7 +183,7 @@ def test_registration_for_the_online_programme(app, signed_in):
         preferred_language="en",
         contact_method="phone",
     )
-    errors = check_page(missing_email.get_data(as_text=True)).find(class_="nhsuk-error-summary")
+    errors = one(check_page(missing_email.get_data(as_text=True)), ".nhsuk-error-summary")
     assert "Enter the patient's email address" in errors.get_text()
 
 
@@ -192,9 +194,12 @@ def test_attendance_for_a_whole_course_run(app, signed_in, make_referral):
         from finder.models import CourseRun
 
         run = db.session.scalar(select(CourseRun).filter_by(key="x-pert-islington-evening"))
+        assert run is not None
         run_id = run.id
         for ref in refs:
-            db.session.scalar(select(Referral).filter_by(reference=ref)).course_run_id = run_id
+            booked = db.session.scalar(select(Referral).filter_by(reference=ref))
+            assert booked is not None
+            booked.course_run_id = run_id
         db.session.commit()
     for ref in refs:
         set_status(client, ref, "booked")
@@ -226,7 +231,7 @@ def test_offer_another_format_also_offers_other_dates_and_times(app, signed_in, 
     assert {"desmond-camden-saturday", "desmond-islington-bengali", "x-pert-islington-evening"} <= (
         offered
     )
-    saturday = page.select_one('[data-run="desmond-camden-saturday"]').get_text(" ", strip=True)
+    saturday = one(page, '[data-run="desmond-camden-saturday"]').get_text(" ", strip=True)
     assert "When: one day, Saturday" in saturday
     response = post(
         client, f"/en/staff/referrals/{ref}/another-format", run="desmond-camden-saturday"
@@ -234,6 +239,9 @@ def test_offer_another_format_also_offers_other_dates_and_times(app, signed_in, 
     new_ref = response.location.rsplit("/", 1)[1]
     with app.app_context():
         new = db.session.scalar(select(Referral).filter_by(reference=new_ref))
+        old = db.session.scalar(select(Referral).filter_by(reference=ref))
+        assert new is not None
+        assert old is not None
         assert new.programme.slug == "desmond"
         assert new.course_run.key == "desmond-camden-saturday"
-        assert db.session.scalar(select(Referral).filter_by(reference=ref)).status == "withdrawn"
+        assert old.status == "withdrawn"

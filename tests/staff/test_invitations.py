@@ -17,6 +17,7 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 from sqlalchemy import select, update
 
 from finder import jobs
@@ -164,6 +165,7 @@ def test_invite_open_the_link_self_refer_and_leave_the_list(app, register, notif
     assert "anna" not in path.lower()
     with app.app_context():
         invitation = db.session.scalar(select(Invitation).filter_by(register_entry_id=anna))
+        assert invitation is not None
         token = path.rsplit("/", 1)[1]
         assert token not in invitation.token_hash  # only the hash is kept
         assert len(token) >= 16
@@ -195,7 +197,7 @@ def test_invite_open_the_link_self_refer_and_leave_the_list(app, register, notif
         assert parse_qs(target.query) == {"language": ["en"]}  # filled in from the register
         question = check_page(person.get(opened.location).get_data(as_text=True))
         assert question.find("h1") is not None
-        assert question.select_one("input[name=language]")["value"] == "en"
+        assert one(question, "input[name=language]")["value"] == "en"
 
         form_page = person.get("/en/self-refer/x-pert?diabetes=type2&language=en")
         assert form_page.status_code == 200
@@ -214,14 +216,18 @@ def test_invite_open_the_link_self_refer_and_leave_the_list(app, register, notif
         )
         assert sent.status_code == 302, sent.get_data(as_text=True)[:2000]
         done = check_page(person.get(sent.location).get_data(as_text=True))
-        reference = done.select_one(".app-reference").get_text(strip=True)
+        reference = one(done, ".app-reference").get_text(strip=True)
 
     with app.app_context():
         referral = db.session.scalar(select(Referral).filter_by(reference=reference))
+        assert referral is not None
         patient = db.session.get(Patient, referral.patient_id)
+        entry = db.session.get(RegisterEntry, anna)
+        assert patient is not None
+        assert entry is not None
         # The patient is the register's person, at the register's practice.
         assert (patient.nhs_number, patient.date_of_birth) == (ANNA, dt.date(1960, 2, 1))
-        assert patient.practice_id == db.session.get(RegisterEntry, anna).practice_id
+        assert patient.practice_id == entry.practice_id
         assert referral.self_referral
 
     assert "Anna Example" not in names_listed(client)
@@ -276,7 +282,11 @@ def test_a_letter_goes_in_arabic_script_and_in_large_print_when_asked(app, regis
     [letter] = notify.received
     assert letter["type"] == "letter"
     pdf = PdfReader(io.BytesIO(base64.b64decode(letter["body"]["content"])))
-    fonts = {str(f.get_object()["/BaseFont"]) for f in pdf.pages[0]["/Resources"]["/Font"].values()}
+    resources = pdf.pages[0]["/Resources"]
+    assert isinstance(resources, DictionaryObject)
+    font_table = resources["/Font"]
+    assert isinstance(font_table, DictionaryObject)
+    fonts = {str(f.get_object()["/BaseFont"]) for f in font_table.values()}
     assert any(f.endswith("+NotoNaskhArabic") for f in fonts), fonts
     sizes: set[float] = set()
     pdf.pages[0].extract_text(visitor_text=lambda text, cm, tm, font, size: sizes.add(size))
@@ -285,11 +295,12 @@ def test_a_letter_goes_in_arabic_script_and_in_large_print_when_asked(app, regis
         message = db.session.scalar(
             select(OutboundMessage).filter_by(channel="letter", language="ar")
         )
+        assert message is not None
         assert (message.language, message.large_print) == ("ar", True)
     # Its personal link left the stored words once Notify had them: a copy, not for posting.
     outbox = check_page(register.get("/en/staff/outbox").get_data(as_text=True))
-    row = outbox.select_one(f".app-messages tr[data-key='{message.key}']")
-    assert row.select_one("a.app-letter-pdf").get_text(strip=True) == (
+    row = one(outbox, f".app-messages tr[data-key='{message.key}']")
+    assert one(row, "a.app-letter-pdf").get_text(strip=True) == (
         "Open a copy of the letter (PDF): its personal link is not kept, so do not post it"
     )
 
@@ -319,7 +330,7 @@ def test_the_second_invitation_goes_once_then_the_exception_is_proposed(app, reg
         )
         # No third invitation: the list offers no invite button for two.
         page = check_page(client.get("/en/staff/register").get_data(as_text=True))
-        card = page.select_one(f".app-register-entry[data-entry='{anna}']")
+        card = one(page, f".app-register-entry[data-entry='{anna}']")
         assert card.select_one("form.app-invite-one") is None
         assert card.select_one("form.app-proposed") is None  # not yet: a reply may come
     later = due + dt.timedelta(days=INVITATION_ANSWER_DAYS)
@@ -328,16 +339,20 @@ def test_the_second_invitation_goes_once_then_the_exception_is_proposed(app, reg
         assert len(notify.received) == 4
         client = sign_in(app.test_client(), "clinician")
         page = check_page(client.get("/en/staff/register").get_data(as_text=True))
-        card = page.select_one(f".app-register-entry[data-entry='{anna}']")
-        proposal = card.select_one("form.app-proposed")
+        card = one(page, f".app-register-entry[data-entry='{anna}']")
+        proposal = one(card, "form.app-proposed")
         assert "no response to 2 invitations" in proposal.get_text(" ", strip=True)
         # Proposed, not recorded: until staff press the button.
         with app.app_context():
-            assert db.session.get(RegisterEntry, anna).exception is None
+            entry = db.session.get(RegisterEntry, anna)
+            assert entry is not None
+            assert entry.exception is None
         data = hidden_fields(proposal)
-        client.post(proposal["action"], data=data)
+        client.post(str(proposal["action"]), data=data)
         with app.app_context():
-            assert db.session.get(RegisterEntry, anna).exception == "no_response"
+            entry = db.session.get(RegisterEntry, anna)
+            assert entry is not None
+            assert entry.exception == "no_response"
         assert "Anna Example" not in names_listed(client)
         assert history(client, anna)[-1].endswith(
             "QOF exception recorded: No response to two invitations"
@@ -349,7 +364,9 @@ def test_someone_who_referred_gets_no_second_invitation(app, register, notify):
     carmen = entry_id(app, CARMEN)
     invite(client, carmen)
     with app.app_context():
-        practice_id = db.session.get(RegisterEntry, carmen).practice_id
+        entry = db.session.get(RegisterEntry, carmen)
+        assert entry is not None
+        practice_id = entry.practice_id
     from tests.staff.test_register import refer
 
     refer(app, CARMEN, dt.date(1955, 5, 5))
@@ -367,7 +384,7 @@ def test_a_forged_link_gets_a_friendly_page_and_nothing_else(app, token):
     response = client_at(app).get(f"/en/my/{token}")
     assert response.status_code == 404
     page = check_page(response.get_data(as_text=True))
-    assert page.find("h1").get_text(strip=True) == "This link does not work"
+    assert one(page, "h1").get_text(strip=True) == "This link does not work"
 
 
 def test_an_expired_link_gets_the_same_page(app, register, notify):
@@ -380,10 +397,9 @@ def test_an_expired_link_gets_the_same_page(app, register, notify):
         assert response.status_code == 404
         assert "This link does not work" in response.get_data(as_text=True)
     with app.app_context():
-        assert (
-            db.session.scalar(select(Invitation).filter_by(register_entry_id=anna)).opened_at
-            is None
-        )
+        invitation = db.session.scalar(select(Invitation).filter_by(register_entry_id=anna))
+        assert invitation is not None
+        assert invitation.opened_at is None
 
 
 def test_another_practice_cannot_invite_or_see_the_history(app, register, notify):

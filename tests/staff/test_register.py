@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login import login_user
@@ -174,6 +174,7 @@ def test_a_messy_emis_export_is_imported_and_listed_nearest_deadline_first(
     assert people[2]["Refer by"] == "10 Aug 2027"
     with app.app_context():
         zoe = db.session.scalar(select(RegisterEntry).filter_by(nhs_number=A))
+        assert zoe is not None
         assert zoe.mobile == "+447700900982"
         assert zoe.date_of_birth == dt.date(1960, 2, 1)
     # The same file again changes nothing.
@@ -196,7 +197,7 @@ def test_a_file_with_any_wrong_row_changes_nothing_and_names_each_problem(
     status, page = upload(client, bad)
     assert status == 200
     soup = check_page(page)
-    summary = soup.select_one(".nhsuk-error-summary").get_text(" ", strip=True)
+    summary = one(soup, ".nhsuk-error-summary").get_text(" ", strip=True)
     assert "The register was not imported. Nothing was changed." in summary
     assert "Row 3, NHS number: 943 476 5918 is not a valid NHS number" in summary
     assert "Row 4, Date of birth: 31/02/1950 is not a date like 31/01/1960" in summary
@@ -264,7 +265,9 @@ def test_another_practice_sees_none_of_the_register(app, frozen, empty_register)
     )
     assert response.status_code == 404
     with app.app_context():
-        assert db.session.get(RegisterEntry, entry_id).exception is None
+        entry = db.session.get(RegisterEntry, entry_id)
+        assert entry is not None
+        assert entry.exception is None
 
 
 def test_an_exception_takes_the_person_off_the_list_and_is_audited(app, frozen, empty_register):
@@ -289,6 +292,7 @@ def test_an_exception_takes_the_person_off_the_list_and_is_audited(app, frozen, 
         row = db.session.scalar(
             select(AuditEvent).filter_by(action="register.exception", object_ref=str(entry_id))
         )
+        assert row is not None
         assert row.detail == {"reason": "unsuitable", "code": "DSEPPU_COD"}
 
 
@@ -296,15 +300,17 @@ def test_the_referral_form_is_filled_from_the_register(app, frozen, empty_regist
     client = sign_in(app.test_client(), "clinician")
     upload(client, EMIS)
     soup = check_page(client.get("/en/staff/register").get_data(as_text=True))
-    refer_link = soup.find("a", string=re.compile("Refer in consultation"))["href"]
-    consult = check_page(client.get(refer_link).get_data(as_text=True))
-    link = consult.find("a", string=re.compile("Refer to"))["href"]
-    form = check_page(client.get(link).get_data(as_text=True))
-    assert form.find("input", attrs={"name": "name"})["value"] == "Zoë Example"
-    assert form.find("input", attrs={"name": "nhs_number"})["value"] == "943 476 5919"
-    language = form.find("select", attrs={"name": "preferred_language"})
-    assert language.find("option", selected=True)["value"] == "bn"
-    assert form.find("input", attrs={"name": "interpreter_needed"}).has_attr("checked")
+    refer_link = soup.find("a", string=re.compile("Refer in consultation"))
+    assert isinstance(refer_link, Tag)
+    consult = check_page(client.get(str(refer_link["href"])).get_data(as_text=True))
+    link = consult.find("a", string=re.compile("Refer to"))
+    assert isinstance(link, Tag)
+    form = check_page(client.get(str(link["href"])).get_data(as_text=True))
+    assert one(form, "input[name=name]")["value"] == "Zoë Example"
+    assert one(form, "input[name=nhs_number]")["value"] == "943 476 5919"
+    language = one(form, "select[name=preferred_language]")
+    assert one(language, "option[selected]")["value"] == "bn"
+    assert one(form, "input[name=interpreter_needed]").has_attr("checked")
 
 
 def test_the_sample_file_imports_cleanly(app, frozen, empty_register):
@@ -315,7 +321,7 @@ def test_the_sample_file_imports_cleanly(app, frozen, empty_register):
     # The sample's "Large print" column: Nur asked for letters in large print, Alex did not.
     listed = check_page(client.get("/en/staff/register").get_data(as_text=True))
     cards = {
-        card.select_one("h2 bdi").get_text(strip=True): card.get_text(" ", strip=True)
+        one(card, "h2 bdi").get_text(strip=True): card.get_text(" ", strip=True)
         for card in listed.select(".app-register-entry")
     }
     assert "letters in large print" in cards["Nur Sample"]
@@ -357,9 +363,9 @@ def test_dm014_counts_the_register_not_the_referrals(app, empty_register):
             data={"csrf_token": csrf_token(client, "/en/staff/register"), "reason": "declined"},
         )
         soup = check_page(client.get("/en/staff/uptake").get_data(as_text=True))
-    row = soup.select_one("[data-measure=dm014]")
-    assert "diagnosed 1 Apr 2025 to 31 Mar 2026" in row.dt.get_text(" ", strip=True)
-    assert row.dd.get_text(" ", strip=True).startswith("33.3% (1 / 3)")
+    row = one(soup, "[data-measure=dm014]")
+    assert "diagnosed 1 Apr 2025 to 31 Mar 2026" in one(row, "dt").get_text(" ", strip=True)
+    assert one(row, "dd").get_text(" ", strip=True).startswith("33.3% (1 / 3)")
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
