@@ -147,6 +147,7 @@ def test_a_directory_edit_survives_seeding_and_replace_says_what_it_overwrites(o
         programme("desmond").last_verified = clock.today()
         programme("desmond").join_url = "https://example.org/desmond"
         run = db.session.scalar(select(CourseRun).filter_by(key="x-pert-islington-evening"))
+        assert run is not None
         run.places_left = 3
         db.session.commit()
 

@@ -14,7 +14,9 @@ def test_warm_up_compiles_every_template_and_renders_each_language(app):
             languages = len(i18n.supported())
         rendered = warmup.warm(fresh)
         assert rendered == languages * len(warmup.public_pages("desmond"))
-        compiled = {name for _loader, name in fresh.jinja_env.cache}
+        cache = fresh.jinja_env.cache
+        assert cache is not None, "Jinja caches compiled templates"
+        compiled = {name for _loader, name in cache}
         templates = set(fresh.jinja_env.list_templates(extensions=["jinja"]))
         assert templates <= compiled, sorted(templates - compiled)[:5]
     finally:

@@ -75,6 +75,8 @@ def test_an_invited_person_refers_themselves_in_bengali_without_javascript(app, 
     with app.app_context():
         referral = db.session.scalar(select(Referral).filter_by(reference=reference))
         invitation = db.session.scalar(select(Invitation).filter_by(register_entry_id=entry_id))
+        assert referral is not None
+        assert invitation is not None
         assert invitation.referral_id == referral.id
         assert referral.patient.name == name
         assert referral.patient.preferred_language == "bn"

@@ -72,6 +72,7 @@ def test_the_commissioner_edits_text_in_a_language_and_it_is_audited(own_app, co
 def test_languages_without_text_are_marked_english_shown(own_app, commissioner):
     with own_app.app_context():
         programme = db.session.scalar(select(Programme).filter_by(slug="x-pert"))
+        assert programme is not None
         gone = next(t for t in programme.texts if t.locale == "so")
         programme.texts.remove(gone)
         db.session.commit()
@@ -121,6 +122,7 @@ def test_stale_entries_are_flagged_to_commissioners_and_marked_to_patients(own_a
         commissioner = sign_in(own_app.test_client(), "commissioner")
         with own_app.app_context():
             programme = db.session.scalar(select(Programme).filter_by(slug="help-diabetes"))
+            assert programme is not None
             programme.last_verified = a_month_on - dt.timedelta(days=200)
             db.session.commit()
         soup = page(commissioner.get("/en/staff/directory/"))
@@ -209,6 +211,7 @@ def test_a_run_edited_without_its_times_keeps_them(own_app, commissioner):
     """S28 found this: a stored time, not text, reached the time check when a time was left out."""
     with own_app.app_context():
         run = db.session.scalars(select(CourseRun).order_by(CourseRun.id)).first()
+        assert run is not None
         run_id, times = run.id, (run.start_time, run.end_time)
     data = {k: v for k, v in RUN.items() if not k.endswith("_time")}
     response = post(
@@ -217,6 +220,7 @@ def test_a_run_edited_without_its_times_keeps_them(own_app, commissioner):
     assert response.status_code == 302
     with own_app.app_context():
         run = db.session.get(CourseRun, run_id)
+        assert run is not None
         assert (run.start_time, run.end_time, run.places_left) == (*times, 3)
 
 
@@ -338,6 +342,7 @@ def test_a_venue_renamed_to_a_formula_is_neutralised_in_the_csv_export(commissio
 def test_the_expected_wait_reaches_patients_and_survives_a_round_trip(own_app, commissioner):
     with own_app.app_context():
         run = db.session.scalar(select(CourseRun).where(CourseRun.expected_wait_days.is_not(None)))
+        assert run is not None
         slug, days = run.programme.slug, run.expected_wait_days
     page = own_app.test_client().get(f"/en/programmes/{slug}").get_data(as_text=True)
     assert f"The expected wait for a place is {days} days." in page

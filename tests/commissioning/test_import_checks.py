@@ -16,7 +16,7 @@ from sqlalchemy import select
 from finder import clock
 from finder.extensions import db
 from finder.models import CourseRun, Programme, Referral
-from tests.conftest import check_page
+from tests.conftest import check_page, one
 from tests.staff.conftest import csrf_token
 
 IMPORT = "/en/staff/directory/import"
@@ -248,6 +248,7 @@ def referred_run(app, make_referral):
         referral = db.session.scalar(
             select(Referral).filter_by(reference=make_referral(programme="desmond"))
         )
+        assert referral is not None
         referral.course_run_id = run.id
         db.session.commit()
     return "import-test-booked-run"
@@ -284,4 +285,4 @@ def test_the_pasted_file_is_shown_again_with_the_problems(commissioner):
 
     assert reported(response)
     soup = check_page(response.get_data(as_text=True))
-    assert json.loads(soup.find("textarea", attrs={"name": "json"}).get_text()) == data
+    assert json.loads(one(soup, "textarea[name=json]").get_text()) == data

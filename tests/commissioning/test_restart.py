@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, one
 from tests.forms import form_values, main_form
 from tests.security.servers import BIN, free_port, wait_until_up
 
@@ -111,9 +111,7 @@ def test_an_edit_made_in_the_site_survives_a_restart(tmp_path):
             facts, {"referral_contact": "0300 555 0123", "sessions": "1", "session_hours": "6"}
         )
         assert landed.endswith("/en/staff/directory/programmes/desmond"), landed
-        assert browser.page(programme).find("textarea", attrs={"name": "summary"}).get_text() == (
-            summary
-        )
+        assert one(browser.page(programme), "textarea[name=summary]").get_text() == summary
     with make_run(database) as (base, seeded):
         assert "added nothing" in seeded
         # DESMOND's English text, its facts and the venue.
@@ -121,13 +119,13 @@ def test_an_edit_made_in_the_site_survives_a_restart(tmp_path):
         browser = Browser(base)
         browser.sign_in("commissioner@demo.invalid")
         form = browser.page(programme)
-        assert form.find("textarea", attrs={"name": "summary"}).get_text() == summary
+        assert one(form, "textarea[name=summary]").get_text() == summary
         shown = browser.page(venue)
-        assert shown.find("input", attrs={"name": "postcode"})["value"] == "N7 6AA"
-        assert shown.find("input", attrs={"name": "step_free", "value": "no"}).has_attr("checked")
+        assert one(shown, "input[name=postcode]")["value"] == "N7 6AA"
+        assert one(shown, "input[name=step_free][value=no]").has_attr("checked")
         kept = browser.page(facts)
-        assert kept.find("input", attrs={"name": "referral_contact"})["value"] == "0300 555 0123"
-        assert kept.find("input", attrs={"name": "sessions"})["value"] == "1"
+        assert one(kept, "input[name=referral_contact]")["value"] == "0300 555 0123"
+        assert one(kept, "input[name=sessions]")["value"] == "1"
         # What patients see, too.
         public = " ".join(browser.page("/en/programmes/desmond").get_text().split())
         assert summary in public

@@ -125,13 +125,13 @@ def test_the_commissioners_dashboard_matches_hand_computed_figures(board_app):
     assert measure(soup, "dm014") == (
         "Needs the register: 2 practices have not imported one and are not counted."
     )
-    by_practice = soup.select_one("table[data-dimension=practice]")
-    hillview = by_practice.find("tr", attrs={"data-key": re.compile("Hillview")})
-    assert hillview.select_one("[data-stage=referred]").get_text() == "<5"
-    by_language = soup.select_one("table[data-dimension=language]")
-    assert by_language.select_one("tr[data-key=en] [data-stage=referred]").get_text() == "11"
-    by_age = soup.select_one("table[data-dimension=age]")
-    assert by_age.select_one("tr[data-key='75+'] [data-stage=referred]").get_text() == "6"
+    by_practice = one(soup, "table[data-dimension=practice]")
+    hillview = one(by_practice, "tr[data-key*=Hillview]")
+    assert one(hillview, "[data-stage=referred]").get_text() == "<5"
+    by_language = one(soup, "table[data-dimension=language]")
+    assert one(by_language, "tr[data-key=en] [data-stage=referred]").get_text() == "11"
+    by_age = one(soup, "table[data-dimension=age]")
+    assert one(by_age, "tr[data-key='75+'] [data-stage=referred]").get_text() == "6"
     assert soup.select("svg[role=img] title")
 
 
@@ -239,7 +239,9 @@ def test_only_one_worker_refreshes_a_scope_at_a_time(board_app):
         # A refresh whose worker died is taken over after ABANDONED.
         assert uptake._claim("all", now + uptake.ABANDONED + dt.timedelta(seconds=1))
         uptake.refresh(None)
-        assert db.session.get(UptakeSnapshot, "all").refreshing_since is None
+        snapshot = db.session.get(UptakeSnapshot, "all")
+        assert snapshot is not None
+        assert snapshot.refreshing_since is None
 
 
 def test_a_cache_age_of_zero_works_the_figures_out_each_time(board_app):
@@ -262,7 +264,7 @@ def test_long_breakdowns_show_the_largest_on_the_page_and_all_in_the_csv(board_a
     practices = soup.select("[data-dimension=practice] tbody tr")
     # DEMO01 has 12 referrals, DEMO02 3.
     assert [row["data-key"] for row in practices] == ["Riverside Medical Practice (demo)"]
-    assert "of 2" in soup.select_one("[data-shown=practice]").get_text()
+    assert "of 2" in one(soup, "[data-shown=practice]").get_text()
     assert soup.select_one("[data-shown=month]") is None
     assert sum(row[0] == "practice" for row in uptake_csv(client)) == 2
 
@@ -417,7 +419,7 @@ def test_no_rate_is_built_on_a_hidden_count(secondary_app):
         else:
             assert rate == "", (name, key)
     soup = check_page(client.get("/en/staff/uptake").get_data(as_text=True))
-    bengali = soup.select_one("#by-language-desc").get_text()
+    bengali = one(soup, "#by-language-desc").get_text()
     assert "bn: –." in bengali
 
 
@@ -444,6 +446,7 @@ def test_the_stored_figures_are_published_the_same_way(secondary_app):
     assert uptake_csv(client) == first
     with secondary_app.app_context():
         snapshot = db.session.get(UptakeSnapshot, "all")
+        assert snapshot is not None
         snapshot.figures = {k: v for k, v in snapshot.figures.items() if k != "version"}
         db.session.commit()
     secondary_app.extensions["finder_uptake"].clear()

@@ -75,7 +75,7 @@ def test_what_the_api_writes_imports_as_the_same_directory(import_app, commissio
 
 # A course as another Open Referral UK directory (a council's) would publish it: no extension of
 # ours; our taxonomy's terms named by their term.
-FEED_SERVICE = {
+FEED_SERVICE: dict[str, Any] = {
     "id": "5b0f3c2e-8d4a-4f7e-9b1c-2a6d8e4f0c11",
     "name": "Living Well with Diabetes (Borough Council)",
     "description": "A free four-week course about living with type 2 diabetes.",

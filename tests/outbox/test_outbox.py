@@ -16,7 +16,7 @@ from finder.database import writes
 from finder.extensions import db
 from finder.models import AuditEvent, OutboundMessage, Referral
 from finder.outbox import send, sending
-from tests.conftest import check_page, migrated_app, own_database
+from tests.conftest import check_page, migrated_app, one, own_database
 from tests.outbox.fake_notify import (
     EMAIL_TEMPLATE,
     SMS_TEMPLATE,
@@ -57,13 +57,14 @@ def self_refer(app, path=None, **fields):
     again = client.post(path, data=data)  # the same form sent twice
     assert again.status_code == 302
     page = check_page(client.get(response.location).get_data(as_text=True))
-    reference = page.select_one(".app-reference").get_text(strip=True)
+    reference = one(page, ".app-reference").get_text(strip=True)
     return reference, page.get_text(" ", strip=True)
 
 
 def messages_of(app, reference):
     with app.app_context():
         referral = db.session.scalar(select(Referral).filter_by(reference=reference))
+        assert referral is not None
         return db.session.scalars(
             select(OutboundMessage).filter_by(referral_id=referral.id, recipient="patient")
         ).all()
@@ -174,6 +175,7 @@ def test_a_busy_notify_is_tried_again_and_the_message_sent_once(notify_app, noti
     message_id = _queue_letter(notify_app, "letter-busy")
     with notify_app.app_context():
         message = db.session.get(OutboundMessage, message_id)
+        assert message is not None
         assert (message.status, message.attempts, message.error) == (
             "queued",
             1,
@@ -185,6 +187,7 @@ def test_a_busy_notify_is_tried_again_and_the_message_sent_once(notify_app, noti
         sending.deliver(message_id)
         sending.deliver(message_id)
         message = db.session.get(OutboundMessage, message_id)
+        assert message is not None
         assert (message.status, message.attempts) == ("sent", 2)
     assert len(to_patients(notify)) == 1
 
@@ -194,6 +197,7 @@ def test_a_refused_message_fails_at_once(notify_app, notify):
     message_id = _queue_letter(notify_app, "letter-refused")
     with notify_app.app_context():
         message = db.session.get(OutboundMessage, message_id)
+        assert message is not None
         assert (message.status, message.error) == ("failed", "refused by Notify (400)")
 
 
@@ -252,7 +256,7 @@ def test_a_receipt_updates_the_message_shown_to_its_practice_only(notify_app, no
 
     clinician = sign_in(notify_app.test_client(), "clinician")  # DEMO01
     soup = check_page(clinician.get(f"/en/staff/referrals/{reference}").get_data(as_text=True))
-    row = soup.select_one(f"tr[data-key='{reference}:self-referral-confirmation']")
+    row = one(soup, f"tr[data-key='{reference}:self-referral-confirmation']")
     assert row["data-status"] == "failed"
     assert "kim@example.com" in row.get_text()
     assert "permanent-failure" in row.get_text()
@@ -266,6 +270,6 @@ def test_a_receipt_updates_the_message_shown_to_its_practice_only(notify_app, no
 
     commissioner = sign_in(notify_app.test_client(), "commissioner")
     everyone = check_page(commissioner.get("/en/staff/outbox").get_data(as_text=True))
-    row = everyone.select_one(f"tr[data-key='{reference}:self-referral-confirmation']")
+    row = one(everyone, f"tr[data-key='{reference}:self-referral-confirmation']")
     assert row["data-status"] == "failed"
     assert "kim@example.com" not in everyone.get_text()  # no personal data across practices

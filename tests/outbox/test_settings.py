@@ -47,9 +47,13 @@ def test_a_base_url_of_41_characters_is_taken(tmp_path):
 def test_a_purged_referral_takes_its_messages(tmp_path):
     app = migrated_app(f"sqlite:///{tmp_path / 'purge.db'}")
     with app.test_request_context():
+        practice = db.session.scalars(select(Practice)).first()
+        programme = db.session.scalar(select(Programme).filter_by(slug="x-pert"))
+        assert practice is not None
+        assert programme is not None
         referral, _ = operations.create_referral(
-            db.session.scalars(select(Practice)).first(),
-            db.session.scalar(select(Programme).filter_by(slug="x-pert")),
+            practice,
+            programme,
             operations.PatientDetails(
                 name="Pat Example",
                 date_of_birth=dt.date(1960, 5, 1),
@@ -107,4 +111,5 @@ def test_a_queue_that_is_down_loses_neither_the_referral_nor_the_message(tmp_pat
     with app.app_context():
         [message] = db.session.scalars(select(OutboundMessage).filter_by(recipient="patient"))
         assert (message.status, message.attempts) == ("queued", 0)
+        assert message.referral is not None
         assert message.referral.patient.email == "sam@example.com"

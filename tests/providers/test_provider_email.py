@@ -11,7 +11,7 @@ from sqlalchemy import select
 from finder.extensions import db
 from finder.models import AuditEvent, OutboundMessage, Programme, ReferralEvent
 from tests.commissioning.test_editable import refer
-from tests.conftest import migrated_app, own_database
+from tests.conftest import migrated_app, one, own_database
 from tests.outbox.fake_notify import settings
 from tests.providers.test_provider_side import a_run, answer, page
 from tests.staff.conftest import referral, sign_in
@@ -32,7 +32,9 @@ def own_app(notify, tmp_path_factory):
             "x-pert": "Phone 020 7946 0999",
         }
         for slug, contact in contacts.items():
-            db.session.scalar(select(Programme).filter_by(slug=slug)).referral_contact = contact
+            programme = db.session.scalar(select(Programme).filter_by(slug=slug))
+            assert programme is not None
+            programme.referral_contact = contact
         db.session.commit()
     yield app
     with app.app_context():
@@ -62,7 +64,7 @@ def test_the_course_team_is_emailed_a_link_that_accepts_and_books(own_app, notif
     token = path.removeprefix("/r/")
 
     anyone = own_app.test_client()
-    assert page(anyone.get(path)).h1.get_text(strip=True) == f"Referral {reference}"
+    assert one(page(anyone.get(path)), "h1").get_text(strip=True) == f"Referral {reference}"
     assert answer(anyone, path, "accepted").status_code == 302
     run = a_run(own_app)
     assert answer(anyone, path, "booked", run=str(run.id)).status_code == 302
@@ -76,7 +78,7 @@ def test_the_course_team_is_emailed_a_link_that_accepts_and_books(own_app, notif
     )
     assert receipt.status_code == 200
     record = page(clinician.get(f"/en/staff/referrals/{reference}"))
-    row = record.select_one(f"tr[data-key='{reference}:provider-link']")
+    row = one(record, f"tr[data-key='{reference}:provider-link']")
     assert row["data-status"] == "delivered"
     accepted = next(
         li for li in record.select(".app-timeline__item") if "status Accepted" in li.get_text()

@@ -130,6 +130,7 @@ def test_a_provider_sees_only_what_it_needs_never_the_practice_notes_nor_the_aud
     )
     with app.app_context():
         found = db.session.scalar(select(Referral).filter_by(reference=ref))
+        assert found is not None
         found.circumstances = {"diabetes": "type2", "reading": "spoken", "group_worry": "yes"}
         db.session.commit()
     clinician = signed_in("clinician")
@@ -185,7 +186,7 @@ def test_accept_book_attend_complete_each_coded_and_seen_by_the_practice_at_once
     assert done.attended_at
     assert done.completed_at
     practice_view = page(signed_in("clinician").get(f"/en/staff/referrals/{ref}"))
-    assert practice_view.select_one(".nhsuk-tag")["data-status"] == "completed"
+    assert one(practice_view, ".nhsuk-tag")["data-status"] == "completed"
     answered = practice_view.get_text(" ", strip=True)
     assert f"First answered by the course team {history[1].at:%-d %b %Y %H:%M} UTC" in answered
 
@@ -251,7 +252,7 @@ def test_a_link_opens_one_referral_without_signing_in_and_every_use_is_audited(a
     anyone = app.test_client()
     response = anyone.get(link)
     assert response.headers["Cache-Control"] == "no-store"
-    assert page(response).h1.get_text(strip=True) == f"Referral {ref}"
+    assert one(page(response), "h1").get_text(strip=True) == f"Referral {ref}"
     anyone.get(link)  # a second use: audited too
     opened = audit_rows(app, ref, "provider_link.open")
     assert len(opened) == 2
@@ -288,6 +289,7 @@ def test_a_wrong_token_opens_nothing_and_is_audited(app):
                 AuditEvent.action == "provider_link.open", AuditEvent.outcome == "denied"
             )
         )
+    assert before is not None
     response = client.get("/r/" + "x" * 43)
     assert response.status_code == 404
     assert "This link does not work" in response.get_data(as_text=True)
@@ -328,8 +330,8 @@ def test_a_commissioner_revokes_a_link_and_a_new_link_replaces_the_old(
     rows = listed.select(f"tr[data-reference={ref}]")
     usable = [r for r in rows if r.select_one("form")]
     assert len(usable) == 1
-    form = usable[0].select_one("form")
-    token = form.select_one("input[name=csrf_token]")["value"]
+    form = one(usable[0], "form")
+    token = one(form, "input[name=csrf_token]")["value"]
     assert commissioner.post(form["action"], data={"csrf_token": token}).status_code == 302
     assert client.get(second).status_code == 410
     assert answer_form_missing(client, second)

@@ -45,6 +45,7 @@ def figures_app(tmp_path_factory):
         ):
             created = NOW - dt.timedelta(days=40, minutes=i)
             day = dt.timedelta(days=1)
+            answered_at = created + answered * day if answered else None
             db.session.add(
                 Referral(
                     reference=new_reference(),
@@ -63,8 +64,8 @@ def figures_app(tmp_path_factory):
                     status="booked" if booked else "accepted" if accepted else "referred",
                     created_at=created,
                     status_changed_at=created,
-                    provider_answered_at=created + answered * day if answered else None,
-                    accepted_at=created + answered * day if accepted else None,
+                    provider_answered_at=answered_at,
+                    accepted_at=answered_at if accepted else None,
                     booked_at=created + booked * day if booked else None,
                 )
             )
@@ -178,13 +179,16 @@ def test_the_patient_is_told_who_will_contact_them_how_and_by_when(figures_app):
     # With only a phone number for it, nothing reaches it: the practice will be in touch.
     with figures_app.app_context():
         programme = db.session.scalar(select(Programme).filter_by(slug="dsmp"))
+        assert programme is not None
         contact, programme.referral_contact = programme.referral_contact, "020 7946 0999"
         db.session.commit()
     try:
         said = handout_next_steps(client, dsmp)
     finally:
         with figures_app.app_context():
-            db.session.scalar(select(Programme).filter_by(slug="dsmp")).referral_contact = contact
+            programme = db.session.scalar(select(Programme).filter_by(slug="dsmp"))
+            assert programme is not None
+            programme.referral_contact = contact
             db.session.commit()
     assert said.startswith(
         "Your GP practice has your referral. They will send you a letter to book a place."

@@ -140,7 +140,9 @@ def test_the_switcher_keeps_the_page_and_the_query_string(fetch):
 
 def test_each_language_is_named_in_its_own_script(fetch):
     names = [a.get_text(strip=True) for a in fetch("/en/").select(".app-language-switcher a")]
-    expected = [Locale.parse(lang).get_display_name(lang) for lang in LANGUAGES if lang != "en"]
+    expected = [
+        str(Locale.parse(lang).get_display_name(lang)) for lang in LANGUAGES if lang != "en"
+    ]
     assert [n.lower() for n in names] == [e.lower() for e in expected]
 
 
@@ -182,6 +184,7 @@ def test_text_without_a_translation_shows_in_english_with_a_note(app, fetch):
 
     with app.app_context():
         row = db.session.query(ProgrammeText).filter_by(locale="tr").first()
+        assert row is not None
         slug, saved = (
             row.programme.slug,
             {

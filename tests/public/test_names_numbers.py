@@ -17,7 +17,7 @@ from finder.extensions import db
 from finder.models import Feedback, Programme
 from finder.policy import LANGUAGES
 from tests.commissioning.test_feedback import give, patient
-from tests.conftest import ROOT, check_page
+from tests.conftest import ROOT, check_page, one
 from tests.staff.conftest import csrf_token, sign_in
 
 OVERRIDES = tomllib.loads((ROOT / "translations" / "language-names.toml").read_text())
@@ -90,12 +90,13 @@ def test_an_average_rating_is_written_as_each_language_writes_decimals(app):
             .join(Programme)
             .where(Programme.slug == "x-pert", Feedback.status == "approved")
         )
+    assert average is not None
     average = round(float(average), 1)
     for lang in ("en", "pl", "es", "ro", "tr", "pt", "ar"):
         page = check_page(
             app.test_client().get(f"/{lang}/programmes/x-pert").get_data(as_text=True)
         )
-        summary = page.select_one(".app-reviews-summary").get_text()
+        summary = one(page, ".app-reviews-summary").get_text()
         assert format_decimal(average, locale=VARIANT.get(lang, lang)) in summary, (lang, summary)
         if average != int(average) and Locale.parse(lang).number_symbols["latn"]["decimal"] == ",":
             assert str(average) not in summary, f"{lang}: {summary}"
@@ -109,7 +110,7 @@ def test_no_stray_bracketed_numbers_in_translations(lang):
     stray = []
     for message in catalogue:
         english = " ".join(message.id) if isinstance(message.id, tuple) else message.id
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
         for text in strings:
             for number in re.findall(r"\((\d+)\)", text or ""):
                 if f"({number})" not in english:

@@ -339,7 +339,7 @@ def test_question_pages_say_which_question_of_how_many(persona_app):
     with time_machine.travel(DAY, tick=False):
         response = persona_app.test_client().get("/en/find/daytime?diabetes=type2")
     soup = check_page(response.get_data(as_text=True))
-    assert soup.select_one(".app-question-number").get_text(strip=True) == "Question 3 of 13"
+    assert one(soup, ".app-question-number").get_text(strip=True) == "Question 3 of 13"
 
 
 def _form(client, path):
@@ -401,6 +401,7 @@ def test_self_referral_stores_the_chosen_run_and_promises_only_what_happens(
     text = done.get_text(" ", strip=True)
     with persona_app.app_context():
         referral = db.session.scalars(select(Referral).order_by(Referral.id.desc())).first()
+        assert referral is not None
         chosen = (
             db.session.get(CourseRun, referral.course_run_id) if referral.course_run_id else None
         )
@@ -412,7 +413,7 @@ def test_self_referral_stores_the_chosen_run_and_promises_only_what_happens(
         assert not done.select(".app-chosen-run")
     else:
         assert "Your place is not booked yet." in text
-        assert done.select_one(".app-chosen-run").get_text(strip=True).startswith("When: every")
+        assert one(done, ".app-chosen-run").get_text(strip=True).startswith("When: every")
 
 
 def _page(app: Flask, path: str):

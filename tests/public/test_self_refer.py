@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from finder.extensions import db
 from finder.models import Referral
-from tests.conftest import check_page
+from tests.conftest import check_page, one
 from tests.forms import hidden_fields
 from tests.phone_numbers import INVALID, VALID
 
@@ -85,9 +85,10 @@ def test_a_self_referral_is_stored_once_and_confirmed(app, client):
     done = client.get(first.location)
     assert done.headers["Cache-Control"] == "no-store"
     soup = check_page(done.get_data(as_text=True))
-    reference = soup.select_one(".app-reference").get_text(strip=True)
+    reference = one(soup, ".app-reference").get_text(strip=True)
     with app.app_context():
         made = db.session.scalar(select(Referral).filter_by(reference=reference))
+        assert made is not None
         assert made.self_referral
         assert made.created_by_id is None
         assert made.practice.code == "DEMO02"
@@ -114,7 +115,7 @@ def test_bad_fields_are_named_and_nothing_is_stored(app, client, fields, message
     response = client.post(path, data=data)
     assert response.status_code == 200
     soup = check_page(response.get_data(as_text=True))
-    assert message in soup.find(class_="nhsuk-error-summary").get_text()
+    assert message in one(soup, ".nhsuk-error-summary").get_text()
     assert count(app) == before
 
 
@@ -171,8 +172,8 @@ def test_a_self_referral_never_reveals_a_referral_someone_else_made(app, signed_
         path, data = answers(visitor, nhs_number=nhs_number)
         done = visitor.get(visitor.post(path, data=data).location)
         page = check_page(done.get_data(as_text=True))
-        references.append(page.select_one(".app-reference").get_text(strip=True))
-        texts.append(page.find("main").get_text(" ", strip=True).replace(references[-1], "REF"))
+        references.append(one(page, ".app-reference").get_text(strip=True))
+        texts.append(one(page, "main").get_text(" ", strip=True).replace(references[-1], "REF"))
     first, second = references
     assert texts[0] == texts[1], "the same confirmation, whatever existed already"
     assert first != second, "each visitor sees only the referral they made"
@@ -187,9 +188,10 @@ def test_a_self_referral_stores_the_phone_number_in_one_form(app, client, typed,
     response = client.post(path, data=data)
     assert response.status_code == 302
     done = check_page(client.get(response.location).get_data(as_text=True))
-    reference = done.select_one(".app-reference").get_text(strip=True)
+    reference = one(done, ".app-reference").get_text(strip=True)
     with app.app_context():
         made = db.session.scalar(select(Referral).filter_by(reference=reference))
+        assert made is not None
         assert made.patient.phone == stored
 
 
@@ -199,6 +201,6 @@ def test_a_self_referral_with_an_invalid_phone_number_is_refused(app, client, ty
     path, data = answers(client, phone=typed)
     response = client.post(path, data=data)
     assert response.status_code == 200
-    summary = check_page(response.get_data(as_text=True)).find(class_="nhsuk-error-summary")
+    summary = one(check_page(response.get_data(as_text=True)), ".nhsuk-error-summary")
     assert "Enter a phone number, like 020 7946 0000" in summary.get_text()
     assert count(app) == before

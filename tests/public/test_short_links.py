@@ -133,9 +133,11 @@ def test_the_qr_code_is_svg_with_a_name_dark_on_light_and_printed(client, fetch)
     assert svg.tag == "svg"
     assert svg.get("role") == "img"
     assert svg.get("aria-label") == "QR code for this link"
-    assert svg.find("title").text == "QR code for this link"
-    assert int(svg.get("width")) >= 120
-    assert int(svg.get("height")) >= 120
+    title = svg.find("title")
+    assert title is not None
+    assert title.text == "QR code for this link"
+    assert int(svg.get("width", "0")) >= 120
+    assert int(svg.get("height", "0")) >= 120
     paths = svg.findall(".//path")
     assert [p.get("fill") for p in paths if p.get("fill")] == ["#fff"]  # the light background
     assert [p.get("stroke") for p in paths if p.get("stroke")] == ["#000"]  # dark modules

@@ -229,14 +229,14 @@ def test_a_staff_page_holds_no_write_lock_while_it_renders(app, make_referral):
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import OperationalError
 
-    from finder.staff import referrals as views
+    from finder.referrals import queries  # what the referral page calls
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     sqlite = url.startswith("sqlite")
     ref = make_referral()
     nurse = sign_in(app.test_client(), "clinician")
     got_in = []
-    history = views.queries.audit_history
+    history = queries.audit_history
     engine = create_engine(url)
 
     def write_lock_free() -> bool:
@@ -264,7 +264,7 @@ def test_a_staff_page_holds_no_write_lock_while_it_renders(app, make_referral):
         return history(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(views.queries, "audit_history", meanwhile)
+        patch.setattr(queries, "audit_history", meanwhile)
         assert nurse.get(f"/en/staff/referrals/{ref}").status_code == 200
     engine.dispose()
     assert got_in == [True], "another writer was kept waiting by a page being read"

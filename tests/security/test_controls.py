@@ -21,7 +21,7 @@ from finder import nhs_number
 from finder.extensions import db
 from finder.logs import JsonFormatter
 from finder.models import AuditEvent, Referral, ReferralEvent, User
-from tests.conftest import make_app
+from tests.conftest import make_app, one
 from tests.staff.conftest import ACCOUNTS, csrf_token, referral, sign_in
 
 
@@ -65,6 +65,7 @@ def test_passwords_are_hashed_at_the_recommended_cost(app):
     assert result.exit_code == 0, result.output
     with app.app_context():
         stored = db.session.scalar(select(User.password_hash).filter_by(email=email))
+    assert stored is not None
     assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
@@ -72,16 +73,22 @@ def test_passwords_are_hashed_at_the_recommended_cost(app):
 def test_s4_a_new_session_on_sign_in(app):
     client = app.test_client()
     client.get("/en/staff/login")
-    before = client.get_cookie("session").value
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    before = cookie.value
     sign_in(client, "support")
-    assert client.get_cookie("session").value != before
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert cookie.value != before
 
 
 # S5, S7: sign-out (and disabling) ends every session of that user, on the server.
 def test_s5_a_saved_cookie_is_useless_after_sign_out(app):
     one = sign_in(app.test_client(), "clinician2")
     two = sign_in(app.test_client(), "clinician2")
-    saved = one.get_cookie("session").value
+    cookie = one.get_cookie("session")
+    assert cookie is not None
+    saved = cookie.value
     one.post("/en/staff/logout", data={"csrf_token": csrf_token(one, "/en/staff/")})
     replay = app.test_client()
     replay.set_cookie("session", saved)
@@ -93,13 +100,16 @@ def test_s7_disabling_an_account_ends_its_sessions(app):
     client = sign_in(app.test_client(), "support")
     with app.app_context():
         user = db.session.scalar(select(User).filter_by(email=ACCOUNTS["support"]))
+        assert user is not None
         user.active = False
         db.session.commit()
     try:
         assert client.get("/en/staff/").status_code == 302
     finally:
         with app.app_context():
-            db.session.scalar(select(User).filter_by(email=ACCOUNTS["support"])).active = True
+            user = db.session.scalar(select(User).filter_by(email=ACCOUNTS["support"]))
+            assert user is not None
+            user.active = True
             db.session.commit()
 
 
@@ -257,7 +267,9 @@ def test_s16_every_inline_script_is_allowed_by_its_hash_and_nothing_else_is(clie
     page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     inline = [s for s in page.find_all("script") if not s.get("src")]
     assert len(inline) == 1
-    digest = base64.b64encode(hashlib.sha256(inline[0].string.encode()).digest()).decode()
+    script = inline[0].string
+    assert script is not None
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     csp = response.headers["Content-Security-Policy"]
     script_src = next(d for d in csp.split("; ") if d.startswith("script-src"))
     assert script_src == f"script-src 'self' 'sha256-{digest}'"
@@ -356,7 +368,9 @@ def test_s20_audit_rows_cannot_be_changed_or_deleted(app, make_referral):
             with pytest.raises(DatabaseError):
                 db.session.execute(text(statement))
             db.session.rollback()
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) > 0
+        audited = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        assert audited is not None
+        assert audited > 0
 
 
 # S22: a write and its audit row commit together, or not at all.
@@ -520,9 +534,8 @@ def test_the_self_referral_form_is_never_stored_by_a_browser_even_with_errors(ap
     visitor.environ_base["REMOTE_ADDR"] = "198.51.100.77"
     path = "/en/self-refer/x-pert"
     assert visitor.get(path).headers["Cache-Control"] == "no-store"
-    token = BeautifulSoup(visitor.get(path).data, "html5lib").find(
-        "input", attrs={"name": "csrf_token"}
-    )["value"]
+    page = BeautifulSoup(visitor.get(path).data, "html5lib")
+    token = one(page, "input[name=csrf_token]")["value"]
     again = visitor.post(path, data={"csrf_token": token, "name": "Typed Name", "phone": "x"})
     assert again.status_code == 200
     assert "Typed Name" in again.get_data(as_text=True)

@@ -14,7 +14,7 @@ from finder import throttle
 from finder.database import writes
 from finder.extensions import db
 from finder.models import AuditEvent, Referral, ReferralEvent
-from tests.conftest import check_page
+from tests.conftest import check_page, one
 from tests.forms import hidden_fields
 from tests.security.test_mfa import enrolled, password
 from tests.staff.conftest import ACCOUNTS, csrf_token
@@ -55,7 +55,7 @@ def test_a_remembered_computer_asks_for_the_password_only_until_midnight(strict_
         again = password(client)
         assert again.location.endswith("/en/staff/"), "no code asked on this computer"
         page = check_page(client.get("/en/staff/account").get_data(as_text=True))
-        row = page.select_one("table.app-devices tbody tr")
+        row = one(page, "table.app-devices tbody tr")
         assert "Firefox on Windows" in row.get_text(" ", strip=True)
         assert "(this computer)" in row.get_text(" ", strip=True)
         # Someone else signing in on this computer still gives their own code.
@@ -96,7 +96,7 @@ def test_forgetting_a_device_and_signing_out_forget_it(strict_app):
         rows = page.select("table.app-devices tbody tr")
         assert len(rows) == 2
         mine = next(r for r in rows if "(this computer)" in r.get_text())
-        form = mine.find("form")
+        form = one(mine, "form")
         first.post(form["action"], data={"csrf_token": csrf_token(first, "/en/staff/account")})
         close_browser(first)
         assert password(first, account).location.endswith("/en/staff/two-step")
@@ -148,7 +148,7 @@ def test_an_idle_session_is_locked_and_the_password_opens_it_where_it_was(app, m
         assert locked.status_code == 302
         assert "/en/staff/unlock?next=" in locked.location
         page = check_page(client.get(locked.location).get_data(as_text=True))
-        assert page.h1.get_text(strip=True) == "Your screen is locked"
+        assert one(page, "h1").get_text(strip=True) == "Your screen is locked"
         assert client.get("/en/staff/follow-up").status_code == 302, "nothing shows while locked"
         # Sending the note while locked: it goes along to the unlock page and is kept.
         note = "Phoned, will call back Friday"
@@ -157,7 +157,7 @@ def test_an_idle_session_is_locked_and_the_password_opens_it_where_it_was(app, m
         assert "/en/staff/unlock" in sent.location
         kept = client.post(sent.location, data={"csrf_token": form_token, "text": note})
         kept_page = check_page(kept.get_data(as_text=True))
-        assert kept_page.find("input", attrs={"name": "text"})["value"] == note
+        assert one(kept_page, "input[name=text]")["value"] == note
         wrong = client.post(
             sent.location,
             data={"csrf_token": form_token, "text": note, "unlock-password": "not-it"},
@@ -168,8 +168,8 @@ def test_an_idle_session_is_locked_and_the_password_opens_it_where_it_was(app, m
             data={"csrf_token": form_token, "text": note, "unlock-password": "test-password"},
         )
         offer = check_page(right.get_data(as_text=True))
-        assert offer.h1.get_text(strip=True) == "Save what you entered"
-        resend = offer.select_one("main form")
+        assert one(offer, "h1").get_text(strip=True) == "Save what you entered"
+        resend = one(offer, "main form")
         assert resend["action"] == f"{path}/notes?"
         fields = hidden_fields(resend)
         assert fields["text"] == note
@@ -177,6 +177,7 @@ def test_an_idle_session_is_locked_and_the_password_opens_it_where_it_was(app, m
         assert client.get(path).status_code == 200
     with app.app_context():
         referral = db.session.scalar(select(Referral).filter_by(reference=reference))
+        assert referral is not None
         notes = db.session.scalars(
             select(ReferralEvent).filter_by(referral_id=referral.id, kind="note")
         ).all()

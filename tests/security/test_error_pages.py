@@ -12,8 +12,9 @@ from tests.conftest import check_page
 def test_a_database_error_while_signed_in_gets_the_nhs_error_page(app, make_referral, endpoint):
     """The query fails after the page has written its audit row (so the signed-in user's
     details are expired): the error page must still not need the database."""
+    from finder import directory
     from finder.extensions import db
-    from finder.staff import referrals as views
+    from finder.referrals import queries
     from tests.staff.conftest import sign_in
 
     ref = make_referral()
@@ -25,9 +26,9 @@ def test_a_database_error_while_signed_in_gets_the_nhs_error_page(app, make_refe
         db.session.execute(text(broken))
 
     module, name = (
-        (views.queries, "audit_history")
+        (queries, "audit_history")
         if endpoint == "staff.referral"
-        else (views.directory, "shown_programmes")
+        else (directory, "shown_programmes")
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(module, name, fail)

@@ -265,6 +265,13 @@ def methods(rule: Rule) -> set[str]:
     return rule.methods
 
 
+def blank_form(site: Site, role: str | None, rule: Rule) -> Form:
+    """The form of a route whose form no page showed, at the route's real path, with no fields."""
+    path = site.real_path(rule)
+    assert path is not None, rule.rule
+    return Form(role, rule, path, {}, set())
+
+
 def fields_of(form: Tag) -> tuple[dict[str, list[str]], set[str]]:
     fields: dict[str, list[str]] = defaultdict(list)
     files = set()
@@ -618,6 +625,7 @@ def test_s28_no_input_to_any_page_or_form_gives_a_server_error(own_app, link_tok
     # A person on the register, so its pages are linked from "not yet referred".
     with app.app_context():
         clinician = db.session.scalar(select(User).filter_by(email="clinician@demo.invalid"))
+        assert clinician is not None
         db.session.add(
             RegisterEntry(
                 practice_id=clinician.practice_id,
@@ -662,7 +670,7 @@ def test_s28_no_input_to_any_page_or_form_gives_a_server_error(own_app, link_tok
     # Each form as each role that may use it; a route that takes a POST but whose form no page
     # showed (the second step of signing in, say) gets unknown fields only.
     forms = [
-        site.forms.get((role, rule.endpoint)) or Form(role, rule, site.real_path(rule), {}, set())
+        site.forms.get((role, rule.endpoint)) or blank_form(site, role, rule)
         for rule in rules
         if "POST" in rule.methods
         for role in site.roles(rule)

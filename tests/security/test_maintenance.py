@@ -131,10 +131,12 @@ def test_s35_purge_removes_only_expired_closed_records_and_audits(tmp_path, sign
         assert {old_open, new_closed} <= left
         assert "Old Closed" not in set(db.session.scalars(select(Patient.name)))
         purge = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "retention.purge"))
+        assert purge is not None
         assert purge.detail == {"referrals": 1, "retention_days": EIGHT_YEARS}
         kept = db.session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.object_ref == old_closed)
         )
+        assert kept is not None
         assert kept >= 2, "the audit of a purged record is kept"
 
 

@@ -80,11 +80,16 @@ def matrix_referral(app):
     run and rolled back with it: each role meets them as made, whatever the last one posted)."""
     with app.test_request_context():
         user = db.session.scalar(select(User).filter_by(email="clinician@demo.invalid"))
+        assert user is not None
         login_user(user)
+        practice = db.session.get(Practice, user.practice_id)
+        # DESMOND's: the demo provider account's programme, so its inbox pages open it.
+        programme = db.session.scalar(select(Programme).filter_by(slug="desmond"))
+        assert practice is not None
+        assert programme is not None
         made, _created = operations.create_referral(
-            db.session.get(Practice, user.practice_id),
-            # DESMOND's: the demo provider account's programme, so its inbox pages open it.
-            db.session.scalar(select(Programme).filter_by(slug="desmond")),
+            practice,
+            programme,
             operations.PatientDetails(
                 name="Matrix Example",
                 date_of_birth=dt.date(1950, 1, 1),
@@ -152,6 +157,7 @@ def matrix_referral(app):
             key=f"{made.reference}:matrix-letter",
         )
         link = db.session.scalar(select(ProviderLink).filter_by(referral_id=made.id))
+        assert link is not None
         return made.reference, feedback.id, run.id, account.id, entry.id, link.id, letter.id
 
 

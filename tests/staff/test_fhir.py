@@ -125,7 +125,10 @@ def booked_on_the_bengali_desmond(app, make_referral):
     )
     with app.app_context():
         run = db.session.scalar(select(CourseRun).filter_by(key="desmond-islington-bengali"))
-        db.session.scalar(select(Referral).filter_by(reference=ref)).course_run_id = run.id
+        made = db.session.scalar(select(Referral).filter_by(reference=ref))
+        assert run is not None
+        assert made is not None
+        made.course_run_id = run.id
         db.session.commit()
         return ref, run.start_date
 
@@ -252,6 +255,7 @@ def test_a_self_referral_is_requested_by_the_patient(app, signed_in, make_referr
     ref = make_referral(programme="x-pert")
     with app.app_context():
         made = db.session.scalar(select(Referral).filter_by(reference=ref))
+        assert made is not None
         made.created_by_id, made.self_referral = None, True
         db.session.commit()
     client = signed_in("clinician")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from finder import nhs_number
 from finder.extensions import db
 from finder.models import Patient, Referral, ReferralEvent
-from tests.conftest import check_page
+from tests.conftest import check_page, one
 from tests.forms import hidden_fields
 from tests.staff.conftest import csrf_token, new_nhs_number, referral, unique_surname
 
@@ -64,12 +64,12 @@ def test_a_number_on_record_for_another_name_stops_with_a_comparison(app, signed
         "name": [f"Ann {first_name}", f"Bob {second_name}"],
         "date_of_birth": ["1 February 1950", "3 April 1961"],
     }
-    assert "check the NHS number" in soup.select_one(".app-identity a[href='#nhs_number']").text
+    assert "check the NHS number" in one(soup, ".app-identity a[href='#nhs_number']").text
     assert soup.find(class_="nhsuk-error-summary") is not None
     assert first not in stopped.get_data(as_text=True)  # the other record is not opened
 
     # "It is the same person": one press, with everything typed carried in the form.
-    same = soup.select_one(".app-identity form")
+    same = one(soup, ".app-identity form")
     data = hidden_fields(same)
     data["identity"] = "same"
     confirmed = client.post(same["action"], data=data)
@@ -78,6 +78,7 @@ def test_a_number_on_record_for_another_name_stops_with_a_comparison(app, signed
     record = referral(app, first)
     with app.app_context():
         patient = db.session.get(Patient, record.patient_id)
+        assert patient is not None
         assert (patient.name, patient.date_of_birth.isoformat()) == (
             f"Bob {second_name}",
             "1961-04-03",
@@ -87,6 +88,7 @@ def test_a_number_on_record_for_another_name_stops_with_a_comparison(app, signed
                 ReferralEvent.referral_id == record.id, ReferralEvent.kind == "change"
             )
         ).one()
+    assert change.changes is not None
     assert {c["field"]: (c["old"], c["new"]) for c in change.changes} == {
         "name": (f"Ann {first_name}", f"Bob {second_name}"),
         "date_of_birth": ("1950-02-01", "1961-04-03"),
@@ -151,7 +153,7 @@ def test_numbers_never_issued_are_refused_with_a_reason(app, signed_in, number, 
     response = form(signed_in("clinician"), nhs_number=number)
     assert response.status_code == 200
     soup = BeautifulSoup(response.data, "html5lib")
-    assert reason in soup.find(class_="nhsuk-error-summary").get_text()
+    assert reason in one(soup, ".nhsuk-error-summary").get_text()
     assert counts(app) == before
 
 

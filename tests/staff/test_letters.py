@@ -215,11 +215,11 @@ def test_the_address_is_in_the_window_and_the_practice_in_the_contact_block(
 
 def test_large_print_on_request(clinician, make_referral, without_key):
     ref = missed_course(clinician, make_referral, large_print="yes")
-    form = card(clinician, ref).select_one("form.app-missed-course-letter")
+    form = one(card(clinician, ref), "form.app-missed-course-letter")
     assert "in large print" in form.get_text(" ", strip=True)
     page = check_page(send_letter(clinician, ref))
-    assert "large print" in page.select_one(
-        ".app-messages tbody tr[data-key*=':missed-course:']"
+    assert "large print" in one(
+        page, ".app-messages tbody tr[data-key*=':missed-course:']"
     ).get_text(" ", strip=True)
     found = runs(printed(clinician, ref))
     body = [r for r in found if r.y > CONTACT[3]]
@@ -241,7 +241,7 @@ def test_letters_in_arabic_urdu_and_bengali_use_their_script_font(
     page = check_page(send_letter(clinician, ref))
     assert (
         f"missed_course ({language})"
-        in page.select_one(".app-messages tbody tr[data-key*=':missed-course:']").get_text()
+        in one(page, ".app-messages tbody tr[data-key*=':missed-course:']").get_text()
     )
     pdf = printed(clinician, ref)
     assert font in fonts(pdf)
@@ -290,10 +290,7 @@ def test_with_a_key_the_letter_goes_to_notify_as_a_precompiled_letter(
     assert [r.text for r in found if inside(r, WINDOW)] == ADDRESS
     assert min(r.size for r in found if r.y > CONTACT[3]) >= 16
     assert pdf == printed(clinician, ref)  # the practice's copy is the same letter
-    assert (
-        page.select_one(".app-messages tbody tr[data-key*=':missed-course:']")["data-status"]
-        == "sent"
-    )
+    assert one(page, ".app-messages tbody tr[data-key*=':missed-course:']")["data-status"] == "sent"
 
 
 def test_another_practice_cannot_open_the_letter(app, clinician, make_referral, without_key):
@@ -303,6 +300,7 @@ def test_another_practice_cannot_open_the_letter(app, clinician, make_referral, 
         message = db.session.scalar(
             select(OutboundMessage).where(OutboundMessage.key.startswith(f"{ref}:missed-course:"))
         )
+        assert message is not None
         path = f"/en/staff/outbox/{message.id}/letter.pdf"
     other = sign_in(app.test_client(), "clinician2")
     assert other.get(path).status_code == 404
@@ -314,15 +312,15 @@ def test_the_practice_changes_its_phone_number_and_opening_hours(
 ):
     support = sign_in(app.test_client(), "support")  # the same practice's receptionist
     outbox = check_page(support.get("/en/staff/outbox").get_data(as_text=True))
-    path = outbox.select_one("a[href$='/staff/practice/contact']")["href"]
+    path = str(one(outbox, "a[href$='/staff/practice/contact']")["href"])
     page = check_page(support.get(path).get_data(as_text=True))
-    assert page.select_one("input#phone")["value"] == "020 7946 0001"
-    assert page.select_one("input#opening_hours")["value"] == "Monday to Friday, 8am to 6:30pm"
-    token = page.select_one("input[name=csrf_token]")["value"]
+    assert one(page, "input#phone")["value"] == "020 7946 0001"
+    assert one(page, "input#opening_hours")["value"] == "Monday to Friday, 8am to 6:30pm"
+    token = one(page, "input[name=csrf_token]")["value"]
     wrong = support.post(path, data={"csrf_token": token, "phone": "12", "opening_hours": ""})
     assert wrong.status_code == 200
     shown = check_page(wrong.get_data(as_text=True))
-    assert shown.title.get_text().startswith("Error: ")
+    assert one(shown, "title").get_text().startswith("Error: ")
     assert "Enter a phone number, like 020 7946 0000" in shown.get_text(" ", strip=True)
     hours = "Monday to Friday, 8am to 8pm"
     saved = support.post(
@@ -331,7 +329,7 @@ def test_the_practice_changes_its_phone_number_and_opening_hours(
     assert saved.status_code == 302
     page = check_page(support.get(path).get_data(as_text=True))
     assert "Saved: your letters print the new details." in page.get_text(" ", strip=True)
-    assert page.select_one("input#phone")["value"] == "020 7946 0999"  # as people write it
+    assert one(page, "input#phone")["value"] == "020 7946 0999"  # as people write it
     try:
         ref = missed_course(clinician, make_referral)
         send_letter(clinician, ref)
