@@ -73,7 +73,12 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(tmp_path):
     seen = []
     for proxies in (0, 1):
         app = make_app(f"sqlite:///{tmp_path / 'proxy.db'}", FINDER_PROXIES=proxies)
-        app.add_url_rule("/address", "address", lambda: seen.append(request.remote_addr) or "")
+
+        def address() -> str:
+            seen.append(request.remote_addr)
+            return ""
+
+        app.add_url_rule("/address", "address", address)
         app.test_client().get("/address", headers={"X-Forwarded-For": "203.0.113.7"})
     assert seen == ["127.0.0.1", "203.0.113.7"]
 

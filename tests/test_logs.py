@@ -21,7 +21,7 @@ def test_the_check_finds_each_kind_of_personal_data():
 def test_an_error_on_a_page_of_personal_data_logs_none_of_it(app, app_logs, make_referral):
     import pytest
 
-    from finder.staff import referrals as views
+    from finder.referrals import queries
     from tests.staff.conftest import sign_in
 
     ref = make_referral(nhs_number="4505577104", email="pat@example.org")
@@ -31,7 +31,7 @@ def test_an_error_on_a_page_of_personal_data_logs_none_of_it(app, app_logs, make
         raise RuntimeError("the history could not be read")
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(views.queries, "audit_history", broken)
+        patch.setattr(queries, "audit_history", broken)
         assert nurse.get(f"/en/staff/referrals/{ref}?tab=history").status_code == 500
     assert app_logs.lines, "the error is logged (and the fixture checks those lines)"
     assert personal_data_in(app_logs.lines) == []

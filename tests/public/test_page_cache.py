@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 import time_machine
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import CursorResult, inspect, select, text, update
 
 from finder import directory, pagecache
 from finder.extensions import db
@@ -103,6 +103,7 @@ def test_every_directory_table_raises_the_version_on_insert_update_and_delete(ap
             statement = f"UPDATE {table} SET {column} = {column}"  # noqa: S608 - our own names
             changed = db.session.execute(text(statement))
             db.session.commit()
+            assert isinstance(changed, CursorResult)
             assert changed.rowcount > 0, table
             assert directory.version() > before, f"an update of {table} left the version"
         before = directory.version()

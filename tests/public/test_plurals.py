@@ -94,6 +94,7 @@ def test_each_catalogue_has_one_form_per_cldr_category(lang):
     )
     for message in cat:
         if message.pluralizable and message.id:
+            assert isinstance(message.string, (tuple, list)), (lang, message.id)
             assert len(message.string) == len(categories(lang)), (lang, message.id[0])
 
 

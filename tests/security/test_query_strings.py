@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from finder.config import ConfigurationError
-from tests.conftest import check_page, make_app, migrated_app
+from tests.conftest import check_page, make_app, migrated_app, one
 from tests.staff.conftest import sign_in
 
 HOSTILE = (
@@ -51,7 +51,7 @@ def test_absolute_links_come_from_the_configured_base_url_not_the_host_header(ap
     client = app.test_client()
     client.environ_base["HTTP_HOST"] = "evil.example"
     page = sign_in(client, "clinician").get(f"/en/staff/handout?ref={ref}")
-    shown = check_page(page.get_data(as_text=True)).select_one(".app-handout__url").get_text()
+    shown = one(check_page(page.get_data(as_text=True)), ".app-handout__url").get_text()
     assert shown == f"{app.config['FINDER_BASE_URL']}/en/programmes/desmond"
     assert "evil.example" not in page.get_data(as_text=True)
 

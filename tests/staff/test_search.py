@@ -119,6 +119,7 @@ def test_a_renamed_person_is_found_by_the_new_name_only(app, signed_in, person):
         patient = db.session.scalar(
             select(Patient).join(Referral).where(Referral.reference == reference)
         )
+        assert patient is not None
         patient.name = f"Zoe {new}"
         db.session.commit()
     client = signed_in("clinician")
