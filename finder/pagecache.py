@@ -55,14 +55,14 @@ class Store(Generic[K, V]):
     """A bounded, thread-safe store of rendered things (pages, cards), bounded by their size."""
 
     def __init__(self, max_bytes: int, size: Callable[[V], int]) -> None:
-        self._pages: LRUCache[K, V] = LRUCache(max_bytes, getsizeof=size)
+        self._kept: LRUCache[K, V] = LRUCache(max_bytes, getsizeof=size)
         self._size = size
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
     def get(self, key: K) -> V | None:
         with self._lock:
-            found = self._pages.get(key)
+            found = self._kept.get(key)
             if found is None:
                 self.misses += 1
             else:
@@ -70,9 +70,9 @@ class Store(Generic[K, V]):
             return found  # type: ignore[no-any-return]  # cachetools' get is untyped
 
     def put(self, key: K, kept: V) -> None:
-        if self._size(kept) <= self._pages.maxsize:
+        if self._size(kept) <= self._kept.maxsize:
             with self._lock:
-                self._pages[key] = kept
+                self._kept[key] = kept
 
 
 def pages() -> Store[Key, Kept]:
