@@ -60,6 +60,11 @@ class Store(Generic[K, V]):
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
+    def __len__(self) -> int:
+        """How many things are kept."""
+        with self._lock:
+            return len(self._kept)
+
     def get(self, key: K) -> V | None:
         with self._lock:
             found = self._kept.get(key)

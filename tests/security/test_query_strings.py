@@ -33,7 +33,7 @@ def test_kept_pages_are_keyed_on_the_answers_not_on_their_order_or_junk(app):
     pages = app.extensions["finder_pages"]
     client = app.test_client()
     first = client.get("/en/results?diabetes=type1&evenings=yes&utm_campaign=poison%22")
-    before = len(pages._pages)
+    before = len(pages)
     for query in (
         "evenings=yes&diabetes=type1",
         "diabetes=type1&evenings=yes&utm_source=a",
@@ -42,7 +42,7 @@ def test_kept_pages_are_keyed_on_the_answers_not_on_their_order_or_junk(app):
     ):
         again = client.get(f"/en/results?{query}")
         assert again.status_code == 200
-    assert len(pages._pages) == before, "one kept page for one set of answers"
+    assert len(pages) == before, "one kept page for one set of answers"
     assert b"poison" not in first.get_data(), "a junk parameter never reaches the page"
 
 
