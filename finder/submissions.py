@@ -62,10 +62,24 @@ def once(key: str | None, make: Callable[[], str]) -> tuple[str, bool]:
         return found, False
 
 
+def _sent_again(target: str) -> ResponseReturnValue:
+    flash(_("You already sent this form. We have not sent it again."))
+    return redirect(target)
+
+
+def already_sent(key: str | None) -> ResponseReturnValue | None:
+    """Where the form sent before with this key led (the person told so), or None.
+
+    For a view that may stop before ``redirect_once`` because of what is in the database: the
+    second click of a double click must not be stopped by what the first one made (its new
+    patient looks like a duplicate of the second's). The first request records its key in the
+    same unit of work as what it makes, so whoever sees the one sees the other."""
+    target = _target(key) if key else None
+    return _sent_again(target) if target is not None else None
+
+
 def redirect_once(key: str | None, make: Callable[[], str]) -> ResponseReturnValue:
     """A creating form's view ends here: do its work once, then go where it led. A second
     submission is told it was already sent."""
     target, made = once(key, make)
-    if not made:
-        flash(_("You already sent this form. We have not sent it again."))
-    return redirect(target)
+    return redirect(target) if made else _sent_again(target)

@@ -44,7 +44,7 @@ from finder.staff.forms import (
     RegistrationForm,
     StatusForm,
 )
-from finder.submissions import new_key, redirect_once
+from finder.submissions import already_sent, new_key, redirect_once
 
 # The names of what a "change" event changed, as its history shows them.
 FIELD_LABELS = {
@@ -115,6 +115,9 @@ def new_referral() -> ResponseReturnValue:
         details = operations.PatientDetails.from_form(form)
         identity = check_identity(details, request.form.get("identity"))
         if identity.stops:
+            sent = already_sent(form.submission.data)
+            if sent is not None:  # what stops it is this form's own first sending
+                return sent
             kind = "nhs_number" if identity.holder is not None else "likely_duplicate"
             audit.record_read("patient.identity_check", None, kind=kind)
             if identity.holder is not None:

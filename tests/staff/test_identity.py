@@ -160,3 +160,32 @@ def test_numbers_never_issued_are_refused_with_a_reason(app, signed_in, number, 
 @pytest.mark.parametrize("number", ["943 476 5919", "401 023 2137", "654 100 3238", "0101001231"])
 def test_issued_and_test_series_numbers_are_accepted(number):
     assert nhs_number.problem(number) is None
+
+
+def test_the_same_form_sent_again_goes_to_its_referral_not_to_a_duplicate_check(app, signed_in):
+    """A resent form (a double click, a browser's retry) finds the patient its first sending
+    made: it is shown that referral, not asked whether it is the same person."""
+    client = signed_in("clinician")
+    page = check_page(client.get(NEW).get_data(as_text=True))
+    data = {
+        **hidden_fields(page, "form[method=post] input[type=hidden]"),
+        "name": f"Resent {unique_surname()}",
+        "date_of_birth": "27/03/1958",
+        "nhs_number": "",
+        "phone": "020 7946 0000",
+        "email": "",
+        "preferred_language": "en",
+        "contact_method": "phone",
+        "diagnosis_date": "",
+        "course_run": "",
+    }
+    assert data.get("submission"), "the form carries its one-time key"
+    first = client.post(NEW, data=data)
+    assert first.status_code == 302
+    made = counts(app)
+    again = client.post(NEW, data=data)
+    assert again.status_code == 302, "not stopped as a likely duplicate of itself"
+    assert again.location == first.location
+    assert counts(app) == made
+    shown = check_page(client.get(again.location).get_data(as_text=True))
+    assert "You already sent this form" in shown.get_text()
