@@ -18,21 +18,22 @@ from tests.staff.conftest import csrf_token, new_nhs_number, referral, unique_su
 NEW = "/en/staff/referrals/new?programme=desmond&diabetes=type2"
 
 
+# What the new-referral form is sent with, unless a test says otherwise.
+TYPED = {
+    "name": "Nobody Yet",
+    "date_of_birth": "27/03/1958",
+    "nhs_number": "",
+    "phone": "020 7946 0000",
+    "email": "",
+    "preferred_language": "en",
+    "contact_method": "phone",
+    "diagnosis_date": "",
+    "course_run": "",
+}
+
+
 def form(client, **fields):
-    data = {
-        "csrf_token": csrf_token(client, NEW),
-        "name": "Nobody Yet",
-        "date_of_birth": "27/03/1958",
-        "nhs_number": "",
-        "phone": "020 7946 0000",
-        "email": "",
-        "preferred_language": "en",
-        "contact_method": "phone",
-        "diagnosis_date": "",
-        "course_run": "",
-        **fields,
-    }
-    return client.post(NEW, data=data)
+    return client.post(NEW, data={"csrf_token": csrf_token(client, NEW), **TYPED, **fields})
 
 
 def counts(app):
@@ -169,15 +170,8 @@ def test_the_same_form_sent_again_goes_to_its_referral_not_to_a_duplicate_check(
     page = check_page(client.get(NEW).get_data(as_text=True))
     data = {
         **hidden_fields(page, "form[method=post] input[type=hidden]"),
+        **TYPED,
         "name": f"Resent {unique_surname()}",
-        "date_of_birth": "27/03/1958",
-        "nhs_number": "",
-        "phone": "020 7946 0000",
-        "email": "",
-        "preferred_language": "en",
-        "contact_method": "phone",
-        "diagnosis_date": "",
-        "course_run": "",
     }
     assert data.get("submission"), "the form carries its one-time key"
     first = client.post(NEW, data=data)
